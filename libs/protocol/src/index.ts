@@ -1,1 +1,6 @@
 export * from './gpu.js';
+export * from './health.js';
+export * from './identity.js';
+export * from './pagination.js';
+export * from './problem.js';
+export * from './version.js';

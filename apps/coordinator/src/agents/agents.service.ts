@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import type { AgentView, CreateAgentBody, CreatedAgent } from '@potluck/protocol';
+import { AuditService } from '../audit/audit.service.js';
+import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
+import { hashSecret, looksLikeSecret, newSecret } from '../auth/secrets.js';
+import { ConflictError, NotFoundError } from '../common/errors.js';
+import { isUniqueViolation } from '../database/prisma-errors.js';
+import { PrismaService } from '../database/prisma.service.js';
+import type { Agent } from '../generated/prisma/client.js';
+import { agentView } from '../users/views.js';
+
+/** Donors' agents and their tokens (one per agent, stored hashed, revocable, rotatable). */
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(body: CreateAgentBody, context: RequestContext): Promise<CreatedAgent> {
+    const token = newSecret('pat');
+    try {
+      return await this.prisma.client.$transaction(async (tx) => {
+        const agent = await tx.agent.create({
+          data: { ownerId: context.principal.userId, name: body.name, tokenPrefix: token.prefix, tokenHash: token.hash },
+        });
+        await this.audit.record(context, { action: 'agent.create', targetType: 'agent', targetId: agent.id, details: { name: body.name } }, tx);
+        return { agent: agentView(agent), token: token.secret };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`You already have an agent named "${body.name}".`);
+      throw error;
+    }
+  }
+
+  /** Own agents; admins see everyone's. */
+  async list(context: RequestContext): Promise<AgentView[]> {
+    const agents = await this.prisma.client.agent.findMany({
+      where: isAdmin(context.principal) ? {} : { ownerId: context.principal.userId },
+      orderBy: { createdAt: 'desc' },
+      take: 500,
+    });
+    return agents.map(agentView);
+  }
+
+  async get(id: string, context: RequestContext): Promise<AgentView> {
+    return agentView(await this.owned(id, context));
+  }
+
+  async revoke(id: string, context: RequestContext): Promise<AgentView> {
+    const agent = await this.owned(id, context);
+    if (agent.revokedAt) return agentView(agent);
+    return this.prisma.client.$transaction(async (tx) => {
+      const revoked = await tx.agent.update({ where: { id }, data: { revokedAt: new Date() } });
+      await this.audit.record(context, { action: 'agent.revoke', targetType: 'agent', targetId: id, details: { ownerId: agent.ownerId } }, tx);
+      return agentView(revoked);
+    });
+  }
+
+  /** Replaces the token (the old one stops working at once) and returns the new one, once. */
+  async rotateToken(id: string, context: RequestContext): Promise<CreatedAgent> {
+    const agent = await this.owned(id, context);
+    if (agent.revokedAt) throw new ConflictError('A revoked agent cannot get a new token; register a new agent.');
+    const token = newSecret('pat');
+    return this.prisma.client.$transaction(async (tx) => {
+      const updated = await tx.agent.update({ where: { id }, data: { tokenHash: token.hash, tokenPrefix: token.prefix } });
+      await this.audit.record(context, { action: 'agent.rotate-token', targetType: 'agent', targetId: id, details: { ownerId: agent.ownerId } }, tx);
+      return { agent: agentView(updated), token: token.secret };
+    });
+  }
+
+  /** For the socket handshake: the live agent a token belongs to, or null. */
+  async authenticateToken(token: string): Promise<Agent | null> {
+    if (!looksLikeSecret('pat', token)) return null;
+    const agent = await this.prisma.client.agent.findUnique({ where: { tokenHash: hashSecret(token) }, include: { owner: true } });
+    if (!agent || agent.revokedAt || agent.owner.disabledAt) return null;
+    return agent;
+  }
+
+  private async owned(id: string, context: RequestContext): Promise<Agent> {
+    const agent = await this.prisma.client.agent.findUnique({ where: { id } });
+    if (!agent || !canAccess(context.principal, agent.ownerId)) throw new NotFoundError('Agent');
+    return agent;
+  }
+}

@@ -1,0 +1,49 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AgentsController } from './agents/agents.controller.js';
+import { AgentsService } from './agents/agents.service.js';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { RateLimitGuard } from './auth/rate-limit.guard.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { PrismaService } from './database/prisma.service.js';
+import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { QueueService } from './queues/queue.service.js';
+import { RedisService } from './redis/redis.service.js';
+import { ArtifactStore } from './storage/artifact-store.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+
+/** The coordinator's composition root. Guards run in order: rate limit, then authentication. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        PrismaService,
+        RedisService,
+        QueueService,
+        ArtifactStore,
+        MetricsService,
+        AuditService,
+        ApiKeyAuthenticator,
+        RateLimiter,
+        UsersService,
+        ApiKeysService,
+        AgentsService,
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
+  }
+}

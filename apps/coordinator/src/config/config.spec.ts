@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const valid = { DATABASE_URL: 'postgresql://localhost:5432/potluck', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.POTLUCK_PORT).toBe(8080);
+    expect(config.POTLUCK_OPEN_SIGNUP).toBe(true);
+  });
+
+  it('names a missing variable', () => {
+    expect(() => loadConfig({ REDIS_URL: valid.REDIS_URL })).toThrow(/DATABASE_URL \(required but not set\)/);
+  });
+
+  it('names every invalid variable', () => {
+    try {
+      loadConfig({ ...valid, REDIS_URL: 'http://nope', POTLUCK_PORT: 'eighty' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variables.map((v) => v.name).sort()).toEqual(['POTLUCK_PORT', 'REDIS_URL']);
+    }
+  });
+});

@@ -1,0 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Reuses a well-formed incoming `x-request-id`, otherwise makes a new one. */
+export function chooseRequestId(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** The request id pino-http attached to the request. */
+export function requestIdOf(request: IncomingMessage): string | undefined {
+  const id = (request as IncomingMessage & { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
+}
