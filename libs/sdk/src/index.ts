@@ -1,1 +1,2 @@
-export const SDK_VERSION = '0.1.0';
+export { PotluckClient, type PotluckClientOptions } from './client.js';
+export { PotluckApiError } from './errors.js';

@@ -1,0 +1,121 @@
+import {
+  AgentViewSchema,
+  ApiKeyViewSchema,
+  AuditEntryViewSchema,
+  CreatedAgentSchema,
+  CreatedApiKeySchema,
+  ReadinessSchema,
+  SignupResultSchema,
+  UserViewSchema,
+  pageOf,
+  type AgentView,
+  type ApiKeyView,
+  type AuditEntryView,
+  type CreateAgentBody,
+  type CreateApiKeyBody,
+  type CreatedAgent,
+  type CreatedApiKey,
+  type CreateUserBody,
+  type Page,
+  type Readiness,
+  type SignupBody,
+  type SignupResult,
+  type UpdateUserBody,
+  type UserView,
+} from '@potluck/protocol';
+import { z } from 'zod';
+import { PotluckApiError } from './errors.js';
+
+export interface PotluckClientOptions {
+  /** Coordinator base URL, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  /** API key (`pk_…`); omit for public endpoints. */
+  apiKey?: string;
+  fetch?: typeof fetch;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * Typed HTTP client of the coordinator's REST API. Every response is parsed with its
+ * protocol schema, so a client never works with data it has not validated.
+ */
+export class PotluckClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: PotluckClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** The same client speaking with another key. */
+  withApiKey(apiKey: string): PotluckClient {
+    return new PotluckClient({ ...this.options, apiKey });
+  }
+
+  async request<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw PotluckApiError.from(response.status, text);
+    return schema.parse(JSON.parse(text)) as z.infer<T>;
+  }
+
+  health(): Promise<{ status: string }> {
+    return this.request('GET', '/healthz', z.object({ status: z.string() }));
+  }
+
+  /** Resolves with the readiness report even when the coordinator answers 503. */
+  async readiness(): Promise<Readiness> {
+    const response = await this.fetchImpl(`${this.baseUrl}/readyz`);
+    return ReadinessSchema.parse(await response.json());
+  }
+
+  signup(body: SignupBody): Promise<SignupResult> {
+    return this.request('POST', '/api/v1/signup', SignupResultSchema, body);
+  }
+
+  me(): Promise<UserView> {
+    return this.request('GET', '/api/v1/me', UserViewSchema);
+  }
+
+  users = {
+    list: (query: { limit?: number; cursor?: string } = {}): Promise<Page<UserView>> =>
+      this.request('GET', `/api/v1/users${toQuery(query)}`, pageOf(UserViewSchema)),
+    create: (body: CreateUserBody): Promise<SignupResult> => this.request('POST', '/api/v1/users', SignupResultSchema, body),
+    get: (id: string): Promise<UserView> => this.request('GET', `/api/v1/users/${encodeURIComponent(id)}`, UserViewSchema),
+    update: (id: string, body: UpdateUserBody): Promise<UserView> =>
+      this.request('PATCH', `/api/v1/users/${encodeURIComponent(id)}`, UserViewSchema, body),
+  };
+
+  apiKeys = {
+    create: (body: CreateApiKeyBody): Promise<CreatedApiKey> => this.request('POST', '/api/v1/api-keys', CreatedApiKeySchema, body),
+    list: (): Promise<ApiKeyView[]> => this.request('GET', '/api/v1/api-keys', z.array(ApiKeyViewSchema)),
+    revoke: (id: string): Promise<ApiKeyView> => this.request('DELETE', `/api/v1/api-keys/${encodeURIComponent(id)}`, ApiKeyViewSchema),
+  };
+
+  agents = {
+    create: (body: CreateAgentBody): Promise<CreatedAgent> => this.request('POST', '/api/v1/agents', CreatedAgentSchema, body),
+    list: (): Promise<AgentView[]> => this.request('GET', '/api/v1/agents', z.array(AgentViewSchema)),
+    get: (id: string): Promise<AgentView> => this.request('GET', `/api/v1/agents/${encodeURIComponent(id)}`, AgentViewSchema),
+    revoke: (id: string): Promise<AgentView> => this.request('POST', `/api/v1/agents/${encodeURIComponent(id)}/revoke`, AgentViewSchema),
+    rotateToken: (id: string): Promise<CreatedAgent> => this.request('POST', `/api/v1/agents/${encodeURIComponent(id)}/token`, CreatedAgentSchema),
+  };
+
+  audit = {
+    list: (query: { limit?: number; cursor?: string } = {}): Promise<Page<AuditEntryView>> =>
+      this.request('GET', `/api/v1/audit${toQuery(query)}`, pageOf(AuditEntryViewSchema)),
+  };
+}
+
+function toQuery(query: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(query).filter((entry): entry is [string, string | number] => entry[1] !== undefined);
+  return entries.length ? `?${new URLSearchParams(entries.map(([key, value]): [string, string] => [key, String(value)])).toString()}` : '';
+}
