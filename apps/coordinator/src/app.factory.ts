@@ -49,7 +49,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.use(BULL_BOARD_PATH, ...bullBoardRouter(app.get(QueueService), app.get(ApiKeyAuthenticator)));
   app.use(middlewareProblems);
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const document = SwaggerModule.createDocument(
     app,

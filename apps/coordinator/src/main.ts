@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { migrate } from './database/migrator.js';
 import { PrismaService } from './database/prisma.service.js';
 import { createRootLogger } from './logging/logger.js';
+import { installShutdown } from './shutdown.js';
 
 /**
  * Starts the coordinator: parse configuration, apply migrations, create the first admin
@@ -41,19 +42,7 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      setTimeout(() => {
-        logger.error('shutdown took too long; exiting');
-        process.exit(1);
-      }, config.POTLUCK_SHUTDOWN_TIMEOUT_MS).unref();
-    });
-  }
-
+  installShutdown(app, logger, config.POTLUCK_SHUTDOWN_TIMEOUT_MS);
   await app.listen(config.POTLUCK_PORT, config.POTLUCK_HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.POTLUCK_PORT;

@@ -65,7 +65,7 @@ export class PotluckClient {
     });
     const text = await response.text();
     if (!response.ok) throw PotluckApiError.from(response.status, text);
-    return schema.parse(JSON.parse(text)) as z.infer<T>;
+    return schema.parse(JSON.parse(text));
   }
 
   health(): Promise<{ status: string }> {

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Role } from '@potluck/protocol';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Principal } from './principal.js';
 import { hashSecret, looksLikeSecret } from './secrets.js';
@@ -27,7 +26,7 @@ export class ApiKeyAuthenticator {
         .update({ where: { id: key.id }, data: { lastUsedAt: now } })
         .catch((error: unknown) => this.logger.warn({ err: error, apiKeyId: key.id }, 'could not record lastUsedAt'));
     }
-    return { userId: key.user.id, handle: key.user.handle, roles: key.user.roles as Role[], apiKeyId: key.id };
+    return { userId: key.user.id, handle: key.user.handle, roles: key.user.roles, apiKeyId: key.id };
   }
 }
 

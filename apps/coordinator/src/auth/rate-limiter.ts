@@ -32,10 +32,10 @@ export class RateLimiter {
     const window = Math.floor(now / WINDOW_MS);
     const key = this.redis.key('ratelimit', subject, String(window));
     try {
-      const [[incrError, count] = [null, 0], [expireError] = [null]] =
-        (await this.redis.client.multi().incr(key).pexpire(key, WINDOW_MS).exec()) ?? [];
-      if (incrError || expireError) throw incrError ?? expireError;
-      const allowed = Number(count) <= limit;
+      // One round trip; the expiry is set with the first hit so windows never linger.
+      const [incr] = (await this.redis.client.multi().incr(key).pexpire(key, WINDOW_MS, 'NX').exec()) ?? [];
+      if (!incr || incr[0]) throw incr?.[0] ?? new Error('rate-limit transaction was aborted');
+      const allowed = Number(incr[1]) <= limit;
       return { allowed, retryAfterSeconds: allowed ? 0 : Math.ceil(((window + 1) * WINDOW_MS - now) / 1000) };
     } catch (error) {
       this.logger.warn({ err: error }, 'rate limiter unavailable; allowing request');

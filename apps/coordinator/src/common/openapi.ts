@@ -8,7 +8,7 @@ type SchemaObject = NonNullable<Extract<ApiBodyOptions, { schema?: unknown }>['s
 /** OpenAPI schema of a protocol zod schema, so the docs come from the same source as validation. */
 export function openApiSchema(schema: z.ZodType): SchemaObject {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return json as SchemaObject;
+  return json;
 }
 
 const problem = { description: 'application/problem+json', schema: openApiSchema(ProblemSchema) };

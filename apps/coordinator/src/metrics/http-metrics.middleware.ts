@@ -3,7 +3,7 @@ import type { MetricsService } from './metrics.service.js';
 
 /** Route label: the matched route pattern, never the raw URL (bounded cardinality). */
 function routeOf(request: Request): string {
-  const route = (request as Request & { route?: { path?: unknown } }).route?.path;
+  const route: unknown = (request as { route?: { path?: unknown } }).route?.path;
   return typeof route === 'string' ? `${request.baseUrl}${route}` : 'unmatched';
 }
 

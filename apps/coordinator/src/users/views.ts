@@ -1,4 +1,4 @@
-import type { AgentView, ApiKeyView, Role, UserView } from '@potluck/protocol';
+import type { AgentView, ApiKeyView, UserView } from '@potluck/protocol';
 import type { Agent, ApiKey, User } from '../generated/prisma/client.js';
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
@@ -8,7 +8,7 @@ export function userView(user: User): UserView {
     id: user.id,
     handle: user.handle,
     displayName: user.displayName,
-    roles: user.roles as Role[],
+    roles: user.roles,
     createdAt: user.createdAt.toISOString(),
     disabledAt: iso(user.disabledAt),
   };
