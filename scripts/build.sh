@@ -9,5 +9,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # The Prisma CLI's schema engine is not available offline; generate does not need it.
-PRISMA_SCHEMA_ENGINE_BINARY="$PWD/scripts/no-schema-engine.sh" npx prisma generate >/dev/null
+if ! out=$(PRISMA_SCHEMA_ENGINE_BINARY="$PWD/scripts/no-schema-engine.sh" npx prisma generate 2>&1); then
+  echo "$out" >&2; exit 1
+fi
 npx tsc -b tsconfig.build.json

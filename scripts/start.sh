@@ -16,6 +16,6 @@ export POTLUCK_BOOTSTRAP_KEY_FILE="${POTLUCK_BOOTSTRAP_KEY_FILE:-.data/admin-key
 node apps/coordinator/dist/cli/ensure-database.js
 
 if [ -s "$POTLUCK_BOOTSTRAP_KEY_FILE" ]; then
-  echo "Admin API key: $POTLUCK_BOOTSTRAP_KEY_FILE (created at first start)"
+  echo "The admin API key from the first start is in $POTLUCK_BOOTSTRAP_KEY_FILE"
 fi
 exec node apps/coordinator/dist/main.js
