@@ -158,3 +158,15 @@ describe('lookupKnownGpu', () => {
     expect(computeCapabilityOf({ name: 'Graphics Device', computeCapability: null })).toBeNull();
   });
 });
+
+describe('schedulableDevices: ids', () => {
+  it('stays unique when a masked output repeats one UUID for every GPU', () => {
+    const inventory = inventoryOf(parseCsv('index, uuid, name\n0, GPU-0000, Tesla T4\n1, GPU-0000, Tesla T4\n2, GPU-1111, Tesla T4\n'));
+    expect(schedulableDevices(inventory).map((device) => device.id)).toEqual(['gpu0', 'gpu1', 'GPU-1111']);
+  });
+
+  it('stays unique when indexes repeat too', () => {
+    const inventory = inventoryOf(parseCsv('index, name\n0, Tesla T4\n0, Tesla T4\n'));
+    expect(schedulableDevices(inventory).map((device) => device.id)).toEqual(['gpu0', 'gpu0~2']);
+  });
+});
