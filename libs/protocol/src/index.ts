@@ -4,3 +4,4 @@ export * from './identity.js';
 export * from './pagination.js';
 export * from './problem.js';
 export * from './version.js';
+export * from './agent-events.js';
