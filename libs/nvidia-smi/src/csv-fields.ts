@@ -46,8 +46,11 @@ export interface CsvFieldSpec {
 
 const spec = (target: CsvTarget, rank = 0): CsvFieldSpec => ({ target, rank });
 
+/** A Map, not an object: a header cell such as `constructor` must not find `Object.prototype`. */
+const fieldMap = (fields: Record<string, CsvFieldSpec>): ReadonlyMap<string, CsvFieldSpec> => new Map(Object.entries(fields));
+
 /** Fields of `--query-gpu` (names as nvidia-smi prints them in the header, plus aliases). */
-const GPU_FIELDS: Readonly<Record<string, CsvFieldSpec>> = {
+const GPU_FIELDS: ReadonlyMap<string, CsvFieldSpec> = fieldMap({
   timestamp: spec('timestamp'),
   driver_version: spec('driverVersion'),
   kmd_version: spec('driverVersion', 1),
@@ -88,10 +91,10 @@ const GPU_FIELDS: Readonly<Record<string, CsvFieldSpec>> = {
   'clocks.max.mem': spec('clocksMaxMemoryMHz'),
   compute_cap: spec('computeCapability'),
   'mig.mode.current': spec('migEnabled'),
-};
+});
 
 /** Fields of `--query-compute-apps`; here `name` is the process name. */
-const APP_FIELDS: Readonly<Record<string, CsvFieldSpec>> = {
+const APP_FIELDS: ReadonlyMap<string, CsvFieldSpec> = fieldMap({
   timestamp: spec('timestamp'),
   gpu_uuid: spec('uuid'),
   gpu_name: spec('name'),
@@ -102,7 +105,7 @@ const APP_FIELDS: Readonly<Record<string, CsvFieldSpec>> = {
   name: spec('processName'),
   used_gpu_memory: spec('usedMemoryMiB'),
   used_memory: spec('usedMemoryMiB'),
-};
+});
 
 /** Fields that only `--query-compute-apps` knows: one of them makes the whole CSV a process list. */
 const APP_ONLY = new Set(['pid', 'process_name', 'used_gpu_memory', 'used_memory']);
@@ -138,17 +141,15 @@ export function resolveColumns(cells: readonly string[]): { columns: CsvColumn[]
   const named = parsed as { field: string; unit: string | null }[];
   const computeApps = isComputeAppsQuery(named.map((cell) => cell.field));
   const table = computeApps ? APP_FIELDS : GPU_FIELDS;
-  const columns = named.map((cell) => ({ ...cell, spec: table[cell.field] ?? null }));
+  const columns = named.map((cell): CsvColumn => ({ field: cell.field, unit: cell.unit, spec: table.get(cell.field) ?? null }));
   return { columns, computeApps };
 }
 
 /**
- * True when every cell reads as a field name and at least one is a field we know or
- * has the shape only field names have (a dot, an underscore or a `[unit]`); data rows
+ * True when resolved header cells look like a header: at least one is a field we know
+ * or has the shape only field names have (a dot, an underscore or a `[unit]`); data rows
  * of nvidia-smi never look like that.
  */
-export function looksLikeHeader(cells: readonly string[]): boolean {
-  const resolved = resolveColumns(cells);
-  if (resolved === null) return false;
-  return resolved.columns.some((column) => column.spec !== null || column.unit !== null || /[._]/.test(column.field));
+export function looksLikeHeader(columns: readonly CsvColumn[]): boolean {
+  return columns.some((column) => column.spec !== null || column.unit !== null || /[._]/.test(column.field));
 }

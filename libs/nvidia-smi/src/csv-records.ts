@@ -1,17 +1,33 @@
 /**
- * Splits CSV text into records of trimmed fields. nvidia-smi separates fields with
+ * Splits CSV text into records of fields (untrimmed: the value readers trim, and most of
+ * the hundreds of columns a full query prints are never read). nvidia-smi separates fields with
  * `, ` and never quotes, but saved outputs pass through other tools, so quoted
  * fields (with `""` escapes, commas and line breaks inside) are read too.
  * Accepts `\n`, `\r\n` and `\r` line endings and a leading byte-order mark; blank
  * lines are dropped. Linear in the input, never throws.
  */
-export function splitCsvRecords(text: string): string[][] {
+export function splitCsvRecords(input: string): string[][] {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  return text.includes('"') ? scanQuoted(text) : splitPlain(text);
+}
+
+/** What nvidia-smi prints: no quotes, so records are lines and fields are split at commas. */
+function splitPlain(text: string): string[][] {
+  const records: string[][] = [];
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line.trim() === '') continue;
+    records.push(line.split(','));
+  }
+  return records;
+}
+
+/** A character scanner for text with quoted fields (unquoted fields come out trimmed). */
+function scanQuoted(text: string): string[][] {
   const records: string[][] = [];
   let record: string[] = [];
   let field = '';
   let quoted = false;
   let inQuotes = false;
-  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
   const endField = (): void => {
     record.push(quoted ? field : field.trim());
@@ -24,7 +40,7 @@ export function splitCsvRecords(text: string): string[][] {
     record = [];
   };
 
-  for (let i = start; i < text.length; i++) {
+  for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string;
     if (inQuotes) {
       if (ch !== '"') field += ch;

@@ -216,3 +216,10 @@ describe('toTelemetrySamples', () => {
     expect(() => toTelemetrySamples(inventory, -1)).toThrow(RangeError);
   });
 });
+
+describe('parseCsv: hostile headers', () => {
+  it('does not take Object.prototype members for fields', () => {
+    const inventory = inventoryOf(parseCsv('constructor, __proto__, tostring, index\nx, y, z, 3\n'));
+    expect(inventory.gpus).toEqual([expect.objectContaining({ index: 3, name: '' })]);
+  });
+});

@@ -22,7 +22,7 @@ function unrecognized(message: string): ParseResult {
 /** Drops empty cells at the end of a record (trailing commas). */
 function withoutTrailingEmpty(cells: readonly string[]): string[] {
   let end = cells.length;
-  while (end > 1 && cells[end - 1] === '') end--;
+  while (end > 1 && (cells[end - 1] as string).trim() === '') end--;
   return cells.slice(0, end);
 }
 
@@ -36,7 +36,7 @@ function fitRow(cells: readonly string[], width: number, freeText: number): stri
   if (row.length > width) {
     if (freeText < 0) return null;
     const extra = row.length - width;
-    row = [...row.slice(0, freeText), row.slice(freeText, freeText + extra + 1).join(', '), ...row.slice(freeText + extra + 1)];
+    row = [...row.slice(0, freeText), row.slice(freeText, freeText + extra + 1).join(','), ...row.slice(freeText + extra + 1)];
   }
   return row;
 }
@@ -164,10 +164,11 @@ export function parseCsv(input: string, options: ParseOptions = {}): ParseResult
   if (first === undefined) return unrecognized('empty CSV output');
 
   const headerCells = withoutTrailingEmpty(first);
-  const hasHeader = looksLikeHeader(headerCells);
-  const fields = hasHeader ? headerCells : options.csvFields?.map((field) => field.trim()).filter((field) => field !== '');
+  const header = resolveColumns(headerCells);
+  const hasHeader = header !== null && looksLikeHeader(header.columns);
+  const fields = (hasHeader ? headerCells : options.csvFields)?.map((field) => field.trim()).filter((field) => field !== '');
   if (!fields || fields.length === 0) return unrecognized(NEEDS_FIELDS);
-  const resolved = resolveColumns(fields);
+  const resolved = hasHeader ? header : resolveColumns(fields);
   if (resolved === null) {
     return unrecognized(`csvFields must be nvidia-smi query field names, got: ${fields.slice(0, 8).join(',').slice(0, 200)}`);
   }
@@ -179,9 +180,11 @@ export function parseCsv(input: string, options: ParseOptions = {}): ParseResult
 
   const freeText = columns.findIndex((column) => column.spec?.target === (computeApps ? 'processName' : 'name'));
   const headerKey = fields.join('\u0000').toLowerCase();
+  const firstField = fields[0]?.toLowerCase();
   const rows: RowReader[] = [];
   for (const record of hasHeader ? records.slice(1) : records) {
-    if (record.join('\u0000').toLowerCase() === headerKey) continue;
+    // A header repeated further down (outputs of several runs appended) is skipped.
+    if (record[0]?.trim().toLowerCase() === firstField && record.map((cell) => cell.trim()).join('\u0000').toLowerCase() === headerKey) continue;
     const cells = fitRow(record, columns.length, freeText);
     if (cells === null) {
       return unrecognized(`a CSV row has ${record.length} fields where the header names ${columns.length}`);
