@@ -25,14 +25,13 @@ const MODE_TOKENS = new Set(['on', 'off', 'n/a', 'wddm', 'tcc', 'mcdm']);
 const DRIVER_MODELS = new Set(['wddm', 'tcc', 'mcdm']);
 const BUS_ID = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]$/i;
 
+type Sensors = Pick<Gpu, 'fanSpeedPct' | 'temperatureC' | 'pstate' | 'powerDrawW' | 'powerLimitW'>;
+
 /** Fan, temperature, performance state and power from `| 53%   75C    P2   223W / 250W |`. */
-function readSensors(cell: string | undefined): Pick<Gpu, 'fanSpeedPct' | 'temperatureC' | 'pstate' | 'powerDrawW' | 'powerLimitW'> {
+function readSensors(cell: string | undefined): Sensors {
   const [left, right] = slashPair(cell);
   const parts = tokens(left);
-  const sensors = { fanSpeedPct: null, temperatureC: null, pstate: null, powerDrawW: null, powerLimitW: num(right) } as Pick<
-    Gpu,
-    'fanSpeedPct' | 'temperatureC' | 'pstate' | 'powerDrawW' | 'powerLimitW'
-  >;
+  const sensors: Sensors = { fanSpeedPct: null, temperatureC: null, pstate: null, powerDrawW: null, powerLimitW: num(right) };
   if (parts.length === 4) {
     const [fan, temp, perf, draw] = parts;
     sensors.fanSpeedPct = /%$/.test(fan ?? '') ? num(fan) : null;
