@@ -229,6 +229,12 @@ describe('parseQText: damaged input', () => {
     expect(inventory.gpus[2]?.memoryTotalMiB).toBeNull();
   });
 
+  it('reads Windows line endings and a byte-order mark like plain text', () => {
+    const source = readFixture('qtext', `${WINDOWS}591.86__load__q.txt`);
+    const crlf = `\uFEFF${source.replace(/\n/g, '\r\n')}`;
+    expect(inventoryOf(parseQText(crlf))).toEqual(inventoryOf(parseQText(source)));
+  });
+
   it.each([['empty', ''], ['an error message', 'No devices were found\n'], ['prose', 'hello : world']])('answers UNRECOGNIZED for %s', (_label, input) => {
     const result = parseQText(input);
     expect(result.ok ? 'ok' : result.error.code).toBe('UNRECOGNIZED');

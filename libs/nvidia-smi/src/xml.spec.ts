@@ -258,6 +258,11 @@ describe('parseXml: damaged input', () => {
     expect(inventoryOf(parseXml(cut)).gpus[0]?.memoryTotalMiB).toBeNull();
   });
 
+  it('reads Windows line endings and a byte-order mark like plain text', () => {
+    const source = readFixture('xml', 'netdata-go.d.plugin__rtx-2080-win.xml');
+    expect(inventoryOf(parseXml(`\uFEFF${source.replace(/\n/g, '\r\n')}`))).toEqual(inventoryOf(parseXml(source)));
+  });
+
   it.each([
     ['empty', ''],
     ['no root element', '<?xml version="1.0" ?>\n<other/>'],
