@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { PotluckIoAdapter } from './agent-gateway/io.adapter.js';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import { toProblem } from './common/problem.js';
 import { ProblemFilter } from './common/problem.filter.js';
@@ -16,6 +17,7 @@ import { httpMetrics } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './queues/bull-board.js';
 import { QueueService } from './queues/queue.service.js';
+import { RedisService } from './redis/redis.service.js';
 
 const securityHeaders: RequestHandler = (_request, response, next) => {
   response.setHeader('x-content-type-options', 'nosniff');
@@ -49,6 +51,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.use(BULL_BOARD_PATH, ...bullBoardRouter(app.get(QueueService), app.get(ApiKeyAuthenticator)));
   app.use(middlewareProblems);
   app.useGlobalFilters(new ProblemFilter());
+  app.useWebSocketAdapter(new PotluckIoAdapter(app, config, app.get(RedisService)));
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AgentSessionService } from './agent-gateway/agent-session.service.js';
+import { AgentsGateway } from './agent-gateway/agents.gateway.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AgentsService } from './agents/agents.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
@@ -12,6 +14,13 @@ import { RateLimitGuard } from './auth/rate-limit.guard.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { PrismaService } from './database/prisma.service.js';
+import { AgentControlService } from './fleet/agent-control.service.js';
+import { FleetEvents } from './fleet/fleet-events.js';
+import { FleetController } from './fleet/fleet.controller.js';
+import { FleetService } from './fleet/fleet.service.js';
+import { LiveGateway } from './fleet/live.gateway.js';
+import { PresenceStore } from './fleet/presence.store.js';
+import { TelemetryService } from './fleet/telemetry.service.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -27,7 +36,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController],
+      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
@@ -41,6 +50,14 @@ export class AppModule {
         UsersService,
         ApiKeysService,
         AgentsService,
+        PresenceStore,
+        FleetEvents,
+        FleetService,
+        TelemetryService,
+        AgentSessionService,
+        AgentsGateway,
+        LiveGateway,
+        AgentControlService,
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -100,6 +100,8 @@ export type AgentMode = z.infer<typeof AgentModeSchema>;
 
 export const HelloSchema = z.object({
   agentVersion: z.string().min(1).max(64),
+  /** Random id of this agent process; telemetry `seq` numbers are unique within it. */
+  runId: z.string().regex(/^[\w-]{8,64}$/),
   /** Versions the agent speaks; the coordinator picks the highest it also speaks. */
   protocolVersions: z.array(z.number().int().positive()).min(1).max(16),
   host: z.object({ hostname: z.string().min(1).max(255), os: z.string().max(64), arch: z.string().max(32) }),

@@ -5,3 +5,4 @@ export * from './pagination.js';
 export * from './problem.js';
 export * from './version.js';
 export * from './agent-events.js';
+export * from './fleet.js';

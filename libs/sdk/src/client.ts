@@ -2,6 +2,10 @@ import {
   AgentViewSchema,
   ApiKeyViewSchema,
   AuditEntryViewSchema,
+  ControlResultSchema,
+  FleetAgentSchema,
+  FleetPageSchema,
+  TelemetryHistorySchema,
   CreatedAgentSchema,
   CreatedApiKeySchema,
   ReadinessSchema,
@@ -11,6 +15,11 @@ import {
   type AgentView,
   type ApiKeyView,
   type AuditEntryView,
+  type ControlCommand,
+  type ControlResult,
+  type FleetAgent,
+  type FleetPage,
+  type TelemetryHistory,
   type CreateAgentBody,
   type CreateApiKeyBody,
   type CreatedAgent,
@@ -107,6 +116,16 @@ export class PotluckClient {
     get: (id: string): Promise<AgentView> => this.request('GET', `/api/v1/agents/${encodeURIComponent(id)}`, AgentViewSchema),
     revoke: (id: string): Promise<AgentView> => this.request('POST', `/api/v1/agents/${encodeURIComponent(id)}/revoke`, AgentViewSchema),
     rotateToken: (id: string): Promise<CreatedAgent> => this.request('POST', `/api/v1/agents/${encodeURIComponent(id)}/token`, CreatedAgentSchema),
+    control: (id: string, command: ControlCommand): Promise<ControlResult> =>
+      this.request('POST', `/api/v1/agents/${encodeURIComponent(id)}/control`, ControlResultSchema, command),
+  };
+
+  fleet = {
+    list: (query: { status?: string; gpu?: string; simulated?: boolean; mine?: boolean; limit?: number; offset?: number } = {}): Promise<FleetPage> =>
+      this.request('GET', `/api/v1/fleet${toQuery({ ...query, simulated: query.simulated?.toString(), mine: query.mine?.toString() })}`, FleetPageSchema),
+    get: (agentId: string): Promise<FleetAgent> => this.request('GET', `/api/v1/fleet/agents/${encodeURIComponent(agentId)}`, FleetAgentSchema),
+    telemetry: (agentId: string, query: { gpu?: string; resolution?: 'raw' | 'minute'; from?: number; to?: number } = {}): Promise<TelemetryHistory> =>
+      this.request('GET', `/api/v1/fleet/agents/${encodeURIComponent(agentId)}/telemetry${toQuery(query)}`, TelemetryHistorySchema),
   };
 
   audit = {
@@ -115,7 +134,7 @@ export class PotluckClient {
   };
 }
 
-function toQuery(query: Record<string, string | number | undefined>): string {
+function toQuery(query: Record<string, string | number | boolean | undefined>): string {
   const entries = Object.entries(query).filter((entry): entry is [string, string | number] => entry[1] !== undefined);
   return entries.length ? `?${new URLSearchParams(entries.map(([key, value]): [string, string] => [key, String(value)])).toString()}` : '';
 }

@@ -70,7 +70,7 @@ export class AgentsService {
   }
 
   /** For the socket handshake: the live agent a token belongs to, or null. */
-  async authenticateToken(token: string): Promise<Agent | null> {
+  async authenticateToken(token: string): Promise<(Agent & { owner: { handle: string } }) | null> {
     if (!looksLikeSecret('pat', token)) return null;
     const agent = await this.prisma.client.agent.findUnique({ where: { tokenHash: hashSecret(token) }, include: { owner: true } });
     if (!agent || agent.revokedAt || agent.owner.disabledAt) return null;

@@ -4,7 +4,7 @@ import type { Role } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ForbiddenError, UnauthenticatedError } from '../common/errors.js';
 import { ApiKeyAuthenticator, bearerOf } from './api-key-authenticator.js';
-import { METRICS_ROUTE, PUBLIC_ROUTE, REQUIRED_ROLES, type AuthenticatedRequest } from './decorators.js';
+import { METRICS_ROUTE, OPTIONAL_AUTH, PUBLIC_ROUTE, REQUIRED_ROLES, type AuthenticatedRequest } from './decorators.js';
 import { isAdmin } from './principal.js';
 import { hashSecret, sameSecretHash } from './secrets.js';
 
@@ -34,6 +34,7 @@ export class AuthGuard implements CanActivate {
     const metricsRoute = this.reflector.getAllAndOverride<boolean>(METRICS_ROUTE, targets);
     if (metricsRoute && bearer && this.metricsTokenHash && sameSecretHash(hashSecret(bearer), this.metricsTokenHash)) return true;
 
+    if (!bearer && this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH, targets)) return true;
     const principal = bearer ? await this.authenticator.authenticate(bearer) : null;
     if (!principal) throw new UnauthenticatedError();
     request.principal = principal;

@@ -32,6 +32,29 @@ export const ConfigSchema = z.object({
   POTLUCK_BOOTSTRAP_KEY_FILE: z.string().min(1).optional(),
   /** How long SIGTERM waits for in-flight work before forcing exit. */
   POTLUCK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  /** How often agents send telemetry; it doubles as their heartbeat. */
+  POTLUCK_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(250).max(60_000).default(5000),
+  /** An agent silent this long is `unhealthy`. */
+  POTLUCK_AGENT_UNHEALTHY_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
+  /** An agent silent this long (or whose coordinator died) is `offline`; its presence expires. */
+  POTLUCK_AGENT_OFFLINE_AFTER_MS: z.coerce.number().int().min(1000).default(45_000),
+  /** Raw samples kept per GPU in Redis for live charts (720 = one hour at 5 s). */
+  POTLUCK_TELEMETRY_HISTORY_SAMPLES: z.coerce.number().int().min(10).max(100_000).default(720),
+  /** Per-minute roll-ups older than this are deleted. */
+  POTLUCK_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often the roll-up job turns raw samples into per-minute rows. */
+  POTLUCK_TELEMETRY_ROLLUP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Socket messages one agent may send per second (a burst of twice that is allowed). */
+  POTLUCK_SOCKET_MESSAGES_PER_SECOND: z.coerce.number().min(1).max(10_000).default(20),
+  /** Largest socket message; a larger one closes that connection (engine.io). */
+  POTLUCK_SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(16 * 1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  /** socket.io ping interval and timeout: how fast a silently dead connection is noticed. */
+  POTLUCK_SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).default(10_000),
+  POTLUCK_SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5000),
+  /** Dashboards' live feed: fleet changes are batched and pushed at most this often. */
+  POTLUCK_LIVE_THROTTLE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Whether simulated agents may earn credit (defaults to true in development only). */
+  POTLUCK_ALLOW_SIMULATED_CREDIT: bool.optional(),
   /** Apply pending migrations at start-up (turn off when an operator runs them separately). */
   POTLUCK_MIGRATE_ON_START: bool.default(true),
 });

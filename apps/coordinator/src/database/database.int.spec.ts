@@ -30,7 +30,7 @@ describe('migrations', () => {
     const fresh = await createTestDatabase({ migrated: false });
     try {
       const results = await Promise.all([migrate(fresh.url), migrate(fresh.url), migrate(fresh.url)]);
-      expect(results.flat()).toEqual(['20261127000000_init']);
+      expect(results.flat()).toEqual(['20261127000000_init', '20261127010000_telemetry_minutes']);
     } finally {
       await fresh.drop();
     }
@@ -106,6 +106,9 @@ describe('every model works against the migrated schema', () => {
         kind: 'COMPUTE', state: 'CLAIMED', amount: new Prisma.Decimal('0.000000000000000001'), reason: 'attempt completed', inputs: { tokens: 1234 },
       },
     });
+    const minute = await prisma.telemetryMinute.create({
+      data: { agentId: agent.id, gpuUuid: 'GPU-1', minute: new Date('2026-11-27T10:00:00Z'), samples: 12, utilizationAvg: 55.5, powerMax: 300, energyWh: 4.2, coveredSeconds: 60 },
+    });
     const audit = await prisma.auditLog.create({ data: { actorUserId: owner.id, action: 'test', targetType: 'job', targetId: job.id, details: { ok: true } } });
 
     const loaded = await prisma.user.findUniqueOrThrow({
@@ -124,6 +127,7 @@ describe('every model works against the migrated schema', () => {
     expect(loaded.creditEntries[0]?.amount.toString()).toBe('1e-18');
     expect(credit.amount.toFixed(18)).toBe('0.000000000000000001');
     expect(loaded.auditEntries[0]?.id).toBe(audit.id);
+    expect((await prisma.agent.findUniqueOrThrow({ where: { id: agent.id }, include: { telemetryMinutes: true } })).telemetryMinutes[0]?.energyWh).toBe(minute.energyWh);
     expect((await prisma.jobAttempt.findUniqueOrThrow({ where: { id: successor.id }, include: { resumedFrom: true } })).resumedFrom?.id).toBe(checkpoint.id);
     expect((await prisma.artifact.findUniqueOrThrow({ where: { id: artifact.id } })).sizeBytes).toBe(5_000_000_000n);
   });

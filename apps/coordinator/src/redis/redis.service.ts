@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
  * outage) and surface in /readyz; they never become unhandled rejections.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   /** For our own commands (rate limits, presence, boards). */
   readonly client: Redis;
@@ -50,7 +50,14 @@ export class RedisService implements OnModuleDestroy {
     if (reply !== 'PONG') throw new Error(`unexpected PING reply ${String(reply)}`);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+  /** After every module let go of its connections (queues, workers, sockets): see docs/operations.md. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.connections.map(async (connection) => {
+        // QUIT would wait forever in the offline queue of a connection that never came up.
+        if (connection.status !== 'ready') return connection.disconnect();
+        await connection.quit().catch(() => connection.disconnect());
+      }),
+    );
   }
 }

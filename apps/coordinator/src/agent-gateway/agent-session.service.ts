@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  HelloSchema,
+  PROTOCOL_VERSION,
+  StateReportSchema,
+  TelemetryBatchSchema,
+  type AgentAck,
+  type AgentError,
+  type Hello,
+  type HelloResult,
+  type TelemetryResult,
+} from '@potluck/protocol';
+import { schedulableDevices, withKnownComputeCapabilities } from '@potluck/nvidia-smi';
+import type { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { FleetEvents } from '../fleet/fleet-events.js';
+import { PresenceStore } from '../fleet/presence.store.js';
+import type { PresenceDevice, PresenceInfo } from '../fleet/presence.types.js';
+import type { AgentIdentity, AgentSession } from './socket-context.js';
+
+/** Protocol versions this coordinator speaks. */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
+
+export function fail(code: AgentError['code'], message: string, issues?: AgentError['issues']): { ok: false; error: AgentError } {
+  return { ok: false, error: { code, message, ...(issues ? { issues } : {}) } };
+}
+
+function parse<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; value: z.infer<T> } | { ok: false; error: AgentError } {
+  const result = schema.safeParse(payload);
+  if (result.success) return { ok: true, value: result.data };
+  return fail(
+    'INVALID_PAYLOAD',
+    'The message does not match the protocol schema.',
+    result.error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+  );
+}
+
+/**
+ * What happens when an agent speaks: hello (negotiate, register GPUs, presence),
+ * telemetry batches (ownership, replay protection, storage), state reports, disconnects.
+ * Invalid messages get typed errors and store nothing.
+ */
+@Injectable()
+export class AgentSessionService {
+  private readonly logger = new Logger('AgentSession');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly presence: PresenceStore,
+    private readonly events: FleetEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async hello(identity: AgentIdentity, socketId: string, payload: unknown, now = Date.now()): Promise<{ ack: AgentAck<HelloResult>; session?: AgentSession }> {
+    const parsed = parse(HelloSchema, payload);
+    if (!parsed.ok) return { ack: parsed };
+    const hello = parsed.value;
+    const protocolVersion = Math.max(...hello.protocolVersions.filter((version) => SUPPORTED_PROTOCOL_VERSIONS.includes(version)));
+    if (!Number.isFinite(protocolVersion)) {
+      return { ack: fail('PROTOCOL_UNSUPPORTED', `This coordinator speaks protocol versions ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}; the agent offered ${hello.protocolVersions.join(', ')}. Update potluck-agent.`) };
+    }
+    const devices = await this.registerDevices(identity.agentId, hello, now);
+    const info: PresenceInfo = {
+      agentId: identity.agentId,
+      ownerId: identity.ownerId,
+      ownerHandle: identity.ownerHandle,
+      name: identity.name,
+      hostname: hello.host.hostname,
+      simulated: hello.simulated,
+      protocolVersion,
+      driverVersion: hello.inventory.driverVersion,
+      cudaVersion: hello.inventory.cudaVersion,
+      devices,
+    };
+    await this.presence.connect(info, { mode: hello.mode, reason: hello.mode === 'active' ? 'connected' : `connected while ${hello.mode}`, gpus: hello.gpus, drainEta: null }, socketId, hello.runId, now);
+    this.events.changed(identity.agentId);
+    const gpuUuids = new Set(hello.inventory.gpus.map((gpu) => gpu.uuid ?? `gpu-${gpu.index}`));
+    return {
+      ack: { ok: true, result: { agentId: identity.agentId, protocolVersion, telemetryIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS, maxBatchSamples: 512 } },
+      session: { runId: hello.runId, protocolVersion, gpuUuids },
+    };
+  }
+
+  async telemetry(identity: AgentIdentity, session: AgentSession, payload: unknown, now = Date.now()): Promise<AgentAck<TelemetryResult>> {
+    const parsed = parse(TelemetryBatchSchema, payload);
+    if (!parsed.ok) return parsed;
+    const batch = parsed.value;
+    const foreign = batch.samples.find((sample) => !session.gpuUuids.has(sample.gpuUuid));
+    if (foreign) return fail('NOT_YOURS', `GPU ${foreign.gpuUuid} is not in this agent's inventory; nothing of this batch was stored.`);
+    if (batch.dropped > 0) this.logger.warn({ agentId: identity.agentId, dropped: batch.dropped }, 'agent dropped buffered samples while disconnected');
+    const outcome = await this.presence.applyTelemetry(identity.agentId, session.runId, batch.seq, batch.samples, now);
+    if (outcome === 'no-session') return fail('HELLO_REQUIRED', 'This connection has no live session (it expired or was replaced); say hello again.');
+    if (outcome === 'stored') this.events.changed(identity.agentId);
+    return { ok: true, result: { accepted: outcome === 'stored' ? batch.samples.length : 0, duplicate: outcome === 'duplicate' } };
+  }
+
+  async state(identity: AgentIdentity, socketId: string, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
+    const parsed = parse(StateReportSchema, payload);
+    if (!parsed.ok) return parsed;
+    const { mode, reason, gpus, drainEta } = parsed.value;
+    const recorded = await this.presence.updateState(identity.agentId, socketId, { mode, reason, gpus, drainEta }, now);
+    if (recorded) this.events.changed(identity.agentId);
+    return { ok: true, result: { recorded } };
+  }
+
+  async disconnected(identity: AgentIdentity, socketId: string, reason: string, now = Date.now()): Promise<void> {
+    await this.presence.disconnect(identity.agentId, socketId, reason, now);
+    await this.prisma.client.agent.update({ where: { id: identity.agentId }, data: { lastSeenAt: new Date(now) } });
+    this.events.changed(identity.agentId);
+  }
+
+  /** Upserts the agent's schedulable devices and records what the hello said about the host. */
+  private async registerDevices(agentId: string, hello: Hello, now: number): Promise<PresenceDevice[]> {
+    const inventory = withKnownComputeCapabilities(hello.inventory);
+    const devices = schedulableDevices(inventory);
+    const seenAt = new Date(now);
+    await this.prisma.client.$transaction([
+      this.prisma.client.agent.update({
+        where: { id: agentId },
+        data: { hostname: hello.host.hostname, agentVersion: hello.agentVersion, protocolVersion: Math.max(...hello.protocolVersions), simulated: hello.simulated, lastSeenAt: seenAt },
+      }),
+      ...devices.map((device) =>
+        this.prisma.client.gpu.upsert({
+          where: { agentId_deviceId: { agentId, deviceId: device.id } },
+          create: {
+            agentId, deviceId: device.id, gpuIndex: device.gpuIndex, name: device.name,
+            memoryTotalMiB: device.memoryTotalMiB === null ? null : Math.round(device.memoryTotalMiB),
+            computeCapability: device.computeCapability, architecture: device.architecture, migProfile: device.migProfile,
+            driverVersion: device.driverVersion, cudaVersion: device.cudaVersion, firstSeenAt: seenAt, lastSeenAt: seenAt,
+          },
+          update: {
+            gpuIndex: device.gpuIndex, name: device.name, memoryTotalMiB: device.memoryTotalMiB === null ? null : Math.round(device.memoryTotalMiB),
+            computeCapability: device.computeCapability, architecture: device.architecture, migProfile: device.migProfile,
+            driverVersion: device.driverVersion, cudaVersion: device.cudaVersion, lastSeenAt: seenAt,
+          },
+        }),
+      ),
+    ]);
+    return inventory.gpus.map((gpu) => {
+      const device = devices.find((d) => d.gpuIndex === gpu.index);
+      return {
+        index: gpu.index,
+        deviceId: gpu.uuid ?? `gpu-${gpu.index}`,
+        name: gpu.name,
+        memoryTotalMiB: gpu.memoryTotalMiB,
+        computeCapability: gpu.computeCapability,
+        architecture: device?.architecture ?? null,
+        migDevices: gpu.migEnabled ? gpu.migDevices.length : 0,
+      };
+    });
+  }
+}

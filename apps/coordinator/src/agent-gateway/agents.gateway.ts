@@ -1,0 +1,124 @@
+import { Inject, Logger } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
+import { AGENTS_NAMESPACE, AgentEvents, type AgentAck, type ControlCommand } from '@potluck/protocol';
+import type { Namespace } from 'socket.io';
+import { AgentsService } from '../agents/agents.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { agentSocketAuth } from './agent-socket-auth.js';
+import { AgentSessionService, fail } from './agent-session.service.js';
+import type { AgentSocket } from './socket-context.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** How long a connected agent may take to say hello. */
+const HELLO_DEADLINE_MS = 10_000;
+/** Rate-limited messages in a row after which the connection is closed. */
+const MAX_REFUSED_IN_A_ROW = 50;
+
+type Ack = (response: AgentAck<unknown>) => void;
+
+const DISCONNECT_REASONS: Record<string, string> = {
+  'transport close': 'connection lost',
+  'transport error': 'connection lost',
+  'ping timeout': 'no answer to pings',
+  'client namespace disconnect': 'agent disconnected',
+  'server namespace disconnect': 'disconnected by the coordinator',
+  'server shutting down': 'coordinator restarting',
+};
+
+/**
+ * The `/agents` namespace. Thin: authentication in the handshake, then each event is
+ * rate-limited, handed to AgentSessionService and answered with its typed ack. A
+ * handler never throws into socket.io; a message without an ack callback is ignored.
+ */
+@WebSocketGateway({ namespace: AGENTS_NAMESPACE })
+export class AgentsGateway implements OnGatewayInit<Namespace> {
+  private readonly logger = new Logger('AgentsGateway');
+  private namespace: Namespace | null = null;
+
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly sessions: AgentSessionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
+    namespace.use(agentSocketAuth(this.agents));
+    namespace.on('connection', (socket: AgentSocket) => this.onConnection(socket));
+  }
+
+  /** Sends a control command to the agent wherever it is connected; true when it acknowledged. */
+  async control(agentId: string, command: ControlCommand): Promise<boolean> {
+    if (!this.namespace) return false;
+    try {
+      const acks = (await this.namespace.to(`agent:${agentId}`).timeout(5000).emitWithAck(AgentEvents.control, command)) as unknown[];
+      return acks.length > 0;
+    } catch {
+      return false; // not connected, or no answer in time: reported to the caller as not delivered
+    }
+  }
+
+  private onConnection(socket: AgentSocket): void {
+    const identity = socket.data.agent;
+    const bucket = new TokenBucket(this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND, this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND * 2, Date.now());
+    let refusedInARow = 0;
+    const helloTimer = setTimeout(() => {
+      if (!socket.data.session) socket.disconnect(true);
+    }, HELLO_DEADLINE_MS);
+
+    const on = (event: string, handler: (payload: unknown) => Promise<AgentAck<unknown>>) => {
+      socket.on(event, (payload: unknown, ack: unknown) => {
+        if (typeof ack !== 'function') return;
+        const reply = ack as Ack;
+        if (!bucket.take(Date.now())) {
+          refusedInARow += 1;
+          reply(fail('RATE_LIMITED', `At most ${this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND} messages per second; this one was dropped.`));
+          if (refusedInARow >= MAX_REFUSED_IN_A_ROW) socket.disconnect(true);
+          return;
+        }
+        refusedInARow = 0;
+        handler(payload).then(reply, (error: unknown) => {
+          this.logger.error({ err: error, agentId: identity.agentId, event }, 'agent message failed');
+          reply(fail('INTERNAL', 'The coordinator failed to handle this message; it was not stored.'));
+        });
+      });
+    };
+
+    on(AgentEvents.hello, async (payload) => {
+      const { ack, session } = await this.sessions.hello(identity, socket.id, payload);
+      if (session) {
+        socket.data.session = session;
+        clearTimeout(helloTimer);
+        await this.replaceOlderConnections(identity.agentId, socket.id);
+        await socket.join(`agent:${identity.agentId}`);
+      } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
+        setTimeout(() => socket.disconnect(true), 100);
+      }
+      return ack;
+    });
+    on(AgentEvents.telemetry, async (payload) => {
+      const session = socket.data.session;
+      if (!session) return fail('HELLO_REQUIRED', 'Say hello before sending telemetry.');
+      return this.sessions.telemetry(identity, session, payload);
+    });
+    on(AgentEvents.state, async (payload) => {
+      if (!socket.data.session) return fail('HELLO_REQUIRED', 'Say hello before reporting state.');
+      return this.sessions.state(identity, socket.id, payload);
+    });
+
+    socket.on('disconnect', (reason) => {
+      clearTimeout(helloTimer);
+      if (!socket.data.session) return;
+      this.sessions
+        .disconnected(identity, socket.id, DISCONNECT_REASONS[reason] ?? reason)
+        .catch((error: unknown) => this.logger.error({ err: error, agentId: identity.agentId }, 'could not record a disconnect'));
+    });
+  }
+
+  /** One live connection per agent: a second process with the same token replaces the first. */
+  private async replaceOlderConnections(agentId: string, keepSocketId: string): Promise<void> {
+    if (!this.namespace) return;
+    const sockets = await this.namespace.in(`agent:${agentId}`).fetchSockets();
+    for (const older of sockets) if (older.id !== keepSocketId) older.disconnect(true);
+  }
+}

@@ -1,0 +1,231 @@
+import { readFileSync } from 'node:fs';
+import { parseNvidiaSmi } from '@potluck/nvidia-smi';
+import {
+  AGENTS_NAMESPACE,
+  AgentEvents,
+  LIVE_NAMESPACE,
+  LiveEvents,
+  PROTOCOL_VERSION,
+  type AgentAck,
+  type ControlCommand,
+  type FleetChanges,
+  type FleetPage,
+  type GpuInventory,
+  type Hello,
+  type TelemetrySample,
+} from '@potluck/protocol';
+import type { PotluckClient } from '@potluck/sdk';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { uniqueId } from '../testing/test-database.js';
+import { TelemetryService } from './telemetry.service.js';
+
+const FIXTURES = new URL('../../../../../shared/fixtures/nvidia-smi/', import.meta.url);
+
+function inventoryOf(file: string): GpuInventory {
+  const result = parseNvidiaSmi(readFileSync(new URL(file, FIXTURES), 'utf8'));
+  if (!result.ok) throw new Error(`fixture ${file} did not parse: ${result.error.message}`);
+  return result.inventory;
+}
+
+let t: TestApp;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp({ POTLUCK_LIVE_THROTTLE_MS: '100', POTLUCK_SOCKET_MESSAGES_PER_SECOND: '50' });
+});
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+});
+afterAll(async () => {
+  expect(await t.serverErrors()).toBe(0);
+  await t.close();
+});
+
+function connect(namespace: string, auth: Record<string, unknown> = {}): Socket {
+  const socket = io(`${t.baseUrl}${namespace}`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return socket;
+}
+
+function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+}
+
+async function donorWithAgent(): Promise<{ donor: PotluckClient; agentId: string; token: string }> {
+  const signup = await t.anonymous.signup({ handle: uniqueId('donor-'), displayName: 'Donor', roles: ['DONOR'] });
+  const donor = t.anonymous.withApiKey(signup.secret);
+  const created = await donor.agents.create({ name: uniqueId('rig-') });
+  return { donor, agentId: created.agent.id, token: created.token };
+}
+
+function hello(inventory: GpuInventory, overrides: Partial<Hello> = {}): Hello {
+  return {
+    agentVersion: 'test',
+    runId: uniqueId('run-'),
+    protocolVersions: [PROTOCOL_VERSION],
+    host: { hostname: 'test-host', os: 'linux', arch: 'x64' },
+    simulated: true,
+    inventory,
+    runtimes: ['builtin'],
+    policy: { schedule: [], maxTemperatureC: null, maxPowerW: null, yieldToOtherProcesses: true, yieldCooldownSeconds: 60, runtimes: ['builtin'] },
+    mode: 'active',
+    gpus: inventory.gpus.map((gpu) => ({ index: gpu.index, deviceId: gpu.uuid ?? `gpu-${gpu.index}`, availability: 'available' as const, reason: '', until: null })),
+    ...overrides,
+  };
+}
+
+function sample(gpuUuid: string, at: number, powerDrawW = 200): TelemetrySample {
+  return { gpuUuid, at, utilizationGpuPct: 90, utilizationMemoryPct: 40, memoryUsedMiB: 8000, memoryTotalMiB: 24000, temperatureC: 70, powerDrawW, powerLimitW: 350, clocksSmMHz: 1800, fanSpeedPct: 60, pstate: 'P2' };
+}
+
+async function fleet(client: PotluckClient = t.anonymous): Promise<FleetPage> {
+  return client.fleet.list({ limit: 1000 });
+}
+
+async function agentInFleet(agentId: string, client?: PotluckClient) {
+  return (await fleet(client)).agents.find((agent) => agent.id === agentId);
+}
+
+describe('the /agents namespace', () => {
+  it('refuses a connection without a valid token before it reaches the gateway', async () => {
+    for (const auth of [{}, { token: 'pat_nope' }, { token: `pat_${'A'.repeat(43)}` }]) {
+      const socket = connect(AGENTS_NAMESPACE, auth);
+      const error = await connected(socket).then(() => null, (e: Error & { data?: { code?: string } }) => e);
+      expect(error?.data?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('registers an agent on hello, stores telemetry, and shows it in the fleet', async () => {
+    const { agentId, token, donor } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__dual_2080-v13.xml');
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    const message = hello(inventory);
+    const ack = (await socket.emitWithAck(AgentEvents.hello, message)) as AgentAck<{ agentId: string; protocolVersion: number }>;
+    expect(ack).toMatchObject({ ok: true, result: { agentId, protocolVersion: PROTOCOL_VERSION } });
+
+    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
+    const now = Date.now();
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [sample(gpuUuid, now)] })).toEqual({ ok: true, result: { accepted: 1, duplicate: false } });
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [sample(gpuUuid, now)] })).toEqual({ ok: true, result: { accepted: 0, duplicate: true } });
+
+    const view = await agentInFleet(agentId);
+    expect(view?.status).toBe('online');
+    expect(view?.simulated).toBe(true);
+    expect(view?.gpus).toHaveLength(2);
+    expect(view?.gpus[0]?.latest?.powerDrawW).toBe(200);
+    expect(view?.gpus[0]?.computeCapability).toBe('7.5');
+    expect(view?.hostname).toBeNull();
+    expect((await agentInFleet(agentId, donor))?.hostname).toBe('test-host');
+    expect(await t.prisma.gpu.count({ where: { agentId } })).toBe(2);
+  });
+
+  it('answers a malformed or foreign message with a typed error, stores nothing, and keeps the socket', async () => {
+    const { agentId, token } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__rtx-3090-v12.xml');
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [] })).toMatchObject({ ok: false, error: { code: 'HELLO_REQUIRED' } });
+    expect(await socket.emitWithAck(AgentEvents.hello, { hello: 'there' })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
+
+    const bad = (await socket.emitWithAck(AgentEvents.telemetry, { seq: 1, samples: [{ ...sample(gpuUuid, Date.now()), temperatureC: 'hot' }] })) as AgentAck<unknown>;
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    expect(!bad.ok && bad.error.issues?.[0]?.path).toBe('samples.0.temperatureC');
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 2, samples: [sample('GPU-someone-else', Date.now())] })).toMatchObject({ ok: false, error: { code: 'NOT_YOURS' } });
+    expect(await socket.emitWithAck(AgentEvents.telemetry, 'garbage')).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    expect((await agentInFleet(agentId))?.gpus[0]?.latest).toBeNull();
+    expect(socket.connected).toBe(true);
+  });
+
+  it('refuses an agent that speaks no common protocol version', async () => {
+    const { token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    const ack = await socket.emitWithAck(AgentEvents.hello, hello(inventoryOf('xml/telegraf__gt-1030.xml'), { protocolVersions: [999] }));
+    expect(ack).toMatchObject({ ok: false, error: { code: 'PROTOCOL_UNSUPPORTED' } });
+  });
+
+  it('rate-limits a flooding socket with typed errors', async () => {
+    const { token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    const acks = (await Promise.all(Array.from({ length: 120 }, () => socket.emitWithAck(AgentEvents.state, {})))) as AgentAck<unknown>[];
+    expect(acks.some((ack) => !ack.ok && ack.error.code === 'RATE_LIMITED')).toBe(true);
+  });
+
+  it('shows pause reasons, delivers remote control, and turns a lost agent offline', async () => {
+    const { agentId, token, donor } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__dual_2070-v13.xml');
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const received: ControlCommand[] = [];
+    socket.on(AgentEvents.control, (command: ControlCommand, ack: (r: unknown) => void) => {
+      received.push(command);
+      ack({ ok: true, result: {} });
+    });
+
+    const gpus = inventory.gpus.map((gpu) => ({ index: gpu.index, deviceId: gpu.uuid ?? '', availability: gpu.index === 1 ? ('paused' as const) : ('available' as const), reason: gpu.index === 1 ? 'paused by donor for 2h' : '', until: null }));
+    expect(await socket.emitWithAck(AgentEvents.state, { at: Date.now(), mode: 'active', reason: 'GPU 1 paused', gpus })).toEqual({ ok: true, result: { recorded: true } });
+    const view = await agentInFleet(agentId);
+    expect(view?.gpus[1]).toMatchObject({ availability: 'paused', reason: 'paused by donor for 2h' });
+
+    const result = await donor.agents.control(agentId, { command: 'pause', gpuIndex: 0, reason: 'from the dashboard' });
+    expect(result.delivered).toBe(true);
+    expect(received).toEqual([{ command: 'pause', gpuIndex: 0, reason: 'from the dashboard' }]);
+
+    socket.disconnect();
+    await expect.poll(async () => (await agentInFleet(agentId))?.status, { timeout: 5000 }).toBe('offline');
+    expect((await agentInFleet(agentId))?.reason).toBe('agent disconnected');
+  });
+
+  it('pushes throttled fleet changes on /live without credentials', async () => {
+    const live = connect(LIVE_NAMESPACE);
+    await connected(live);
+    const seen: FleetChanges[] = [];
+    live.on(LiveEvents.fleetChanges, (changes: FleetChanges) => seen.push(changes));
+    const { agentId, token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventoryOf('xml/telegraf__tesla-t4.xml')));
+    await expect.poll(() => seen.some((changes) => changes.agents.some((agent) => agent.id === agentId && agent.status === 'online')), { timeout: 5000 }).toBe(true);
+    expect(seen.flatMap((changes) => changes.agents).every((agent) => agent.hostname === null)).toBe(true);
+  });
+});
+
+describe('telemetry roll-ups', () => {
+  it('writes per-minute rows with energy from the raw history, idempotently', async () => {
+    const { agentId, token } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
+    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+    const samples = Array.from({ length: 13 }, (_, i) => sample(gpuUuid, minute + i * 5000, 360));
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples })).toMatchObject({ ok: true });
+
+    const rollups = t.app.get(TelemetryService);
+    expect(await rollups.rollup(Date.now())).toBeGreaterThanOrEqual(1);
+    await rollups.rollup(Date.now());
+    const rows = await t.prisma.telemetryMinute.findMany({ where: { agentId }, orderBy: { minute: 'asc' } });
+    // 12 samples fill the first minute; the 13th (at +60 s) opens the next one and closes the first's last interval.
+    expect(rows.map((row) => [row.minute.getTime(), row.samples])).toEqual([[minute, 12], [minute + 60_000, 1]]);
+    expect(rows[0]?.energyWh).toBeCloseTo(6, 6);
+    expect(rows[0]?.coveredSeconds).toBe(60);
+    expect(rows[0]?.utilizationAvg).toBe(90);
+
+    const history = await t.anonymous.fleet.telemetry(agentId, { resolution: 'minute' });
+    expect(history.minutes[0]?.energyWh).toBeCloseTo(6, 6);
+    const raw = await t.anonymous.fleet.telemetry(agentId, { gpu: gpuUuid });
+    expect(raw.raw).toHaveLength(13);
+  });
+});
+

@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FleetAgent, FleetGpu, FleetPage, FleetQuery, FleetSummary, TelemetrySample } from '@potluck/protocol';
+import { canAccess, type Principal } from '../auth/principal.js';
+import { NotFoundError } from '../common/errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { agentStatus } from './agent-status.js';
+import { PresenceStore } from './presence.store.js';
+import type { Presence } from './presence.types.js';
+
+interface AgentRow {
+  id: string;
+  name: string;
+  ownerId: string;
+  simulated: boolean;
+  hostname: string | null;
+  lastSeenAt: Date | null;
+  owner: { handle: string };
+}
+
+const STATUS_ORDER = { online: 0, draining: 1, paused: 2, unhealthy: 3, offline: 4 } as const;
+
+/** Builds the fleet's public view from PostgreSQL (who exists) and Redis (who is live). */
+@Injectable()
+export class FleetService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly presence: PresenceStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async list(query: FleetQuery, viewer: Principal | null, now = Date.now()): Promise<FleetPage> {
+    const rows = await this.prisma.client.agent.findMany({
+      where: { revokedAt: null, ...(query.mine && viewer ? { ownerId: viewer.userId } : {}), ...(query.simulated === undefined ? {} : { simulated: query.simulated }) },
+      select: { id: true, name: true, ownerId: true, simulated: true, hostname: true, lastSeenAt: true, owner: { select: { handle: true } } },
+      orderBy: { name: 'asc' },
+      take: 10_000,
+    });
+    const views = await this.views(rows, viewer, now);
+    const gpuFilter = query.gpu?.toLowerCase();
+    const filtered = views
+      .filter((agent) => !query.status || agent.status === query.status)
+      .filter((agent) => !gpuFilter || agent.gpus.some((gpu) => gpu.name.toLowerCase().includes(gpuFilter)))
+      .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.name.localeCompare(b.name));
+    return { summary: summarize(views), agents: filtered.slice(query.offset, query.offset + query.limit), total: filtered.length };
+  }
+
+  async get(agentId: string, viewer: Principal | null, now = Date.now()): Promise<FleetAgent> {
+    const row = await this.prisma.client.agent.findUnique({
+      where: { id: agentId },
+      select: { id: true, name: true, ownerId: true, simulated: true, hostname: true, lastSeenAt: true, revokedAt: true, owner: { select: { handle: true } } },
+    });
+    if (!row || (row.revokedAt && !(viewer && canAccess(viewer, row.ownerId)))) throw new NotFoundError('Agent');
+    const [view] = await this.views([row], viewer, now);
+    if (!view) throw new NotFoundError('Agent');
+    return view;
+  }
+
+  /** Views of these agents (unknown or revoked ids are left out). */
+  async viewsByIds(agentIds: readonly string[], now = Date.now()): Promise<FleetAgent[]> {
+    const rows = await this.prisma.client.agent.findMany({
+      where: { id: { in: [...agentIds] }, revokedAt: null },
+      select: { id: true, name: true, ownerId: true, simulated: true, hostname: true, lastSeenAt: true, owner: { select: { handle: true } } },
+    });
+    return this.views(rows, null, now);
+  }
+
+  /** Views of the given agents, in order. */
+  async views(rows: readonly AgentRow[], viewer: Principal | null, now = Date.now()): Promise<FleetAgent[]> {
+    const ids = rows.map((row) => row.id);
+    const [presences, latest] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids)]);
+    return rows.map((row, i) => toView(row, presences[i] ?? null, latest.get(row.id) ?? new Map<string, TelemetrySample>(), viewer, now, this.config));
+  }
+}
+
+function toView(row: AgentRow, presence: Presence | null, latest: Map<string, TelemetrySample>, viewer: Principal | null, now: number, config: AppConfig): FleetAgent {
+  const { status, reason } = agentStatus(presence, now, { unhealthyAfterMs: config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: config.POTLUCK_AGENT_OFFLINE_AFTER_MS });
+  const live = status !== 'offline';
+  const gpus: FleetGpu[] = (presence?.info.devices ?? []).map((device) => {
+    const state = presence?.state.gpus.find((gpu) => gpu.index === device.index);
+    return {
+      ...device,
+      availability: state?.availability ?? 'available',
+      reason: state?.reason ?? '',
+      until: state?.until ?? null,
+      latest: live ? (latest.get(device.deviceId) ?? null) : null,
+    };
+  });
+  const lastSeen = presence?.lastSeen ?? row.lastSeenAt?.getTime() ?? null;
+  return {
+    id: row.id,
+    name: row.name,
+    ownerHandle: row.owner.handle,
+    simulated: presence?.info.simulated ?? row.simulated,
+    status,
+    reason,
+    mode: live ? (presence?.state.mode ?? null) : null,
+    lastSeenAt: lastSeen === null ? null : new Date(lastSeen).toISOString(),
+    connectedAt: presence && live ? new Date(presence.connectedAt).toISOString() : null,
+    driverVersion: presence?.info.driverVersion ?? null,
+    cudaVersion: presence?.info.cudaVersion ?? null,
+    drainEta: live ? (presence?.state.drainEta ?? null) : null,
+    gpus,
+    hostname: viewer && canAccess(viewer, row.ownerId) ? (presence?.info.hostname ?? row.hostname) : null,
+  };
+}
+
+export function summarize(agents: readonly FleetAgent[]): FleetSummary {
+  const live = agents.filter((agent) => agent.status !== 'offline');
+  const gpus = live.flatMap((agent) => agent.gpus);
+  return {
+    agentsOnline: live.length,
+    gpusOnline: gpus.length,
+    gpusAvailable: live.filter((agent) => agent.status === 'online').flatMap((agent) => agent.gpus).filter((gpu) => gpu.availability === 'available').length,
+    vramOnlineMiB: gpus.reduce((sum, gpu) => sum + (gpu.memoryTotalMiB ?? 0), 0),
+    powerDrawW: gpus.reduce((sum, gpu) => sum + (gpu.latest?.powerDrawW ?? 0), 0),
+  };
+}

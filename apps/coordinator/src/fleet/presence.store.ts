@@ -1,0 +1,196 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { TelemetrySample } from '@potluck/protocol';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { RedisService } from '../redis/redis.service.js';
+import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
+
+/**
+ * Applies one telemetry batch atomically: drops a replayed batch (same agent run, seq
+ * not newer), else stores the latest sample per GPU, appends to each GPU's capped raw
+ * history, and refreshes the agent's presence. Returns 1 when stored, 0 for a replay,
+ * -1 when the presence is gone (no hello on record for this run).
+ * KEYS: presence, latest. ARGV: runId, seq, now, ttlMs, historyLimit, historyPrefix, then (gpuUuid, json) pairs.
+ */
+const APPLY_TELEMETRY = `
+local runId = redis.call('HGET', KEYS[1], 'runId')
+if not runId or runId ~= ARGV[1] then return -1 end
+local lastSeq = tonumber(redis.call('HGET', KEYS[1], 'lastSeq') or '-1')
+local seq = tonumber(ARGV[2])
+if seq <= lastSeq then
+  redis.call('HSET', KEYS[1], 'lastSeen', ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 0
+end
+redis.call('HSET', KEYS[1], 'lastSeq', ARGV[2], 'lastSeen', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local limit = tonumber(ARGV[5])
+for i = 7, #ARGV, 2 do
+  local gpu = ARGV[i]
+  local json = ARGV[i + 1]
+  redis.call('HSET', KEYS[2], gpu, json)
+  local history = ARGV[6] .. gpu
+  redis.call('LPUSH', history, json)
+  redis.call('LTRIM', history, 0, limit - 1)
+  redis.call('PEXPIRE', history, 86400000)
+end
+redis.call('PEXPIRE', KEYS[2], 86400000)
+return 1
+`;
+
+export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
+
+/**
+ * Agent presence, latest telemetry and raw history in Redis, shared by every
+ * coordinator process. Presence expires on its own when nothing refreshes it (a
+ * coordinator that dies takes no agent with it for longer than the expiry).
+ */
+@Injectable()
+export class PresenceStore {
+  constructor(
+    private readonly redis: RedisService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private presenceKey(agentId: string): string {
+    return this.redis.key('agent', `{${agentId}}`, 'presence');
+  }
+  private latestKey(agentId: string): string {
+    return this.redis.key('agent', `{${agentId}}`, 'latest');
+  }
+  private historyPrefix(agentId: string): string {
+    return `${this.redis.key('agent', `{${agentId}}`, 'history')}:`;
+  }
+  private get fleetKey(): string {
+    return this.redis.key('fleet');
+  }
+  private get activeGpusKey(): string {
+    return this.redis.key('telemetry', 'active');
+  }
+
+  /** Records a new connection (after hello), replacing whatever was there. */
+  async connect(info: PresenceInfo, state: PresenceState, socketId: string, runId: string, now: number): Promise<void> {
+    const key = this.presenceKey(info.agentId);
+    await this.redis.client
+      .multi()
+      .del(key)
+      .hset(key, {
+        info: JSON.stringify(info),
+        state: JSON.stringify(state),
+        connected: '1',
+        disconnectReason: '',
+        socketId,
+        runId,
+        lastSeq: '-1',
+        connectedAt: String(now),
+        lastSeen: String(now),
+      })
+      .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
+      .zadd(this.fleetKey, now, info.agentId)
+      .exec();
+  }
+
+  async updateState(agentId: string, socketId: string, state: PresenceState, now: number): Promise<boolean> {
+    const key = this.presenceKey(agentId);
+    if ((await this.redis.client.hget(key, 'socketId')) !== socketId) return false;
+    await this.redis.client
+      .multi()
+      .hset(key, { state: JSON.stringify(state), lastSeen: String(now) })
+      .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
+      .zadd(this.fleetKey, now, agentId)
+      .exec();
+    return true;
+  }
+
+  async applyTelemetry(agentId: string, runId: string, seq: number, samples: readonly TelemetrySample[], now: number): Promise<TelemetryOutcome> {
+    const args: (string | number)[] = [runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
+    for (const sample of samples) args.push(sample.gpuUuid, JSON.stringify(sample));
+    const result = await this.redis.client.eval(APPLY_TELEMETRY, 2, this.presenceKey(agentId), this.latestKey(agentId), ...args);
+    if (result === 1) {
+      const pipeline = this.redis.client.pipeline().zadd(this.fleetKey, now, agentId);
+      for (const gpu of new Set(samples.map((sample) => sample.gpuUuid))) pipeline.zadd(this.activeGpusKey, now, `${agentId}|${gpu}`);
+      await pipeline.exec();
+      return 'stored';
+    }
+    return result === 0 ? 'duplicate' : 'no-session';
+  }
+
+  /** Marks the connection ended, unless a newer connection of the same agent took over. */
+  async disconnect(agentId: string, socketId: string, reason: string, now: number): Promise<void> {
+    const key = this.presenceKey(agentId);
+    if ((await this.redis.client.hget(key, 'socketId')) !== socketId) return;
+    await this.redis.client
+      .multi()
+      .hset(key, { connected: '0', disconnectReason: reason, lastSeen: String(now) })
+      .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
+      .exec();
+  }
+
+  async get(agentId: string): Promise<Presence | null> {
+    return (await this.getMany([agentId]))[0] ?? null;
+  }
+
+  /** Presence of each agent, in order; null where it expired or never existed. */
+  async getMany(agentIds: readonly string[]): Promise<(Presence | null)[]> {
+    if (agentIds.length === 0) return [];
+    const pipeline = this.redis.client.pipeline();
+    for (const id of agentIds) pipeline.hgetall(this.presenceKey(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, raw]) => (error ? null : parsePresence(raw as Record<string, string>)));
+  }
+
+  async latest(agentIds: readonly string[]): Promise<Map<string, Map<string, TelemetrySample>>> {
+    const pipeline = this.redis.client.pipeline();
+    for (const id of agentIds) pipeline.hgetall(this.latestKey(id));
+    const results = (await pipeline.exec()) ?? [];
+    return new Map(
+      agentIds.map((id, i) => {
+        const raw = (results[i]?.[1] ?? {}) as Record<string, string>;
+        return [id, new Map(Object.entries(raw).map(([gpu, json]) => [gpu, JSON.parse(json) as TelemetrySample]))];
+      }),
+    );
+  }
+
+  /** Raw samples of one GPU, oldest first. */
+  async history(agentId: string, gpuUuid: string): Promise<TelemetrySample[]> {
+    const items = await this.redis.client.lrange(`${this.historyPrefix(agentId)}${gpuUuid}`, 0, -1);
+    return items.map((json) => JSON.parse(json) as TelemetrySample).reverse();
+  }
+
+  /** Agents seen since `since` (ms), newest first. */
+  async recentAgents(since: number): Promise<string[]> {
+    return this.redis.client.zrevrangebyscore(this.fleetKey, '+inf', since);
+  }
+
+  /** GPUs that sent samples since `since`: pairs of agent id and GPU uuid. */
+  async activeGpus(since: number): Promise<{ agentId: string; gpuUuid: string }[]> {
+    const members = await this.redis.client.zrangebyscore(this.activeGpusKey, since, '+inf');
+    await this.redis.client.zremrangebyscore(this.activeGpusKey, '-inf', since - 1);
+    return members.map((member) => {
+      const [agentId = '', gpuUuid = ''] = member.split('|');
+      return { agentId, gpuUuid };
+    });
+  }
+
+  /** Minute up to which a GPU's roll-ups were written (ms), for the roll-up job. */
+  async rolledUpTo(agentId: string, gpuUuid: string): Promise<number> {
+    return Number((await this.redis.client.hget(this.redis.key('telemetry', 'rolled-up'), `${agentId}|${gpuUuid}`)) ?? 0);
+  }
+
+  async setRolledUpTo(agentId: string, gpuUuid: string, minute: number): Promise<void> {
+    await this.redis.client.hset(this.redis.key('telemetry', 'rolled-up'), `${agentId}|${gpuUuid}`, String(minute));
+  }
+}
+
+function parsePresence(raw: Record<string, string>): Presence | null {
+  if (!raw.info || !raw.state || !raw.socketId || !raw.runId) return null;
+  return {
+    info: JSON.parse(raw.info) as PresenceInfo,
+    state: JSON.parse(raw.state) as PresenceState,
+    connected: raw.connected === '1',
+    disconnectReason: raw.disconnectReason || null,
+    socketId: raw.socketId,
+    runId: raw.runId,
+    connectedAt: Number(raw.connectedAt),
+    lastSeen: Number(raw.lastSeen),
+  };
+}
