@@ -37,6 +37,17 @@ describe('parseNvidiaSmi: dispatch', () => {
   });
 });
 
+describe('parseNvidiaSmi: what only the table prints', () => {
+  it('keeps truncated names as printed', () => {
+    const inventory = inventoryOf(parseNvidiaSmi(readFixture('table', 'nvidia-htop__FAKE_STDIN.txt')));
+    expect(inventory.gpus.map((gpu) => gpu.name)).toEqual(Array.from({ length: 8 }, () => 'GeForce GTX 108...'));
+  });
+
+  it('reads a process box that says "Not Supported" as no process information', () => {
+    expect(inventoryOf(parseNvidiaSmi(readFixture('table', 'issues-peci1-nvidia-htop-pr2__FRAGMENT-processes-Not-Supported.txt'))).processes).toBeNull();
+  });
+});
+
 describe('parseNvidiaSmi: an error line above usable output', () => {
   it.each([
     ['table', 'nvidia-htop__FAKE_STDIN.txt', 8],
