@@ -12,10 +12,10 @@ describe('schedulableDevices', () => {
   it('hands out each MIG device of a MIG-enabled H100, never the parent GPU', () => {
     const devices = schedulableDevices(table('nvidia_gpu_exporter__linux-x86_64__nvidia-h100-mig__590.48.01__load__table.txt'));
     expect(devices).toEqual([
-      { id: 'gpu0/gi2/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: null, memoryTotalMiB: 40448, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
-      { id: 'gpu0/gi3/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: null, memoryTotalMiB: 20096, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
-      { id: 'gpu0/gi9/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: null, memoryTotalMiB: 9984, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
-      { id: 'gpu0/gi10/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: null, memoryTotalMiB: 9984, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
+      { id: 'gpu0/gi2/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: '3g.40gb', memoryTotalMiB: 40448, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
+      { id: 'gpu0/gi3/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: '2g.20gb', memoryTotalMiB: 20096, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
+      { id: 'gpu0/gi9/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: '1g.10gb', memoryTotalMiB: 9984, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
+      { id: 'gpu0/gi10/ci0', kind: 'mig', gpuIndex: 0, gpuUuid: null, name: 'NVIDIA H100 80GB HBM3', migProfile: '1g.10gb', memoryTotalMiB: 9984, computeCapability: '9.0', architecture: 'hopper', driverVersion: '590.48.01', cudaVersion: '13.1' },
     ]);
     for (const device of devices) expect(() => SchedulableDeviceSchema.parse(device)).not.toThrow();
   });

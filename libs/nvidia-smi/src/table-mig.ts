@@ -7,7 +7,8 @@
  * |  0    2   0   0  |           11091MiB / 40448MiB    | 60      0 |  3   0    3    0    3 |
  * |                  |               0MiB / 24739MiB    |           |                       |
  * ```
- * The table names neither the MIG device UUID nor its profile; both stay `null`.
+ * The table names neither the MIG device UUID nor its profile: the UUID stays `null`, the
+ * profile is derived afterwards where the product's MIG geometry is known (mig-profile.ts).
  */
 import type { MigDevice } from '@potluck/protocol';
 import { count } from './counts.js';

@@ -86,10 +86,10 @@ describe('parseTable: old widths (≤ 525, 79 columns)', () => {
       [3, 'A100-SXM4-40GB', '00000000:C1:00.0', false, null, 45, 'P0', 232, 400, 21156, 40537, null, true],
     ]);
     expect(inventory.gpus[0]?.migDevices).toEqual([
-      { index: 0, gpuInstanceId: 1, computeInstanceId: 0, uuid: null, profile: null, smCount: 42, memoryTotalMiB: 20096, memoryUsedMiB: 16214 },
-      { index: 1, gpuInstanceId: 2, computeInstanceId: 0, uuid: null, profile: null, smCount: 42, memoryTotalMiB: 20096, memoryUsedMiB: 11 },
+      { index: 0, gpuInstanceId: 1, computeInstanceId: 0, uuid: null, profile: '3g.20gb', smCount: 42, memoryTotalMiB: 20096, memoryUsedMiB: 16214 },
+      { index: 1, gpuInstanceId: 2, computeInstanceId: 0, uuid: null, profile: '3g.20gb', smCount: 42, memoryTotalMiB: 20096, memoryUsedMiB: 11 },
     ]);
-    expect(inventory.gpus[3]?.migDevices).toEqual([{ index: 0, gpuInstanceId: 0, computeInstanceId: 0, uuid: null, profile: null, smCount: 98, memoryTotalMiB: 40537, memoryUsedMiB: 21156 }]);
+    expect(inventory.gpus[3]?.migDevices).toEqual([{ index: 0, gpuInstanceId: 0, computeInstanceId: 0, uuid: null, profile: '7g.40gb', smCount: 98, memoryTotalMiB: 40537, memoryUsedMiB: 21156 }]);
     expect(inventory.processes?.map((process) => [process.gpuIndex, process.pid, process.type, process.name, process.usedMemoryMiB])).toEqual([
       [0, 53522, 'C', 'python3', 16197],
       [1, 111478, 'C', 'python', 15077],
@@ -124,11 +124,11 @@ describe('parseTable: new widths (530: 89 columns, ≥ 545: 91 columns)', () => 
     const inventory = table(`${EXPORTER}nvidia-h100-mig__590.48.01__load__table.txt`);
     expect(inventory).toMatchObject({ timestamp: 'Tue Jul 14 09:00:43 2026', driverVersion: '590.48.01', cudaVersion: '13.1' });
     expect(inventory.gpus.map(row)).toEqual([[0, 'NVIDIA H100 80GB HBM3', '00000000:00:09.0', true, null, 52, 'P0', 432, 700, 11125, 81559, null, true]]);
-    expect(inventory.gpus[0]?.migDevices.map((mig) => [mig.index, mig.gpuInstanceId, mig.computeInstanceId, mig.smCount, mig.memoryUsedMiB, mig.memoryTotalMiB])).toEqual([
-      [0, 2, 0, 60, 11091, 40448],
-      [1, 3, 0, 32, 17, 20096],
-      [2, 9, 0, 16, 9, 9984],
-      [3, 10, 0, 16, 9, 9984],
+    expect(inventory.gpus[0]?.migDevices.map((mig) => [mig.index, mig.gpuInstanceId, mig.computeInstanceId, mig.smCount, mig.memoryUsedMiB, mig.memoryTotalMiB, mig.profile])).toEqual([
+      [0, 2, 0, 60, 11091, 40448, '3g.40gb'],
+      [1, 3, 0, 32, 17, 20096, '2g.20gb'],
+      [2, 9, 0, 16, 9, 9984, '1g.10gb'],
+      [3, 10, 0, 16, 9, 9984, '1g.10gb'],
     ]);
     expect(inventory.processes).toEqual([
       { gpuUuid: null, gpuIndex: 0, pid: 21180, type: 'C', name: '/root/tools/memhog', usedMemoryMiB: 2296 },
@@ -137,14 +137,14 @@ describe('parseTable: new widths (530: 89 columns, ≥ 545: 91 columns)', () => 
     ]);
   });
 
-  it('reads two compute instances sharing one GPU instance (H200)', () => {
+  it('reads two compute instances sharing one GPU instance (H200): their split has no profile name', () => {
     const gpu = table(`${EXPORTER}nvidia-h200-mig__590.48.01__idle__table.txt`).gpus[0];
-    expect(gpu?.migDevices.map((mig) => [mig.gpuInstanceId, mig.computeInstanceId, mig.smCount, mig.memoryTotalMiB])).toEqual([
-      [2, 0, 16, 71424],
-      [2, 1, 32, 71424],
-      [3, 0, 32, 33280],
-      [9, 0, 16, 16384],
-      [10, 0, 16, 16384],
+    expect(gpu?.migDevices.map((mig) => [mig.gpuInstanceId, mig.computeInstanceId, mig.smCount, mig.memoryTotalMiB, mig.profile])).toEqual([
+      [2, 0, 16, 71424, null],
+      [2, 1, 32, 71424, null],
+      [3, 0, 32, 33280, '2g.35gb'],
+      [9, 0, 16, 16384, '1g.18gb'],
+      [10, 0, 16, 16384, '1g.18gb'],
     ]);
   });
 

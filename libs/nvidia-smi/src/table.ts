@@ -6,6 +6,7 @@
  * columns are found from the `|` structure of each line.
  */
 import type { Gpu, GpuInventory, GpuProcess, MigDevice } from '@potluck/protocol';
+import { withDerivedProfiles } from './mig-profile.js';
 import { type ModeColumn, isGpuBlockStart, modeColumnOf, readGpuBlock } from './table-gpus.js';
 import { classifyLine, isTimestamp, splitLines } from './table-lines.js';
 import { isMigBlockStart, readMigBlock } from './table-mig.js';
@@ -57,7 +58,8 @@ function attachMig(gpus: Gpu[], migBlocks: readonly Block[]): void {
   for (const gpu of gpus) {
     const devices = byGpu.get(gpu.index);
     if (!devices) continue;
-    gpu.migDevices = devices;
+    // The table prints no profile names; derive them where the product's MIG geometry is known.
+    gpu.migDevices = withDerivedProfiles(devices, { productName: gpu.name, parentMemoryMiB: gpu.memoryTotalMiB });
     gpu.migEnabled ??= true;
   }
 }
