@@ -1,39 +1,87 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDatabase, REDIS_URL, uniqueId } from './database.js';
 import { COORDINATOR_MAIN } from './paths.js';
 import { run, type Running } from './process.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 export interface CoordinatorProcess extends Running {
   url: string;
   adminKey: string;
+  /**
+   * Stops this process (SIGTERM), runs `whileDown`, and starts a new one on the same
+   * port, database and Redis prefix.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<CoordinatorProcess>;
   dispose(): Promise<void>;
 }
 
-/** The real coordinator process on a free port with its own database and Redis prefix. */
-export async function startCoordinator(env: Record<string, string> = {}): Promise<CoordinatorProcess> {
-  const database = await createDatabase();
-  const work = mkdtempSync(join(tmpdir(), 'potluck-e2e-'));
+/** A free TCP port on 127.0.0.1 (so a restarted coordinator can come back on the same one). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Shared {
+  databaseUrl: string;
+  dropDatabase(): Promise<void>;
+  port: number;
+  prefix: string;
+  work: string;
+  env: Record<string, string>;
+  adminKey: string | null;
+}
+
+async function launch(shared: Shared): Promise<CoordinatorProcess> {
   const running = run(process.execPath, [COORDINATOR_MAIN], {
-    DATABASE_URL: database.url,
+    DATABASE_URL: shared.databaseUrl,
     REDIS_URL,
-    POTLUCK_REDIS_PREFIX: uniqueId('e2e'),
-    POTLUCK_PORT: '0',
-    POTLUCK_ARTIFACT_DIR: join(work, 'artifacts'),
+    POTLUCK_REDIS_PREFIX: shared.prefix,
+    POTLUCK_PORT: String(shared.port),
+    POTLUCK_ARTIFACT_DIR: join(shared.work, 'artifacts'),
     LOG_LEVEL: 'warn',
-    ...env,
+    ...shared.env,
   });
   const [, url] = await running.waitFor(/ready at (http:\/\/\S+)/);
-  const [, adminKey] = /API key is shown only now:\s+(pk_\S+)/.exec(running.output()) ?? [];
-  if (!url || !adminKey) throw new Error(`coordinator did not print its URL and admin key:\n${running.output()}`);
-  return {
+  const [, printedKey] = /API key is shown only now:\s+(pk_\S+)/.exec(running.output()) ?? [];
+  shared.adminKey ??= printedKey ?? null;
+  if (!url || !shared.adminKey) throw new Error(`coordinator did not print its URL and admin key:\n${running.output()}`);
+  const self: CoordinatorProcess = {
     ...running,
     url,
-    adminKey,
+    adminKey: shared.adminKey,
+    async restart(whileDown) {
+      const code = await running.stop('SIGTERM');
+      if (code !== 0) throw new Error(`coordinator exited ${code} on SIGTERM:\n${running.output()}`);
+      await whileDown?.();
+      return launch(shared);
+    },
     async dispose() {
       await running.stop('SIGKILL');
-      await database.drop();
+      await shared.dropDatabase();
     },
   };
+  return self;
+}
+
+/** The real coordinator process with its own database, Redis prefix and port. */
+export async function startCoordinator(env: Record<string, string> = {}): Promise<CoordinatorProcess> {
+  const database = await createDatabase();
+  return launch({
+    databaseUrl: database.url,
+    dropDatabase: database.drop,
+    port: await freePort(),
+    prefix: uniqueId('e2e'),
+    work: mkdtempSync(join(tmpdir(), 'potluck-e2e-')),
+    env,
+    adminKey: null,
+  });
 }

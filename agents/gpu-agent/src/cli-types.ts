@@ -13,6 +13,12 @@ export const EXIT = {
   nvidiaSmiError: 2,
   /** The command line was wrong (sysexits EX_USAGE). */
   usage: 64,
+  /** The agent could not reach its control socket: no agent is running (sysexits EX_UNAVAILABLE). */
+  unavailable: 69,
+  /** The coordinator refused the token or protocol for good (sysexits EX_NOPERM). */
+  refused: 77,
+  /** The configuration is invalid (sysexits EX_CONFIG). */
+  config: 78,
   /** A bug: an exception nothing expected (sysexits EX_SOFTWARE). */
   internal: 70,
 } as const;

@@ -3,9 +3,11 @@
  * `status`, `pause`, …) join the `COMMANDS` list.
  */
 import { type CliDeps, type Command, EXIT, type ExitCode } from './cli-types.js';
+import { drainCommand, pauseCommand, resumeCommand, statusCommand } from './commands/control.js';
 import { gpusCommand } from './commands/gpus.js';
+import { startCommand } from './commands/start.js';
 
-export const COMMANDS: readonly Command[] = [gpusCommand];
+export const COMMANDS: readonly Command[] = [startCommand, statusCommand, pauseCommand, resumeCommand, drainCommand, gpusCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -6,12 +6,14 @@ import { readTextFile } from './io/text-file.js';
 import { createSpawnExecutor } from './nvidia-smi/executor.js';
 
 try {
-  process.exitCode = await runCli(process.argv.slice(2), {
+  const code = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     readTextFile,
     nvidiaSmi: createSpawnExecutor(),
   });
+  // A finished command ends the process even if a library left a timer or socket behind.
+  process.stdout.write('', () => process.exit(code));
 } catch (error) {
   process.stderr.write(`potluck-agent: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = EXIT.internal;

@@ -37,7 +37,12 @@ const middlewareProblems: ErrorRequestHandler = (error, request, response, next)
  * Builds the coordinator exactly as production runs it (tests use this too):
  * logging, metrics, body limits, guards, problem+json errors, OpenAPI and bull-board.
  */
-export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
+export interface CoordinatorApp {
+  app: NestExpressApplication;
+  sockets: PotluckIoAdapter;
+}
+
+export async function createApp(config: AppConfig, logger: Logger): Promise<CoordinatorApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
@@ -51,7 +56,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.use(BULL_BOARD_PATH, ...bullBoardRouter(app.get(QueueService), app.get(ApiKeyAuthenticator)));
   app.use(middlewareProblems);
   app.useGlobalFilters(new ProblemFilter());
-  app.useWebSocketAdapter(new PotluckIoAdapter(app, config, app.get(RedisService)));
+  const sockets = new PotluckIoAdapter(app, config, app.get(RedisService));
+  app.useWebSocketAdapter(sockets);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -63,5 +69,5 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
-  return app;
+  return { app, sockets };
 }

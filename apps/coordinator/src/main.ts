@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   }
 
-  const app = await createApp(config, logger);
+  const { app, sockets } = await createApp(config, logger);
   const admin = await bootstrapAdmin(app.get(PrismaService).client);
   if (admin) {
     if (config.POTLUCK_BOOTSTRAP_KEY_FILE) await writeKeyFile(config.POTLUCK_BOOTSTRAP_KEY_FILE, admin.secret);
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     );
   }
 
-  installShutdown(app, logger, config.POTLUCK_SHUTDOWN_TIMEOUT_MS);
+  installShutdown(app, sockets, logger, config.POTLUCK_SHUTDOWN_TIMEOUT_MS);
   await app.listen(config.POTLUCK_PORT, config.POTLUCK_HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.POTLUCK_PORT;

@@ -6,3 +6,4 @@ export * from './problem.js';
 export * from './version.js';
 export * from './agent-events.js';
 export * from './fleet.js';
+export * from './agent-local.js';

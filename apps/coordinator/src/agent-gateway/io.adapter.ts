@@ -10,6 +10,8 @@ import type { RedisService } from '../redis/redis.service.js';
  * bundle) and the Redis adapter, so events and acks fan out across coordinator processes.
  */
 export class PotluckIoAdapter extends IoAdapter {
+  private readonly servers: Server[] = [];
+
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
@@ -28,6 +30,17 @@ export class PotluckIoAdapter extends IoAdapter {
       cors: { origin: false },
     });
     server.adapter(createAdapter(this.redis.connect('socket-pub'), this.redis.connect('socket-sub'), { key: `${this.redis.prefix}:socket.io` }));
+    this.servers.push(server);
     return server;
+  }
+
+  /**
+   * Disconnects this process's sockets (never other processes': `.local`), so a stopping
+   * coordinator lets its HTTP server close and its agents reconnect elsewhere at once.
+   */
+  disconnectLocalSockets(): void {
+    for (const server of this.servers) {
+      for (const namespace of server._nsps.values()) namespace.local.disconnectSockets(true);
+    }
   }
 }

@@ -70,6 +70,9 @@ export class PresenceStore {
   /** Records a new connection (after hello), replacing whatever was there. */
   async connect(info: PresenceInfo, state: PresenceState, socketId: string, runId: string, now: number): Promise<void> {
     const key = this.presenceKey(info.agentId);
+    // The same agent process reconnecting keeps its replay protection (it resends unacknowledged batches).
+    const [previousRunId, previousSeq] = await this.redis.client.hmget(key, 'runId', 'lastSeq');
+    const lastSeq = previousRunId === runId && previousSeq ? previousSeq : '-1';
     await this.redis.client
       .multi()
       .del(key)
@@ -80,7 +83,7 @@ export class PresenceStore {
         disconnectReason: '',
         socketId,
         runId,
-        lastSeq: '-1',
+        lastSeq,
         connectedAt: String(now),
         lastSeen: String(now),
       })

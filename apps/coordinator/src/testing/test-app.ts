@@ -43,7 +43,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createApp(config, pino({ level: 'silent' }));
+  const { app } = await createApp(config, pino({ level: 'silent' }));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || !address) throw new Error('test app is not listening');

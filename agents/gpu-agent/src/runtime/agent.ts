@@ -1,0 +1,282 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  MAX_TELEMETRY_BATCH,
+  PROTOCOL_VERSION,
+  type ControlCommand,
+  type GpuInventory,
+  type GpuProcess,
+  type Hello,
+  type LocalDrainBody,
+  type LocalPauseBody,
+  type LocalResumeBody,
+  type LocalStatus,
+  type StateReport,
+  type TelemetrySample,
+} from '@potluck/protocol';
+import { decideAvailability, initialMemory, type AvailabilityDecision, type AvailabilityMemory, type DonorControls, type GpuObservation } from '../availability/index.js';
+import type { AgentConfig } from '../config/agent-config.js';
+import { AGENT_VERSION } from '../version.js';
+import { applyRemote, drain, emptyControls, pause, resume, withoutExpired, type ControlOrigin } from './controls.js';
+import { CoordinatorLink, NotDeliveredError, type LinkState } from './coordinator-link.js';
+import type { GpuSource } from './gpu-source.js';
+import { SampleBuffer } from './sample-buffer.js';
+
+export interface AgentLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Why the agent stopped on its own (the process exits with the matching status). */
+export type AgentStop = { kind: 'refused'; code: string; message: string };
+
+/**
+ * The running agent: samples the GPUs every tick, decides what the donor allows, reports
+ * every change with its reason, and streams telemetry through a bounded buffer that
+ * survives disconnections and coordinator restarts.
+ */
+export class Agent {
+  private readonly runId = randomBytes(12).toString('base64url');
+  private readonly buffer: SampleBuffer;
+  private readonly link: CoordinatorLink;
+  private readonly startedAt = Date.now();
+  private inventory!: GpuInventory;
+  private controls: DonorControls = emptyControls();
+  private memory: AvailabilityMemory = initialMemory();
+  private decision: AvailabilityDecision | null = null;
+  private lastReported: string | null = null;
+  private intervalMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  private inflight: { seq: number; samples: TelemetrySample[]; dropped: number } | null = null;
+  private flushing = false;
+  private agentId: string | null = null;
+  private connection: { state: LinkState; detail: string } = { state: 'connecting', detail: '' };
+  private stopListener: ((stop: AgentStop) => void) | null = null;
+  /** Load our own work puts on each GPU (jobs arrive with the jobs issue). */
+  private readonly loads = new Map<number, number>();
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly source: GpuSource,
+    private readonly log: AgentLog,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.buffer = new SampleBuffer(config.bufferSamples);
+    this.intervalMs = config.telemetryIntervalMs;
+    this.link = new CoordinatorLink(
+      { coordinator: config.coordinator, token: config.token, hello: () => this.hello() },
+      {
+        ready: (result) => {
+          this.agentId = result.agentId;
+          this.setInterval(result.telemetryIntervalMs);
+          this.lastReported = null; // the new connection gets the current state
+          void this.reportState();
+          void this.flush();
+        },
+        refused: (code, message) => this.stopListener?.({ kind: 'refused', code, message }),
+        control: (command) => this.applyRemoteControl(command),
+        state: (state, detail) => {
+          if (state !== this.connection.state || state === 'refused') this.log.info(`coordinator: ${detail}`);
+          this.connection = { state, detail };
+        },
+      },
+    );
+  }
+
+  /** Reads the inventory, takes a first sample and connects. */
+  async start(onStop: (stop: AgentStop) => void): Promise<void> {
+    this.stopListener = onStop;
+    this.inventory = await this.source.inventory();
+    await this.tick();
+    this.link.start();
+    this.setInterval(this.intervalMs);
+  }
+
+  /** Graceful stop: drain (no work runs yet, so it completes at once), report, flush what fits the deadline, leave. */
+  async shutdown(reason: string, deadlineMs: number): Promise<void> {
+    this.controls = drain(this.controls, reason, this.clock());
+    await this.tick();
+    const deadline = this.clock() + deadlineMs;
+    while (this.buffer.size > 0 && this.link.ready && this.clock() < deadline) {
+      const sent = await this.flushOnce();
+      if (!sent) break;
+    }
+    if (this.timer) clearInterval(this.timer);
+    this.link.stop();
+  }
+
+  pause(body: LocalPauseBody, origin: ControlOrigin = 'donor'): LocalStatus {
+    this.controls = pause(this.controls, body, origin, this.clock());
+    return this.afterControl();
+  }
+
+  resume(body: LocalResumeBody): LocalStatus {
+    this.controls = resume(this.controls, body.gpu);
+    return this.afterControl();
+  }
+
+  drain(body: LocalDrainBody): LocalStatus {
+    this.controls = drain(this.controls, body.reason ? `drain requested by donor: ${body.reason}` : 'drain requested by donor', this.clock());
+    return this.afterControl();
+  }
+
+  status(): LocalStatus {
+    const decision = this.decision;
+    return {
+      agentId: this.agentId,
+      coordinator: this.config.coordinator,
+      connection: this.connection.state,
+      connectionDetail: this.connection.detail,
+      simulated: this.source.simulated,
+      mode: decision?.mode ?? 'active',
+      reason: decision?.reason ?? 'starting',
+      drainEta: this.controls.drain ? this.clock() : null,
+      gpus: (decision?.gpus ?? []).map((gpu) => ({ ...gpu, name: this.inventory.gpus.find((g) => g.index === gpu.index)?.name ?? '' })),
+      buffer: { samples: this.buffer.size, capacity: this.buffer.capacity, droppedTotal: this.buffer.dropped },
+      startedAt: this.startedAt,
+    };
+  }
+
+  private applyRemoteControl(command: ControlCommand): void {
+    this.controls = applyRemote(this.controls, command, this.clock());
+    this.log.info(`remote control: ${command.command} (${command.reason})`);
+    this.afterControl();
+  }
+
+  private afterControl(): LocalStatus {
+    this.decide(this.lastObservations);
+    void this.reportState();
+    return this.status();
+  }
+
+  private lastObservations: GpuObservation[] = [];
+
+  private setInterval(ms: number): void {
+    this.intervalMs = ms;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => void this.tick(), ms);
+  }
+
+  /** One sampling period: read, decide, report changes, buffer and send. */
+  private async tick(): Promise<void> {
+    const now = this.clock();
+    let samples: TelemetrySample[] = [];
+    let processes: GpuProcess[] | null = null;
+    try {
+      [samples, processes] = await Promise.all([this.source.sample(now, this.loads), this.source.processes()]);
+    } catch (error) {
+      this.log.warn(`could not read the GPUs: ${(error as Error).message}`);
+    }
+    this.lastObservations = this.observe(samples, processes);
+    this.decide(this.lastObservations);
+    await this.reportState();
+    this.buffer.push(samples);
+    await this.flush();
+  }
+
+  private observe(samples: readonly TelemetrySample[], processes: readonly GpuProcess[] | null): GpuObservation[] {
+    return this.inventory.gpus.map((gpu) => {
+      const deviceId = gpu.uuid ?? `gpu-${gpu.index}`;
+      const sample = samples.find((s) => s.gpuUuid === deviceId);
+      const others = (processes ?? []).filter((p) => p.gpuUuid === deviceId || (p.gpuUuid === null && p.gpuIndex === gpu.index));
+      return {
+        index: gpu.index,
+        deviceId,
+        temperatureC: sample?.temperatureC ?? null,
+        powerDrawW: sample?.powerDrawW ?? null,
+        otherProcesses: others.map((p) => ({ pid: p.pid, name: p.name })),
+        busy: (this.loads.get(gpu.index) ?? 0) > 0,
+      };
+    });
+  }
+
+  private decide(observations: GpuObservation[]): void {
+    const now = this.clock();
+    const decision = decideAvailability({
+      policy: this.config.policy,
+      controls: this.controls,
+      gpus: observations,
+      memory: this.memory,
+      now,
+      utcOffsetMinutes: -new Date(now).getTimezoneOffset(),
+    });
+    this.memory = decision.memory;
+    this.controls = withoutExpired(this.controls, decision.expired);
+    this.decision = decision;
+  }
+
+  /** Sends the current state when it differs from what the coordinator last heard. */
+  private async reportState(): Promise<void> {
+    const decision = this.decision;
+    if (!decision) return;
+    const report: StateReport = { at: this.clock(), mode: decision.mode, reason: decision.reason, gpus: decision.gpus, drainEta: this.controls.drain ? this.clock() : null };
+    const fingerprint = JSON.stringify({ mode: report.mode, reason: report.reason, gpus: report.gpus });
+    if (fingerprint === this.lastReported) return;
+    if (this.lastReported !== null || this.connection.state === 'connected') this.log.info(`state: ${describe(decision)}`);
+    if (!this.link.ready) return;
+    try {
+      const ack = await this.link.state(report);
+      if (ack.ok) this.lastReported = fingerprint;
+      else this.log.warn(`state report refused: ${ack.error.code} ${ack.error.message}`);
+    } catch (error) {
+      if (!(error instanceof NotDeliveredError)) throw error;
+    }
+  }
+
+  /** Sends buffered samples in order, one batch in flight; a batch is resent unchanged until acknowledged. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.buffer.size > 0 && this.link.ready) {
+        if (!(await this.flushOnce())) break;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async flushOnce(): Promise<boolean> {
+    if (!this.inflight) {
+      const samples = this.buffer.peek(MAX_TELEMETRY_BATCH);
+      if (samples.length === 0) return false;
+      this.inflight = { seq: this.seq, samples, dropped: this.buffer.takeDropped() };
+    }
+    const batch = this.inflight;
+    let ack;
+    try {
+      ack = await this.link.telemetry({ seq: batch.seq, samples: batch.samples, dropped: batch.dropped });
+    } catch (error) {
+      if (error instanceof NotDeliveredError) return false; // kept in flight, resent as is
+      throw error;
+    }
+    if (!ack.ok && (ack.error.code === 'RATE_LIMITED' || ack.error.code === 'HELLO_REQUIRED' || ack.error.code === 'INTERNAL')) return false;
+    if (!ack.ok) this.log.warn(`telemetry batch ${batch.seq} refused and dropped: ${ack.error.code} ${ack.error.message}`);
+    this.buffer.acknowledge(batch.samples.length);
+    this.inflight = null;
+    this.seq += 1;
+    return true;
+  }
+
+  private hello(): Hello {
+    const decision = this.decision;
+    return {
+      agentVersion: AGENT_VERSION,
+      runId: this.runId,
+      protocolVersions: [PROTOCOL_VERSION],
+      host: { hostname: hostname(), os: process.platform, arch: process.arch },
+      simulated: this.source.simulated,
+      inventory: this.inventory,
+      runtimes: this.config.policy.runtimes,
+      policy: this.config.policy,
+      mode: decision?.mode ?? 'active',
+      gpus: decision?.gpus ?? [],
+    };
+  }
+}
+
+function describe(decision: AvailabilityDecision): string {
+  const gpus = decision.gpus.map((gpu) => `GPU ${gpu.index} ${gpu.availability}${gpu.reason ? ` (${gpu.reason})` : ''}`).join(', ');
+  return `${decision.mode}${decision.reason ? ` — ${decision.reason}` : ''}; ${gpus}`;
+}

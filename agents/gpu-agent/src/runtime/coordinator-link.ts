@@ -1,0 +1,140 @@
+import {
+  AGENTS_NAMESPACE,
+  AgentEvents,
+  ControlCommandSchema,
+  type AgentAck,
+  type ControlCommand,
+  type Hello,
+  type HelloResult,
+  type StateReport,
+  type TelemetryBatch,
+  type TelemetryResult,
+} from '@potluck/protocol';
+import { io, type Socket } from 'socket.io-client';
+
+export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'refused';
+
+export interface LinkEvents {
+  /** Hello was accepted: the agent may send. */
+  ready(result: HelloResult): void;
+  /** The coordinator refused us for good (bad token, no common protocol): stop, do not retry. */
+  refused(code: string, message: string): void;
+  /** A remote control command; resolve when applied. */
+  control(command: ControlCommand): void;
+  /** Connection state changed (for status and logs). */
+  state(state: LinkState, detail: string): void;
+}
+
+export interface LinkOptions {
+  coordinator: string;
+  token: string;
+  /** Built fresh for every (re)connection: the current inventory, mode and GPU states. */
+  hello(): Hello;
+  ackTimeoutMs?: number;
+}
+
+/** Timeouts and transport errors surface as this, so the caller keeps the batch for a retry. */
+export class NotDeliveredError extends Error {
+  override name = 'NotDeliveredError';
+}
+
+/**
+ * The agent's socket.io connection to `/agents`: token in the handshake, hello on every
+ * (re)connection, typed acknowledgements. Reconnects with jittered exponential backoff
+ * (1 s doubling to 30 s, ±50 %), except after a refusal, which is final.
+ */
+export class CoordinatorLink {
+  private readonly socket: Socket;
+  private helloDone = false;
+  private stopped = false;
+
+  constructor(
+    private readonly options: LinkOptions,
+    private readonly events: LinkEvents,
+  ) {
+    this.socket = io(`${options.coordinator.replace(/\/+$/, '')}${AGENTS_NAMESPACE}`, {
+      auth: { token: options.token },
+      transports: ['websocket'],
+      reconnection: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 30_000,
+      randomizationFactor: 0.5,
+      autoConnect: false,
+    });
+    this.socket.on('connect', () => void this.sayHello());
+    this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      if (error.data?.code === 'UNAUTHENTICATED') return this.refuse('UNAUTHENTICATED', error.message);
+      this.events.state('disconnected', `coordinator unreachable (${error.message}); retrying with backoff`);
+    });
+    this.socket.on('disconnect', (reason) => {
+      this.helloDone = false;
+      if (this.stopped) return;
+      this.events.state('disconnected', `disconnected (${reason})`);
+      // socket.io does not reconnect by itself after a server-side disconnect.
+      if (reason === 'io server disconnect') setTimeout(() => this.stopped || this.socket.connect(), 1000 + Math.random() * 2000);
+    });
+    this.socket.on(AgentEvents.control, (payload: unknown, ack?: (response: AgentAck<Record<string, never>>) => void) => {
+      const parsed = ControlCommandSchema.safeParse(payload);
+      if (!parsed.success) return ack?.({ ok: false, error: { code: 'INVALID_PAYLOAD', message: parsed.error.message } });
+      this.events.control(parsed.data);
+      ack?.({ ok: true, result: {} });
+    });
+  }
+
+  start(): void {
+    this.events.state('connecting', `connecting to ${this.options.coordinator}`);
+    this.socket.connect();
+  }
+
+  get ready(): boolean {
+    return this.socket.connected && this.helloDone;
+  }
+
+  async telemetry(batch: TelemetryBatch): Promise<AgentAck<TelemetryResult>> {
+    return this.send<TelemetryResult>(AgentEvents.telemetry, batch);
+  }
+
+  async state(report: StateReport): Promise<AgentAck<{ recorded: boolean }>> {
+    return this.send<{ recorded: boolean }>(AgentEvents.state, report);
+  }
+
+  /** Leaves for good (graceful shutdown). */
+  stop(): void {
+    this.stopped = true;
+    this.socket.disconnect();
+  }
+
+  private async send<T>(event: string, payload: unknown): Promise<AgentAck<T>> {
+    if (!this.ready) throw new NotDeliveredError('not connected');
+    try {
+      return (await this.socket.timeout(this.options.ackTimeoutMs ?? 10_000).emitWithAck(event, payload)) as AgentAck<T>;
+    } catch (error) {
+      throw new NotDeliveredError(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async sayHello(): Promise<void> {
+    let ack: AgentAck<HelloResult>;
+    try {
+      ack = (await this.socket.timeout(this.options.ackTimeoutMs ?? 10_000).emitWithAck(AgentEvents.hello, this.options.hello())) as AgentAck<HelloResult>;
+    } catch {
+      this.socket.disconnect().connect(); // no answer to hello: start over (with backoff on failures)
+      return;
+    }
+    if (!ack.ok) {
+      if (ack.error.code === 'PROTOCOL_UNSUPPORTED' || ack.error.code === 'INVALID_PAYLOAD') return this.refuse(ack.error.code, ack.error.message);
+      this.events.state('disconnected', `hello refused (${ack.error.code}: ${ack.error.message}); retrying`);
+      return;
+    }
+    this.helloDone = true;
+    this.events.state('connected', `connected as agent ${ack.result.agentId} (protocol ${ack.result.protocolVersion})`);
+    this.events.ready(ack.result);
+  }
+
+  private refuse(code: string, message: string): void {
+    this.stopped = true;
+    this.socket.disconnect();
+    this.events.state('refused', `${code}: ${message}`);
+    this.events.refused(code, message);
+  }
+}
