@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a running Potluck on this machine:
 # PostgreSQL and Redis (started locally when needed), dependencies, build, database,
-# then the coordinator in the foreground (Ctrl-C stops it). Prints the URL.
+# then the coordinator and a local simulated potluck-agent in the foreground (Ctrl-C
+# stops both). Prints the URL.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,4 +19,4 @@ node apps/coordinator/dist/cli/ensure-database.js
 if [ -s "$POTLUCK_BOOTSTRAP_KEY_FILE" ]; then
   echo "The admin API key from the first start is in $POTLUCK_BOOTSTRAP_KEY_FILE"
 fi
-exec node apps/coordinator/dist/main.js
+exec node scripts/start-local.mjs

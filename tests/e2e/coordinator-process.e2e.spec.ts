@@ -7,11 +7,11 @@ import { run } from '../support/process.js';
 describe('the coordinator process', () => {
   it('refuses to start on a bad configuration, naming the variable', async () => {
     const missing = run(process.execPath, [COORDINATOR_MAIN], { REDIS_URL });
-    expect(await missing.exited).toBe(78);
+    expect(await missing.exitWithin(20_000)).toBe(78);
     expect(missing.output()).toMatch(/DATABASE_URL \(required but not set\)/);
 
     const invalid = run(process.execPath, [COORDINATOR_MAIN], { REDIS_URL, DATABASE_URL: 'postgresql://x/y', POTLUCK_PORT: 'eighty' });
-    expect(await invalid.exited).toBe(78);
+    expect(await invalid.exitWithin(20_000)).toBe(78);
     expect(invalid.output()).toMatch(/POTLUCK_PORT/);
   });
 
@@ -34,7 +34,7 @@ describe('the coordinator process', () => {
       const started = Date.now();
       coordinator.child.kill('SIGTERM');
       const statuses = await Promise.allSettled(inFlight);
-      expect(await coordinator.exited).toBe(0);
+      expect(await coordinator.exitWithin(10_000)).toBe(0);
       expect(Date.now() - started).toBeLessThan(10_000);
       // Every request either completed normally or was never accepted; none got a 5xx.
       for (const status of statuses) if (status.status === 'fulfilled') expect(status.value).toBeLessThan(500);

@@ -117,10 +117,14 @@ describe('a live fleet of real agents', () => {
     const impostor = startAgent(['start', '--coordinator', coordinator.url, '--simulate', MACHINES.rtx3090, '--control-socket', join(work, 'impostor.sock')], {
       POTLUCK_AGENT_TOKEN: `pat_${'x'.repeat(43)}`,
     });
-    expect(await impostor.exited).toBe(77);
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(impostor.output()).toMatch(/UNAUTHENTICATED: This agent token is unknown or revoked/);
-    expect(impostor.output().match(/coordinator: /g)?.length ?? 0).toBeLessThanOrEqual(3);
+    try {
+      expect(await impostor.exitWithin(15_000)).toBe(77);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(impostor.output()).toMatch(/UNAUTHENTICATED: This agent token is unknown or revoked/);
+      expect(impostor.output().match(/coordinator: /g)?.length ?? 0).toBeLessThanOrEqual(3);
+    } finally {
+      await impostor.stop('SIGKILL');
+    }
   });
 
   it('turns a killed agent offline', async () => {
@@ -162,14 +166,15 @@ describe('a live fleet of real agents', () => {
     await expect.poll(async () => Math.max(...(await window())), { timeout: 20_000 }).toBeGreaterThan(upAt + 1000);
     const times = await window();
     const widestGap = Math.max(...times.slice(1).map((at, i) => at - (times[i] ?? at)));
-    expect(times.filter((at) => at > downSince && at < upAt).length).toBeGreaterThanOrEqual(2);
+    // Covered from before the outage to after it, with no hole in between.
+    expect(Math.min(...times)).toBeLessThanOrEqual(downSince - 2000);
     expect(widestGap).toBeLessThan(1500);
   });
 
   it('drains and exits 0 on SIGTERM', async () => {
     const process = agents.h100x8.process;
     process?.child.kill('SIGTERM');
-    expect(await process?.exited).toBe(0);
+    expect(await process?.exitWithin(15_000)).toBe(0);
     expect(process?.output()).toMatch(/draining/);
     await expect.poll(async () => (await fleetAgent(agents.h100x8.id))?.status, { timeout: 10_000 }).toBe('offline');
     expect((await fleetAgent(agents.h100x8.id))?.reason).toBe('agent disconnected');

@@ -6,6 +6,8 @@ export interface Running {
   output(): string;
   /** Resolves with the exit code (or the signal name) once the process ends. */
   exited: Promise<number | string>;
+  /** The exit code, or 'still running' when the process has not exited within `timeoutMs`. */
+  exitWithin(timeoutMs: number): Promise<number | string>;
   /** Resolves when `pattern` appears in the output; rejects on exit or deadline. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
@@ -37,6 +39,13 @@ export function run(command: string, args: string[], env: Record<string, string>
     child,
     output: () => output,
     exited,
+    exitWithin(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('still running'), timeoutMs);
+      });
+      return Promise.race([exited, deadline]).finally(() => clearTimeout(timer));
+    },
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -15,11 +15,11 @@ function statusText(status: LocalStatus): string {
   const lines = [
     `agent      ${status.agentId ?? '(not registered yet)'}${status.simulated ? ' (simulated)' : ''}`,
     `coordinator ${status.coordinator}: ${status.connection} — ${status.connectionDetail}`,
-    `mode       ${status.mode}${status.reason ? ` — ${status.reason}` : ''}`,
+    `mode       ${status.mode}${status.reason && status.reason !== status.mode ? ` — ${status.reason}` : ''}`,
     `buffer     ${status.buffer.samples}/${status.buffer.capacity} samples waiting, ${status.buffer.droppedTotal} dropped`,
     '',
     'GPU  NAME                          STATE              REASON',
-    ...status.gpus.map((gpu) => `${String(gpu.index).padEnd(4)} ${gpu.name.slice(0, 29).padEnd(29)} ${gpu.availability.padEnd(18)} ${gpu.reason}`),
+    ...status.gpus.map((gpu) => `${String(gpu.index).padEnd(4)} ${gpu.name.slice(0, 29).padEnd(29)} ${gpu.availability.padEnd(18)} ${gpu.reason === gpu.availability ? '' : gpu.reason}`.trimEnd()),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -277,6 +277,6 @@ export class Agent {
 }
 
 function describe(decision: AvailabilityDecision): string {
-  const gpus = decision.gpus.map((gpu) => `GPU ${gpu.index} ${gpu.availability}${gpu.reason ? ` (${gpu.reason})` : ''}`).join(', ');
-  return `${decision.mode}${decision.reason ? ` — ${decision.reason}` : ''}; ${gpus}`;
+  const gpus = decision.gpus.map((gpu) => `GPU ${gpu.index} ${gpu.availability}${gpu.reason && gpu.reason !== gpu.availability ? ` (${gpu.reason})` : ''}`).join(', ');
+  return `${decision.mode}${decision.reason && decision.reason !== decision.mode ? ` — ${decision.reason}` : ''}; ${gpus}`;
 }

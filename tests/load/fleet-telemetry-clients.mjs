@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+/**
+ * Simulated agents for the fleet telemetry benchmark: lightweight socket.io-client
+ * connections (websocket transport, one engine.io connection each) that say hello and then
+ * send a telemetry batch every interval with jitter, timing each acknowledgement.
+ *
+ * Started by tests/load/fleet-telemetry.mjs with `fork` (IPC channel); never on its own.
+ * Parent → child messages: {type:'start'}, {type:'window-start'}, {type:'window-end'}, {type:'stop'}.
+ * Child → parent: {type:'progress'|'stats'|'stopped', ...}.
+ *
+ * Agent i's token is derived from the run's seed (`tokenOf`), so the parent can seed the
+ * database with its hash without sending ten thousand secrets over the channel.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { io } from 'socket.io-client';
+import { agentOf, tokenOf } from './fleet-telemetry-agents.mjs';
+
+const options = JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}');
+const { url, seed, from, count, connectPerSecond, maxPending, intervalMs, jitterMs, ackTimeoutMs, protocolVersion } = options;
+
+const sockets = [];
+const timers = new Set();
+let connected = 0;
+let ready = 0;
+let connectErrors = 0;
+let helloErrors = 0;
+const firstErrors = [];
+const disconnects = new Map();
+/** Connections opened so far, and those still waiting for their hello acknowledgement or a refusal. */
+let next = 0;
+let inFlight = 0;
+
+let windowOpen = false;
+let windowStartedAt = 0;
+let latencies = new Float64Array(1 << 16);
+let latencyCount = 0;
+let sent = 0;
+let acked = 0;
+let timeouts = 0;
+let ackErrors = new Map();
+let cpuAtWindowStart = process.cpuUsage();
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+function remember(message) {
+  if (firstErrors.length < 5) firstErrors.push(message);
+}
+
+function record(latency) {
+  if (latencyCount === latencies.length) {
+    const grown = new Float64Array(latencies.length * 2);
+    grown.set(latencies);
+    latencies = grown;
+  }
+  latencies[latencyCount++] = latency;
+}
+
+function schedule(fn, ms) {
+  const timer = setTimeout(() => {
+    timers.delete(timer);
+    fn();
+  }, ms);
+  timers.add(timer);
+}
+
+function startTelemetry(socket, agent) {
+  const tick = () => {
+    if (!socket.connected) return;
+    const counted = windowOpen;
+    if (counted) sent += 1;
+    const startedAt = performance.now();
+    socket.timeout(ackTimeoutMs).emit('telemetry', agent.batch(), (error, ack) => {
+      if (!counted || !windowOpen) return;
+      if (error) {
+        timeouts += 1;
+        return;
+      }
+      if (ack?.ok) {
+        acked += 1;
+        record(performance.now() - startedAt);
+      } else {
+        const code = ack?.error?.code ?? 'MALFORMED_ACK';
+        ackErrors.set(code, (ackErrors.get(code) ?? 0) + 1);
+        remember(`telemetry ack: ${JSON.stringify(ack)}`);
+      }
+    });
+    schedule(tick, intervalMs + (Math.random() * 2 - 1) * jitterMs);
+  };
+  schedule(tick, Math.random() * intervalMs);
+}
+
+function open(index) {
+  const agent = agentOf(index, protocolVersion);
+  const socket = io(`${url}/agents`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    timeout: 60_000,
+    auth: { token: tokenOf(seed, index) },
+  });
+  sockets.push(socket);
+  let pending = true;
+  const settle = () => {
+    if (pending) {
+      pending = false;
+      inFlight -= 1;
+    }
+  };
+  socket.on('connect', () => {
+    connected += 1;
+    socket.timeout(ackTimeoutMs * 6).emit('hello', agent.hello, (error, ack) => {
+      settle();
+      if (error || !ack?.ok) {
+        helloErrors += 1;
+        remember(`hello: ${error ? error.message : JSON.stringify(ack)}`);
+        return;
+      }
+      ready += 1;
+      startTelemetry(socket, agent);
+    });
+  });
+  socket.on('connect_error', (error) => {
+    settle();
+    connectErrors += 1;
+    remember(`connect_error: ${error.message}`);
+  });
+  socket.on('disconnect', (reason) => {
+    settle();
+    connected -= 1;
+    disconnects.set(reason, (disconnects.get(reason) ?? 0) + 1);
+  });
+}
+
+function ramp() {
+  const startedAt = performance.now();
+  const interval = setInterval(() => {
+    const due = Math.min(count, Math.floor(((performance.now() - startedAt) / 1000) * connectPerSecond) + 1);
+    while (next < due && inFlight < maxPending) {
+      inFlight += 1;
+      open(from + next);
+      next += 1;
+    }
+    if (next >= count) clearInterval(interval);
+  }, 10);
+}
+
+function percentile(sorted, fraction) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+}
+
+function progress() {
+  return {
+    type: 'progress', connected, ready, connectErrors, helloErrors, opened: next,
+    disconnects: Object.fromEntries(disconnects), firstErrors, rssBytes: process.memoryUsage().rss,
+  };
+}
+
+const progressTimer = setInterval(() => process.send?.(progress()), 1000);
+
+process.on('message', (message) => {
+  switch (message.type) {
+    case 'start':
+      ramp();
+      break;
+    case 'window-start':
+      windowOpen = true;
+      windowStartedAt = performance.now();
+      latencyCount = 0;
+      sent = 0;
+      acked = 0;
+      timeouts = 0;
+      ackErrors = new Map();
+      loopDelay.reset();
+      cpuAtWindowStart = process.cpuUsage();
+      break;
+    case 'window-end': {
+      const seconds = (performance.now() - windowStartedAt) / 1000;
+      windowOpen = false;
+      const cpu = process.cpuUsage(cpuAtWindowStart);
+      const values = Array.from(latencies.subarray(0, latencyCount), (value) => Math.round(value * 1000) / 1000);
+      const sorted = latencies.slice(0, latencyCount).sort();
+      process.send?.({
+        ...progress(),
+        type: 'stats',
+        seconds,
+        sent,
+        acked,
+        timeouts,
+        ackErrors: Object.fromEntries(ackErrors),
+        latencies: values,
+        p50: percentile(sorted, 0.5),
+        p99: percentile(sorted, 0.99),
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+      });
+      break;
+    }
+    case 'stop':
+      clearInterval(progressTimer);
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of sockets) socket.disconnect();
+      process.send?.({ type: 'stopped' }, () => process.exit(0));
+      break;
+    default:
+      break;
+  }
+});
+
+process.on('disconnect', () => process.exit(0)); // the parent went away: never linger

@@ -1,0 +1,681 @@
+#!/usr/bin/env node
+/**
+ * Benchmark: N simulated agents, each sending a telemetry batch every 5 s, against one real
+ * coordinator process, and the same client load against a bare socket.io server
+ * (fleet-telemetry-bare-server.mjs) in the same run on the same machine.
+ *
+ *   npm run bench:fleet                               (builds first)
+ *   AGENTS=1000 DURATION_S=30 node tests/load/fleet-telemetry.mjs
+ *
+ * Per target it prints sustained telemetry acknowledgements per second, p50/p99/max
+ * acknowledgement latency (measured by the clients: emit → ack callback), the server's CPU
+ * time per message (utime+stime from /proc/<pid>/stat over the window) and its RSS
+ * (/proc/<pid>/status), plus what else used the machine's CPUs meanwhile (client
+ * processes, Redis, PostgreSQL), then the coordinator/bare ratios and the issue's targets.
+ * A benchmark, not a test: it fails (exit 1) only when the run itself could not be done.
+ *
+ * Environment (defaults in brackets): AGENTS [10000], DURATION_S [60] measured window,
+ * WARMUP_S [10] after every agent said hello, INTERVAL_MS [5000] and JITTER_MS [250]
+ * between batches, CONNECT_PER_SECOND [500] and MAX_PENDING [200] for the staggered start,
+ * CLIENT_PROCESSES [1], TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
+ * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), KEEP_JSON [tmp/]
+ * where the raw result is written, TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
+ *
+ * It creates a database with a unique name (dropped at the end), a unique Redis key prefix
+ * (deleted at the end), talks only to 127.0.0.1, kills every process it started, and stops
+ * by itself (a deadline derived from the sizes ends a stuck run).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { PROTOCOL_VERSION } from '@potluck/protocol';
+import { tokenOf } from './fleet-telemetry-agents.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HERE = fileURLToPath(new URL('./', import.meta.url));
+
+function numberFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
+  return value;
+}
+
+const AGENTS = Math.floor(numberFromEnv('AGENTS', 10_000));
+const DURATION_S = numberFromEnv('DURATION_S', 60);
+const WARMUP_S = numberFromEnv('WARMUP_S', 10);
+const INTERVAL_MS = numberFromEnv('INTERVAL_MS', 5000);
+const JITTER_MS = Math.min(numberFromEnv('JITTER_MS', 250), INTERVAL_MS / 2);
+const CONNECT_PER_SECOND = numberFromEnv('CONNECT_PER_SECOND', 500);
+const MAX_PENDING = Math.floor(numberFromEnv('MAX_PENDING', 200));
+const CLIENT_PROCESSES = Math.floor(numberFromEnv('CLIENT_PROCESSES', 1));
+const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
+const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
+const COORDINATOR_NODE_OPTIONS = (process.env.COORDINATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KEEP_JSON = process.env.KEEP_JSON ?? join(ROOT, 'tmp');
+
+for (const target of TARGETS) if (!['coordinator', 'bare'].includes(target)) throw new Error(`TARGETS: unknown target "${target}" (coordinator, bare)`);
+for (const address of [ADMIN_URL, REDIS_URL]) {
+  const host = new URL(address).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`only local services are used; ${address} is not on 127.0.0.1`);
+}
+
+/** Ramp time estimate (generous: the coordinator's hello writes to PostgreSQL), warm-up, window, shutdown. */
+const TARGET_BUDGET_S = Math.ceil(AGENTS / Math.min(CONNECT_PER_SECOND, 100) + 60 + WARMUP_S + DURATION_S + 30);
+const DEADLINE_S = TARGET_BUDGET_S * TARGETS.length + 120;
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+// ---- cleanup: everything started or created is registered here ------------------------------
+
+const cleanups = [];
+let cleaningUp = null;
+
+function onCleanup(fn) {
+  cleanups.push(fn);
+}
+
+function cleanup() {
+  cleaningUp ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        process.stderr.write(`cleanup: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+const deadline = setTimeout(() => {
+  process.stderr.write(`\nfleet-telemetry: no result within ${DEADLINE_S} s; cleaning up\n`);
+  void cleanup().then(() => process.exit(2));
+}, DEADLINE_S * 1000);
+deadline.unref();
+
+// ---- file descriptors ---------------------------------------------------------------------
+
+/** Every connection is one descriptor in the server and one in a client process. */
+function descriptorLimits() {
+  const [soft, hard] = execFileSync('sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).trim().split('\n');
+  const parse = (value) => (value === 'unlimited' ? Infinity : Number(value));
+  return { soft: parse(soft), hard: parse(hard) };
+}
+
+const FD_LIMITS = descriptorLimits();
+const FD_NEEDED = AGENTS + 1024;
+if (FD_LIMITS.hard < FD_NEEDED) {
+  throw new Error(
+    `${AGENTS} agents need about ${FD_NEEDED} open files in the server process, but the hard limit (ulimit -Hn) is ${FD_LIMITS.hard}. ` +
+      'Raise it (e.g. `ulimit -Hn 65536` as root, or LimitNOFILE= for a service) or run fewer AGENTS.',
+  );
+}
+/** Children are started through `sh -c 'ulimit -n N; exec …'` so their soft limit fits the load. */
+const CHILD_NOFILE = FD_LIMITS.hard === Infinity ? Math.max(FD_NEEDED, 65_536) : FD_LIMITS.hard;
+
+function spawnWithLimit(command, args, options) {
+  return spawn('sh', ['-c', `ulimit -n ${CHILD_NOFILE} && exec "$0" "$@"`, command, ...args], options);
+}
+
+// ---- processes -----------------------------------------------------------------------------
+
+/** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
+function startProcess(name, command, args, env, ipc = false) {
+  const child = spawnWithLimit(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
+  });
+  let output = '';
+  let partial = '';
+  const errors = { count: 0, first: [] };
+  const append = (chunk) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-65_536);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!/"level":(50|60)/.test(line)) continue;
+      errors.count += 1;
+      if (errors.first.length < 3) errors.first.push(line);
+    }
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  const stop = async (signal = 'SIGTERM', graceMs = 10_000) => {
+    if (done) return exited;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  onCleanup(() => stop('SIGKILL'));
+  return {
+    name,
+    child,
+    pid: child.pid,
+    exited,
+    output: () => output,
+    errors,
+    isRunning: () => !done,
+    stop,
+    async waitFor(pattern, timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        if (done) throw new Error(`${name} exited before printing ${pattern}:\n${output}`);
+        await sleep(50);
+      }
+      throw new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${output}`);
+    },
+  };
+}
+
+// ---- /proc ---------------------------------------------------------------------------------
+
+/** CPU seconds (user + system, all threads) a process has used so far; null when it is gone. */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null; // the process ended (or never was): counted as nothing
+  }
+}
+
+function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rss: kib('VmRSS') * 1024, hwm: kib('VmHWM') * 1024 };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+/** Pids of processes with this command name (e.g. every PostgreSQL backend). */
+function pidsNamed(name) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds of all processes named `name`, by pid (backends come and go; each is diffed on its own). */
+function cpuByPid(name) {
+  return new Map(pidsNamed(name).map((pid) => [pid, cpuSecondsOf(pid) ?? 0]));
+}
+
+function cpuDelta(before, after) {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** Busy, stolen (by the hypervisor) and total jiffies of the whole machine (all CPUs). */
+function machineTicks() {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const total = values.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const idle = values[3] + values[4];
+  return { busy: total - idle, steal: values[7], total };
+}
+
+/** CPU seconds of every process, by pid, with its command name. */
+function allProcesses() {
+  const processes = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.set(Number(entry), { comm, cpu: (Number(fields[11]) + Number(fields[12])) / CLK_TCK });
+    } catch {
+      // ended while we looked
+    }
+  }
+  return processes;
+}
+
+/** Processes outside the benchmark that used more than 2 % of a core during the window. */
+function busyOthers(before, after, known, seconds) {
+  const others = [];
+  for (const [pid, { comm, cpu }] of after) {
+    if (known.has(pid)) continue;
+    const share = (cpu - (before.get(pid)?.cpu ?? 0)) / seconds;
+    if (share > 0.02) others.push(`${comm} (pid ${pid}) ${(share * 100).toFixed(0)} %`);
+  }
+  return others;
+}
+
+// ---- database and Redis --------------------------------------------------------------------
+
+async function adminQuery(sql) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase() {
+  const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  onCleanup(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+/** One donor per agent, each agent with its token's sha256 (as apps/coordinator/src/auth/secrets.ts stores it). */
+async function seedAgents(databaseUrl, seed, count) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const chunk = 5000;
+    for (let from = 0; from < count; from += chunk) {
+      const indexes = Array.from({ length: Math.min(chunk, count - from) }, (_, i) => from + i);
+      const tokens = indexes.map((index) => tokenOf(seed, index));
+      await client.query(
+        `WITH input AS (
+           SELECT gen_random_uuid() AS user_id, gen_random_uuid() AS agent_id, i, token_prefix, token_hash
+           FROM unnest($1::int[], $2::text[], $3::text[]) AS t(i, token_prefix, token_hash)
+         ), users AS (
+           INSERT INTO "User" (id, handle, "displayName", roles)
+           SELECT user_id, 'bench-donor-' || i, 'Bench donor ' || i, '{DONOR}'::"Role"[] FROM input
+         )
+         INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash", simulated)
+         SELECT agent_id, user_id, 'bench-agent-' || i, token_prefix, token_hash, true FROM input`,
+        [indexes, tokens.map((token) => token.slice(0, 13)), tokens.map((token) => createHash('sha256').update(token, 'utf8').digest('hex'))],
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisPrefix(prefix) {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function redisPid() {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('server');
+    return Number(/process_id:(\d+)/.exec(info)?.[1]) || null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// ---- servers -------------------------------------------------------------------------------
+
+async function startCoordinator(seed) {
+  const database = await createDatabase();
+  const migrated = execFileSync(process.execPath, ['apps/coordinator/dist/cli/migrate.js'], { cwd: ROOT, env: { PATH: process.env.PATH, DATABASE_URL: database.url }, encoding: 'utf8' });
+  if (!/applied|up to date/.test(migrated)) throw new Error(`migrate printed: ${migrated}`);
+  const seedStarted = Date.now();
+  await seedAgents(database.url, seed, AGENTS);
+  log(`  seeded ${AGENTS} donors and agents in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+  const prefix = `bench${randomBytes(5).toString('hex')}`;
+  onCleanup(() => deleteRedisPrefix(prefix));
+  const work = mkdtempSync(join(tmpdir(), 'potluck-bench-'));
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const server = startProcess('coordinator', process.execPath, [...COORDINATOR_NODE_OPTIONS, 'apps/coordinator/dist/main.js'], {
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    POTLUCK_REDIS_PREFIX: prefix,
+    POTLUCK_HOST: '127.0.0.1',
+    POTLUCK_PORT: '0',
+    POTLUCK_ARTIFACT_DIR: join(work, 'artifacts'),
+    POTLUCK_TELEMETRY_INTERVAL_MS: String(INTERVAL_MS),
+    POTLUCK_MIGRATE_ON_START: 'false',
+    LOG_LEVEL: 'warn',
+  });
+  const [, url] = await server.waitFor(/ready at (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
+  return { ...server, url };
+}
+
+async function startBare() {
+  const server = startProcess('bare socket.io', process.execPath, [join(HERE, 'fleet-telemetry-bare-server.mjs')], {});
+  const [, url] = await server.waitFor(/ready at (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+  return { ...server, url };
+}
+
+// ---- clients -------------------------------------------------------------------------------
+
+function startClients(url, seed) {
+  const perProcess = Math.ceil(AGENTS / CLIENT_PROCESSES);
+  const processes = [];
+  for (let from = 0, i = 0; from < AGENTS; from += perProcess, i += 1) {
+    const count = Math.min(perProcess, AGENTS - from);
+    const options = {
+      url, seed, from, count, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, ackTimeoutMs: ACK_TIMEOUT_MS, protocolVersion: PROTOCOL_VERSION,
+      connectPerSecond: CONNECT_PER_SECOND / CLIENT_PROCESSES, maxPending: Math.max(1, Math.floor(MAX_PENDING / CLIENT_PROCESSES)),
+    };
+    const client = startProcess(`clients ${i}`, process.execPath, [join(HERE, 'fleet-telemetry-clients.mjs')], { BENCH_CLIENT_OPTIONS: JSON.stringify(options) }, true);
+    client.count = count;
+    client.latest = null;
+    client.child.on('message', (message) => {
+      if (message.type === 'progress') client.latest = message;
+      else client.onReply?.(message);
+    });
+    processes.push(client);
+  }
+  const request = (type, reply) =>
+    Promise.all(
+      processes.map(
+        (client) =>
+          new Promise((resolve, reject) => {
+            if (!client.isRunning()) return reject(new Error(`${client.name} exited:\n${client.output()}`));
+            const timer = setTimeout(() => reject(new Error(`${client.name} did not answer ${type}:\n${client.output()}`)), 60_000);
+            client.onReply = (message) => {
+              if (message.type !== reply) return;
+              clearTimeout(timer);
+              client.onReply = null;
+              resolve(message);
+            };
+            client.child.send({ type });
+          }),
+      ),
+    );
+  return {
+    processes,
+    send: (type) => {
+      for (const client of processes) if (client.isRunning()) client.child.send({ type });
+    },
+    request,
+    progress: () => {
+      const sum = { connected: 0, ready: 0, connectErrors: 0, helloErrors: 0, opened: 0, firstErrors: [], disconnects: {}, rssBytes: 0 };
+      for (const client of processes) {
+        const latest = client.latest;
+        if (!latest) continue;
+        for (const key of ['connected', 'ready', 'connectErrors', 'helloErrors', 'opened', 'rssBytes']) sum[key] += latest[key];
+        sum.firstErrors.push(...latest.firstErrors);
+        for (const [reason, n] of Object.entries(latest.disconnects)) sum.disconnects[reason] = (sum.disconnects[reason] ?? 0) + n;
+      }
+      return sum;
+    },
+    async stop() {
+      await request('stop', 'stopped').catch(() => undefined);
+      await Promise.all(processes.map((client) => client.stop('SIGKILL', 1000)));
+    },
+  };
+}
+
+// ---- one target ------------------------------------------------------------------------------
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+function percentile(sorted, fraction) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+}
+
+async function runTarget(target, seed) {
+  log(`\n[${target}] starting`);
+  const server = target === 'coordinator' ? await startCoordinator(seed) : await startBare();
+  log(`  ${server.name} pid ${server.pid} at ${server.url}`);
+  const clients = startClients(server.url, seed);
+  const rampStarted = Date.now();
+  clients.send('start');
+
+  // Staggered start: wait until every agent said hello (or failed), with a deadline.
+  const rampDeadline = rampStarted + (AGENTS / Math.min(CONNECT_PER_SECOND, 100) + 60) * 1000;
+  let settled = clients.progress();
+  let lastLog = 0;
+  while (Date.now() < rampDeadline) {
+    await sleep(250);
+    if (!server.isRunning()) throw new Error(`${server.name} exited during the ramp:\n${server.output()}`);
+    settled = clients.progress();
+    if (Date.now() - lastLog > 5000) {
+      lastLog = Date.now();
+      log(`  ramp: ${settled.opened} opened, ${settled.ready} said hello, ${settled.connectErrors + settled.helloErrors} failed`);
+    }
+    if (settled.opened === AGENTS && settled.ready + settled.connectErrors + settled.helloErrors >= AGENTS) break;
+  }
+  const rampSeconds = (Date.now() - rampStarted) / 1000;
+  log(`  ramp done in ${rampSeconds.toFixed(1)} s: ${settled.ready}/${AGENTS} ready${settled.firstErrors.length ? `; first errors: ${settled.firstErrors.join(' | ')}` : ''}`);
+  if (settled.ready === 0) throw new Error(`no agent got through hello:\n${server.output()}`);
+
+  log(`  warm-up ${WARMUP_S} s, then a ${DURATION_S} s window`);
+  await sleep(WARMUP_S * 1000);
+
+  const redis = await redisPid();
+  const before = {
+    server: cpuSecondsOf(server.pid),
+    clients: clients.processes.map((client) => cpuSecondsOf(client.pid) ?? 0),
+    redis: redis ? cpuSecondsOf(redis) : null,
+    postgres: cpuByPid('postgres'),
+    machine: machineTicks(),
+    processes: allProcesses(),
+    at: performance.now(),
+  };
+  clients.send('window-start');
+  let peakRss = 0;
+  const rssSamples = [];
+  const windowEnd = Date.now() + DURATION_S * 1000;
+  while (Date.now() < windowEnd) {
+    await sleep(Math.min(1000, windowEnd - Date.now()));
+    if (!server.isRunning()) throw new Error(`${server.name} exited during the window:\n${server.output()}`);
+    const { rss } = memoryOf(server.pid);
+    rssSamples.push(rss);
+    peakRss = Math.max(peakRss, rss);
+  }
+  const stats = await clients.request('window-end', 'stats');
+  const after = {
+    server: cpuSecondsOf(server.pid),
+    clients: clients.processes.map((client) => cpuSecondsOf(client.pid) ?? 0),
+    redis: redis ? cpuSecondsOf(redis) : null,
+    postgres: cpuByPid('postgres'),
+    machine: machineTicks(),
+    processes: allProcesses(),
+    at: performance.now(),
+  };
+  const memory = memoryOf(server.pid);
+
+  const seconds = (after.at - before.at) / 1000;
+  const latencies = Float64Array.from(stats.flatMap((s) => s.latencies)).sort();
+  const acked = stats.reduce((sum, s) => sum + s.acked, 0);
+  const sent = stats.reduce((sum, s) => sum + s.sent, 0);
+  const timeouts = stats.reduce((sum, s) => sum + s.timeouts, 0);
+  const ackErrors = {};
+  for (const s of stats) for (const [code, n] of Object.entries(s.ackErrors)) ackErrors[code] = (ackErrors[code] ?? 0) + n;
+  const serverCpu = after.server - before.server;
+  const clientsCpu = after.clients.reduce((sum, value, i) => sum + value - before.clients[i], 0);
+  const progress = clients.progress();
+
+  await clients.stop();
+  await server.stop('SIGTERM', 15_000);
+
+  const result = {
+    target,
+    agents: AGENTS,
+    ready: settled.ready,
+    connectedAtEnd: progress.connected,
+    disconnects: progress.disconnects,
+    firstErrors: progress.firstErrors,
+    rampSeconds,
+    windowSeconds: seconds,
+    sent,
+    acked,
+    timeouts,
+    ackErrors,
+    messagesPerSecond: acked / seconds,
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      p999: percentile(latencies, 0.999),
+      max: latencies.length ? latencies[latencies.length - 1] : null,
+    },
+    serverCpuSeconds: serverCpu,
+    serverCoreShare: serverCpu / seconds,
+    serverCpuPerMessageUs: acked ? (serverCpu / acked) * 1e6 : null,
+    serverRssMiB: memory.rss / 2 ** 20,
+    serverPeakRssMiB: Math.max(peakRss, memory.rss) / 2 ** 20,
+    serverHwmMiB: memory.hwm / 2 ** 20,
+    clientsCoreShare: clientsCpu / seconds,
+    clientsLoopDelayP99Ms: Math.max(...stats.map((s) => s.loopDelayP99Ms)),
+    clientsLoopDelayMaxMs: Math.max(...stats.map((s) => s.loopDelayMaxMs)),
+    clientsRssMiB: progress.rssBytes / 2 ** 20,
+    redisCoreShare: before.redis !== null && after.redis !== null ? (after.redis - before.redis) / seconds : null,
+    postgresCoreShare: cpuDelta(before.postgres, after.postgres) / seconds,
+    machineBusyShare: (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total),
+    machineStealShare: (after.machine.steal - before.machine.steal) / (after.machine.total - before.machine.total),
+    busyOthers: busyOthers(before.processes, after.processes, new Set([server.pid, process.pid, ...clients.processes.map((client) => client.pid), ...(redis ? [redis] : []), ...after.postgres.keys()]), seconds),
+    serverErrors: errorSummary(server.errors),
+  };
+  /** What the machine's other processes used (other work on a shared machine skews every number). */
+  result.otherCoreShare =
+    result.machineBusyShare * availableParallelism() - result.serverCoreShare - result.clientsCoreShare - (result.redisCoreShare ?? 0) - result.postgresCoreShare;
+  log(`  ${result.acked} acks in ${seconds.toFixed(1)} s; server ${(result.serverCoreShare * 100).toFixed(1)} % of a core; p99 ${result.latencyMs.p99?.toFixed(2)} ms`);
+  return result;
+}
+
+/** The coordinator logs JSON lines (pino): its errors, counted, with the first few messages. */
+function errorSummary(errors) {
+  return {
+    count: errors.count,
+    first: errors.first.map((line) => {
+      try {
+        const entry = JSON.parse(line);
+        return `${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`.slice(0, 300);
+      } catch {
+        return line.slice(0, 300);
+      }
+    }),
+  };
+}
+
+// ---- report --------------------------------------------------------------------------------
+
+function fixed(value, digits = 1) {
+  return value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
+}
+
+function printReport(results, seed) {
+  const byTarget = Object.fromEntries(results.map((result) => [result.target, result]));
+  const coordinator = byTarget.coordinator;
+  const bare = byTarget.bare;
+  const columns = results.map((result) => result.target);
+  const rows = [
+    ['agents ready / connected at end', (r) => `${r.ready} / ${r.connectedAtEnd}`],
+    ['window (s)', (r) => fixed(r.windowSeconds)],
+    ['telemetry acks / s (sustained)', (r) => fixed(r.messagesPerSecond)],
+    ['ack errors / timeouts', (r) => `${Object.values(r.ackErrors).reduce((a, b) => a + b, 0)} / ${r.timeouts}`],
+    ['ack latency p50 (ms)', (r) => fixed(r.latencyMs.p50, 2)],
+    ['ack latency p90 (ms)', (r) => fixed(r.latencyMs.p90, 2)],
+    ['ack latency p99 (ms)', (r) => fixed(r.latencyMs.p99, 2)],
+    ['ack latency p99.9 (ms)', (r) => fixed(r.latencyMs.p999, 2)],
+    ['ack latency max (ms)', (r) => fixed(r.latencyMs.max, 1)],
+    ['server CPU (% of one core)', (r) => fixed(r.serverCoreShare * 100)],
+    ['server CPU per message (µs)', (r) => fixed(r.serverCpuPerMessageUs)],
+    ['server RSS at end / peak (MiB)', (r) => `${fixed(r.serverRssMiB, 0)} / ${fixed(r.serverPeakRssMiB, 0)}`],
+    ['client processes CPU (% of one core)', (r) => fixed(r.clientsCoreShare * 100)],
+    ['client event-loop delay p99 / max (ms)', (r) => `${fixed(r.clientsLoopDelayP99Ms)} / ${fixed(r.clientsLoopDelayMaxMs)}`],
+    ['Redis CPU (% of one core)', (r) => fixed(r.redisCoreShare === null ? null : r.redisCoreShare * 100)],
+    ['PostgreSQL CPU (% of one core)', (r) => fixed(r.postgresCoreShare * 100)],
+    ['other processes CPU (% of one core)', (r) => fixed(r.otherCoreShare * 100)],
+    [`machine busy (% of ${availableParallelism()} CPUs)`, (r) => fixed(r.machineBusyShare * 100)],
+    ['  of which stolen by the hypervisor', (r) => fixed(r.machineStealShare * 100)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  const lines = [];
+  lines.push('');
+  lines.push(`fleet telemetry: ${AGENTS} agents, a batch every ${INTERVAL_MS} ms ± ${JITTER_MS} ms, ${DURATION_S} s window after ${WARMUP_S} s warm-up`);
+  lines.push(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${CLIENT_PROCESSES} client process(es); seed ${seed}`);
+  lines.push('');
+  lines.push(`${''.padEnd(width)}${columns.map((column) => column.padStart(16)).join('')}`);
+  for (const [label, format] of rows) lines.push(`${label.padEnd(width)}${results.map((r) => format(r).padStart(16)).join('')}`);
+  if (coordinator && bare) {
+    const cpuRatio = coordinator.serverCpuPerMessageUs / bare.serverCpuPerMessageUs;
+    const p99Ratio = coordinator.latencyMs.p99 / bare.latencyMs.p99;
+    lines.push('');
+    lines.push(`coordinator / bare: CPU per message ×${fixed(cpuRatio, 2)}, p99 ×${fixed(p99Ratio, 2)}, messages/s ×${fixed(coordinator.messagesPerSecond / bare.messagesPerSecond, 3)}`);
+    lines.push('targets (issue 4):');
+    const check = (ok) => (ok ? 'met' : 'MISSED');
+    lines.push(`  p99 acknowledgement < 25 ms .............. ${fixed(coordinator.latencyMs.p99, 2)} ms: ${check(coordinator.latencyMs.p99 < 25)}`);
+    lines.push(`  CPU per batch ≤ 2.5 × bare per message .... ×${fixed(cpuRatio, 2)}: ${check(cpuRatio <= 2.5)}`);
+    lines.push(`  RSS < 600 MB .............................. ${fixed((coordinator.serverPeakRssMiB * 2 ** 20) / 1e6, 0)} MB peak: ${check(coordinator.serverPeakRssMiB * 2 ** 20 < 600e6)}`);
+    const complete = coordinator.ready === AGENTS && coordinator.timeouts === 0 && Object.keys(coordinator.ackErrors).length === 0;
+    lines.push(`  every agent connected, no errors .......... ${check(complete)}`);
+  }
+  for (const result of results) {
+    if (Object.keys(result.disconnects).length > 0) lines.push(`${result.target}: disconnects ${JSON.stringify(result.disconnects)}`);
+    if (result.firstErrors.length > 0) lines.push(`${result.target}: first errors ${result.firstErrors.join(' | ')}`);
+    if (result.serverErrors.count > 0) lines.push(`${result.target}: ${result.serverErrors.count} error lines logged, e.g. ${result.serverErrors.first.join(' | ')}`);
+    if (result.busyOthers.length > 0) lines.push(`${result.target}: other busy processes during the window: ${result.busyOthers.join(', ')}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+async function main() {
+  const seed = randomBytes(8).toString('hex');
+  log(`fleet telemetry benchmark: ${AGENTS} agents, targets ${TARGETS.join(', ')}; file descriptors: soft ${FD_LIMITS.soft}, hard ${FD_LIMITS.hard} (children get ${CHILD_NOFILE}); deadline ${DEADLINE_S} s`);
+  const results = [];
+  for (const target of TARGETS) results.push(await runTarget(target, seed));
+  printReport(results, seed);
+  mkdirSync(KEEP_JSON, { recursive: true });
+  const file = join(KEEP_JSON, `fleet-telemetry-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ agents: AGENTS, durationS: DURATION_S, warmupS: WARMUP_S, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, clientProcesses: CLIENT_PROCESSES, cpus: availableParallelism(), node: process.version, results }, null, 2)}\n`);
+  log(`raw results: ${file}`);
+}
+
+try {
+  await main();
+  await cleanup();
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(`fleet-telemetry failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  await cleanup();
+  process.exit(1);
+}
