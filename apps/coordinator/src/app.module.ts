@@ -14,6 +14,8 @@ import { RateLimitGuard } from './auth/rate-limit.guard.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { PrismaService } from './database/prisma.service.js';
+import { DatasetsController } from './datasets/datasets.controller.js';
+import { DatasetsService } from './datasets/datasets.service.js';
 import { AgentControlService } from './fleet/agent-control.service.js';
 import { FleetEvents } from './fleet/fleet-events.js';
 import { FleetController } from './fleet/fleet.controller.js';
@@ -36,7 +38,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController],
+      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
@@ -58,6 +60,7 @@ export class AppModule {
         AgentsGateway,
         LiveGateway,
         AgentControlService,
+        DatasetsService,
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -7,3 +7,4 @@ export * from './version.js';
 export * from './agent-events.js';
 export * from './fleet.js';
 export * from './agent-local.js';
+export * from './datasets.js';

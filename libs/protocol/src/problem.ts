@@ -7,6 +7,7 @@ export const ErrorCodeSchema = z.enum([
   'NOT_FOUND',
   'ROUTE_NOT_FOUND',
   'VALIDATION_FAILED',
+  'INVALID_DATASET',
   'MALFORMED_JSON',
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',

@@ -3,6 +3,8 @@ import {
   ApiKeyViewSchema,
   AuditEntryViewSchema,
   ControlResultSchema,
+  DatasetPreviewSchema,
+  DatasetViewSchema,
   FleetAgentSchema,
   FleetPageSchema,
   TelemetryHistorySchema,
@@ -17,6 +19,9 @@ import {
   type AuditEntryView,
   type ControlCommand,
   type ControlResult,
+  type CreateDatasetInput,
+  type DatasetPreview,
+  type DatasetView,
   type FleetAgent,
   type FleetPage,
   type TelemetryHistory,
@@ -63,14 +68,15 @@ export class PotluckClient {
     return new PotluckClient({ ...this.options, apiKey });
   }
 
-  async request<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
+  async request<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown, raw?: { contentType: string; data: string | Uint8Array }): Promise<z.infer<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (raw) headers['content-type'] = raw.contentType;
     const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
       method,
       headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(raw ? { body: raw.data } : body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
     if (!response.ok) throw PotluckApiError.from(response.status, text);
@@ -126,6 +132,26 @@ export class PotluckClient {
     get: (agentId: string): Promise<FleetAgent> => this.request('GET', `/api/v1/fleet/agents/${encodeURIComponent(agentId)}`, FleetAgentSchema),
     telemetry: (agentId: string, query: { gpu?: string; resolution?: 'raw' | 'minute'; from?: number; to?: number } = {}): Promise<TelemetryHistory> =>
       this.request('GET', `/api/v1/fleet/agents/${encodeURIComponent(agentId)}/telemetry${toQuery(query)}`, TelemetryHistorySchema),
+  };
+
+  datasets = {
+    create: (body: CreateDatasetInput): Promise<DatasetView> => this.request('POST', '/api/v1/datasets', DatasetViewSchema, body),
+    list: (query: { mine?: boolean; limit?: number; offset?: number } = {}): Promise<DatasetView[]> =>
+      this.request('GET', `/api/v1/datasets${toQuery({ ...query, mine: query.mine?.toString() })}`, z.array(DatasetViewSchema)),
+    get: (id: string): Promise<DatasetView> => this.request('GET', `/api/v1/datasets/${encodeURIComponent(id)}`, DatasetViewSchema),
+    /** Uploads a JSONL file as the dataset's next version. */
+    upload: (id: string, jsonl: string | Uint8Array): Promise<DatasetView> =>
+      this.request('POST', `/api/v1/datasets/${encodeURIComponent(id)}/versions`, DatasetViewSchema, undefined, { contentType: 'application/jsonl', data: jsonl }),
+    preview: (id: string, version: number, rows = 20): Promise<DatasetPreview> =>
+      this.request('GET', `/api/v1/datasets/${encodeURIComponent(id)}/versions/${version}/preview${toQuery({ rows })}`, DatasetPreviewSchema),
+    /** The stored file of one version, as bytes. */
+    download: async (id: string, version: number): Promise<Uint8Array> => {
+      const response = await this.fetchImpl(`${this.baseUrl}/api/v1/datasets/${encodeURIComponent(id)}/versions/${version}/download`, {
+        headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
+      });
+      if (!response.ok) throw PotluckApiError.from(response.status, await response.text());
+      return new Uint8Array(await response.arrayBuffer());
+    },
   };
 
   audit = {

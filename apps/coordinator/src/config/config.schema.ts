@@ -22,6 +22,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest JSON body accepted, in bytes (uploads have their own limit). */
   POTLUCK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Largest dataset upload, in bytes (default 2 GiB). */
+  POTLUCK_DATASET_MAX_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
   /** Requests per minute per API key (or per IP address for unauthenticated requests). */
   POTLUCK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Whether anyone may create a builder/donor account through POST /api/v1/signup. */
