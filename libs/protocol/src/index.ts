@@ -8,3 +8,4 @@ export * from './agent-events.js';
 export * from './fleet.js';
 export * from './agent-local.js';
 export * from './datasets.js';
+export * from './jobs.js';

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { RuntimeSchema } from './agent-events.js';
+
+/** A dataset version a job reads. */
+export const DatasetRefSchema = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive() });
+export type DatasetRef = z.infer<typeof DatasetRefSchema>;
+
+/** What a job needs from a GPU and its agent. */
+export const RequirementsSchema = z.strictObject({
+  minVramMiB: z.number().int().min(0).max(10_000_000).default(0),
+  gpuCount: z.number().int().min(1).max(64).default(1),
+  /** e.g. "8.0"; compared numerically (major, then minor). */
+  minComputeCapability: z.string().regex(/^\d{1,2}\.\d$/).optional(),
+  /** e.g. "535.104"; compared numerically part by part. */
+  minDriverVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
+  minCudaVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
+  runtime: RuntimeSchema.default('builtin'),
+  /** Agents below this trust level never get the job (see the credits issue). */
+  minTrustLevel: z.number().int().min(0).max(100).default(0),
+});
+export type Requirements = z.infer<typeof RequirementsSchema>;
+
+export const LoraHyperparametersSchema = z.strictObject({
+  steps: z.number().int().min(1).max(1_000_000).default(200),
+  learningRate: z.number().positive().max(1).default(0.01),
+  batchSize: z.number().int().min(1).max(4096).default(8),
+  rank: z.number().int().min(1).max(256).default(8),
+  alpha: z.number().positive().max(1024).default(16),
+  warmupSteps: z.number().int().min(0).max(100_000).default(10),
+  weightDecay: z.number().min(0).max(1).default(0),
+});
+export type LoraHyperparameters = z.infer<typeof LoraHyperparametersSchema>;
+
+export const FineTuneSpecSchema = z.strictObject({
+  kind: z.literal('fine-tune'),
+  baseModel: z.string().min(1).max(128),
+  datasets: z.array(DatasetRefSchema).min(1).max(16),
+  method: z.enum(['lora', 'full']).default('lora'),
+  hyperparameters: LoraHyperparametersSchema.default(LoraHyperparametersSchema.parse({})),
+  /** Share of rows held out for the validation loss (chosen by a hash of each row). */
+  heldOutFraction: z.number().min(0.01).max(0.5).default(0.1),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  /** Steps between checkpoints (a lost donor's successor resumes from the last one). */
+  checkpointEvery: z.number().int().min(1).max(1_000_000).default(50),
+});
+export type FineTuneSpec = z.infer<typeof FineTuneSpecSchema>;
+
+export const EvalSpecSchema = z.strictObject({
+  kind: z.literal('eval'),
+  baseModel: z.string().min(1).max(128),
+  /** The adapter to evaluate: a fine-tune job's output; the base model alone when omitted. */
+  adapterFromJob: z.uuid().optional(),
+  dataset: DatasetRefSchema,
+  /** Evaluate only the held-out split of the dataset, as the fine-tune chose it. */
+  split: z.enum(['held-out', 'all']).default('held-out'),
+  heldOutFraction: z.number().min(0.01).max(0.5).default(0.1),
+  metrics: z.array(z.enum(['loss', 'perplexity'])).min(1).default(['loss', 'perplexity']),
+});
+export type EvalSpec = z.infer<typeof EvalSpecSchema>;
+
+export const DatasetOperationSchema = z.discriminatedUnion('operation', [
+  z.strictObject({ operation: z.literal('dedupe') }),
+  z.strictObject({
+    operation: z.literal('filter'),
+    /** Keep rows whose text length (characters) is within bounds and that contain none of these substrings. */
+    minChars: z.number().int().min(0).default(0),
+    maxChars: z.number().int().min(1).max(100_000_000).default(100_000_000),
+    exclude: z.array(z.string().min(1).max(200)).max(100).default([]),
+  }),
+  z.strictObject({ operation: z.literal('shard'), shards: z.number().int().min(2).max(1024), index: z.number().int().min(0) }),
+  z.strictObject({ operation: z.literal('convert'), to: z.enum(['chat', 'instruction', 'text']) }),
+]);
+export type DatasetOperation = z.infer<typeof DatasetOperationSchema>;
+
+export const DatasetJobSpecSchema = z.strictObject({
+  kind: z.literal('dataset'),
+  input: DatasetRefSchema,
+  transform: DatasetOperationSchema,
+  /** The dataset that receives the result as a new version (created if needed, owned by the job's owner). */
+  outputName: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/),
+});
+export type DatasetJobSpec = z.infer<typeof DatasetJobSpecSchema>;
+
+export const StepSpecSchema = z.discriminatedUnion('kind', [FineTuneSpecSchema, EvalSpecSchema, DatasetJobSpecSchema]);
+export type StepSpec = z.infer<typeof StepSpecSchema>;
+
+/** Steps run in order; a step may name the previous step's output with `"fromStep": "<id>"` (resolved when it is queued). */
+export const PipelineSpecSchema = z.strictObject({
+  kind: z.literal('pipeline'),
+  steps: z
+    .array(z.strictObject({ id: z.string().regex(/^[\w-]{1,32}$/), spec: StepSpecSchema, requirements: RequirementsSchema.optional() }))
+    .min(1)
+    .max(16),
+});
+export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
+
+export const JobSpecSchema = z.discriminatedUnion('kind', [FineTuneSpecSchema, EvalSpecSchema, DatasetJobSpecSchema, PipelineSpecSchema]);
+export type JobSpec = z.infer<typeof JobSpecSchema>;
+export type JobKind = JobSpec['kind'];
+
+export const CreateJobBodySchema = z.strictObject({
+  spec: JobSpecSchema,
+  requirements: RequirementsSchema.default(RequirementsSchema.parse({})),
+  /** Higher runs earlier among the same builder's jobs (fairness between builders comes first). */
+  priority: z.number().int().min(-100).max(100).default(0),
+  /** Resubmitting with the same key returns the existing job instead of creating another. */
+  idempotencyKey: z.string().min(1).max(128).optional(),
+});
+export type CreateJobBody = z.infer<typeof CreateJobBodySchema>;
+export type CreateJobInput = z.input<typeof CreateJobBodySchema>;
+
+export const JobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const JobViewSchema = z.object({
+  id: z.uuid(),
+  ownerHandle: z.string(),
+  kind: z.enum(['fine-tune', 'eval', 'dataset', 'pipeline']),
+  status: JobStatusSchema,
+  spec: JobSpecSchema,
+  requirements: RequirementsSchema,
+  priority: z.number().int(),
+  parentJobId: z.uuid().nullable(),
+  stepJobIds: z.array(z.uuid()),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export const JobListQuerySchema = z.strictObject({
+  status: JobStatusSchema.optional(),
+  kind: z.enum(['fine-tune', 'eval', 'dataset', 'pipeline']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type JobListQuery = z.infer<typeof JobListQuerySchema>;
+
+/** A base model the coordinator knows (parameter count drives credit). */
+export const BaseModelSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  parameters: z.number().int().positive(),
+  contextLength: z.number().int().positive(),
+  runtimes: z.array(RuntimeSchema),
+  minVramMiB: z.number().int().nonnegative(),
+});
+export type BaseModel = z.infer<typeof BaseModelSchema>;
+
+/** Why a waiting job did not go to a given agent (first failing rule). */
+export const WhyNotSchema = z.enum([
+  'agent-offline',
+  'agent-paused',
+  'agent-draining',
+  'no-free-gpu',
+  'gpu-count',
+  'vram',
+  'compute-capability',
+  'driver',
+  'cuda',
+  'runtime',
+  'trust',
+]);
+export type WhyNot = z.infer<typeof WhyNotSchema>;
+
+export const WhyNoJobSchema = z.object({
+  agentId: z.uuid(),
+  /** `queue-empty` when nothing waits at all. */
+  summary: z.string(),
+  jobs: z.array(z.object({ jobId: z.uuid(), kind: z.string(), rule: WhyNotSchema, detail: z.string() })),
+});
+export type WhyNoJob = z.infer<typeof WhyNoJobSchema>;
