@@ -24,6 +24,10 @@ import { LiveGateway } from './fleet/live.gateway.js';
 import { PresenceStore } from './fleet/presence.store.js';
 import { TelemetryService } from './fleet/telemetry.service.js';
 import { HealthController } from './health/health.controller.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { JobsService } from './jobs/jobs.service.js';
+import { ModelRegistry } from './jobs/model-registry.js';
+import { WhyNoJobService } from './jobs/why-no-job.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { QueueService } from './queues/queue.service.js';
@@ -38,7 +42,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController],
+      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController, JobsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
@@ -61,6 +65,9 @@ export class AppModule {
         LiveGateway,
         AgentControlService,
         DatasetsService,
+        ModelRegistry,
+        JobsService,
+        WhyNoJobService,
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

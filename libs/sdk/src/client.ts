@@ -2,7 +2,10 @@ import {
   AgentViewSchema,
   ApiKeyViewSchema,
   AuditEntryViewSchema,
+  BaseModelSchema,
   ControlResultSchema,
+  JobViewSchema,
+  WhyNoJobSchema,
   DatasetPreviewSchema,
   DatasetViewSchema,
   FleetAgentSchema,
@@ -18,7 +21,11 @@ import {
   type ApiKeyView,
   type AuditEntryView,
   type ControlCommand,
+  type BaseModel,
   type ControlResult,
+  type CreateJobInput,
+  type JobView,
+  type WhyNoJob,
   type CreateDatasetInput,
   type DatasetPreview,
   type DatasetView,
@@ -152,6 +159,19 @@ export class PotluckClient {
       if (!response.ok) throw PotluckApiError.from(response.status, await response.text());
       return new Uint8Array(await response.arrayBuffer());
     },
+  };
+
+  jobs = {
+    create: (body: CreateJobInput): Promise<JobView> => this.request('POST', '/api/v1/jobs', JobViewSchema, body),
+    list: (query: { status?: string; kind?: string; limit?: number; cursor?: string } = {}): Promise<Page<JobView>> =>
+      this.request('GET', `/api/v1/jobs${toQuery(query)}`, pageOf(JobViewSchema)),
+    get: (id: string): Promise<JobView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}`, JobViewSchema),
+    cancel: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, JobViewSchema),
+    whyNoJob: (agentId: string): Promise<WhyNoJob> => this.request('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/why`, WhyNoJobSchema),
+  };
+
+  models = {
+    list: (): Promise<BaseModel[]> => this.request('GET', '/api/v1/models', z.array(BaseModelSchema)),
   };
 
   audit = {

@@ -71,6 +71,7 @@ export class AgentSessionService {
       protocolVersion,
       driverVersion: hello.inventory.driverVersion,
       cudaVersion: hello.inventory.cudaVersion,
+      runtimes: hello.runtimes,
       devices,
     };
     await this.presence.connect(info, { mode: hello.mode, reason: hello.mode === 'active' ? 'connected' : `connected while ${hello.mode}`, gpus: hello.gpus, drainEta: null }, socketId, hello.runId, now);

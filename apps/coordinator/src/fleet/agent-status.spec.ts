@@ -4,7 +4,7 @@ import type { Presence } from './presence.types.js';
 
 const thresholds = { unhealthyAfterMs: 15_000, offlineAfterMs: 45_000 };
 const base: Presence = {
-  info: { agentId: 'a', ownerId: 'o', ownerHandle: 'h', name: 'n', hostname: 'x', simulated: true, protocolVersion: 1, driverVersion: null, cudaVersion: null, devices: [] },
+  info: { agentId: 'a', ownerId: 'o', ownerHandle: 'h', name: 'n', hostname: 'x', simulated: true, protocolVersion: 1, driverVersion: null, cudaVersion: null, runtimes: ['builtin'], devices: [] },
   state: { mode: 'active', reason: 'connected', gpus: [], drainEta: null },
   connected: true,
   disconnectReason: null,

@@ -1,4 +1,4 @@
-import type { AgentMode, GpuStatus } from '@potluck/protocol';
+import type { AgentMode, GpuStatus, Runtime } from '@potluck/protocol';
 
 /** What an agent's hello told us about a device, kept with its presence. */
 export interface PresenceDevice {
@@ -22,6 +22,8 @@ export interface PresenceInfo {
   protocolVersion: number;
   driverVersion: string | null;
   cudaVersion: string | null;
+  /** Runtimes the donor allows (from hello). */
+  runtimes: Runtime[];
   devices: PresenceDevice[];
 }
 

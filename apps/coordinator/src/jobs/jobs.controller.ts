@@ -1,0 +1,79 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  BaseModelSchema,
+  CreateJobBodySchema,
+  JobListQuerySchema,
+  JobViewSchema,
+  WhyNoJobSchema,
+  type BaseModel,
+  type CreateJobBody,
+  type JobListQuery,
+  type JobView,
+  type Page,
+  type WhyNoJob,
+} from '@potluck/protocol';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { Ctx, Public, Roles } from '../auth/decorators.js';
+import type { RequestContext } from '../auth/principal.js';
+import { ApiContract } from '../common/openapi.js';
+import { UuidParam } from '../common/params.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { JobsService } from './jobs.service.js';
+import { ModelRegistry } from './model-registry.js';
+import { WhyNoJobService } from './why-no-job.service.js';
+
+@ApiTags('jobs')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly models: ModelRegistry,
+    private readonly why: WhyNoJobService,
+  ) {}
+
+  /** Creates a job or pipeline; with a known `idempotencyKey` returns the existing job (200). */
+  @Roles('BUILDER')
+  @Post('jobs')
+  @ApiContract({ body: CreateJobBodySchema, response: JobViewSchema, status: 201 })
+  async create(@Body(new ZodPipe(CreateJobBodySchema)) body: CreateJobBody, @Ctx() context: RequestContext, @Res({ passthrough: true }) response: Response): Promise<JobView> {
+    const { job, created } = await this.jobs.create(body, context);
+    response.status(created ? 201 : 200);
+    return job;
+  }
+
+  @Get('jobs')
+  list(@Query(new ZodPipe(JobListQuerySchema)) query: JobListQuery, @Ctx() context: RequestContext): Promise<Page<JobView>> {
+    return this.jobs.list(query, context);
+  }
+
+  @Get('jobs/:id')
+  @ApiContract({ response: JobViewSchema })
+  get(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobView> {
+    return this.jobs.get(id, context);
+  }
+
+  @Post('jobs/:id/cancel')
+  @HttpCode(200)
+  @ApiContract({ response: JobViewSchema })
+  cancel(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobView> {
+    return this.jobs.cancel(id, context);
+  }
+
+  /** The base models jobs can use (public). */
+  @Public()
+  @Get('models')
+  @ApiContract({ response: z.array(BaseModelSchema) })
+  listModels(): BaseModel[] {
+    return this.models.all();
+  }
+
+  /** Which rule keeps each waiting job away from this agent (owner or admin). */
+  @Get('agents/:id/why')
+  @ApiContract({ response: WhyNoJobSchema })
+  whyNoJob(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<WhyNoJob> {
+    return this.why.explain(id, context);
+  }
+}

@@ -1,0 +1,114 @@
+import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, type GpuInventory } from '@potluck/protocol';
+import { PotluckApiError, type PotluckClient } from '@potluck/sdk';
+import { io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueService } from '../queues/queue.service.js';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { uniqueId } from '../testing/test-database.js';
+
+let t: TestApp;
+let builder: PotluckClient;
+let other: PotluckClient;
+let datasetRef: { datasetId: string; version: number };
+let model: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const a = await t.anonymous.signup({ handle: uniqueId('b-'), displayName: 'Builder', roles: ['BUILDER', 'DONOR'] });
+  const b = await t.anonymous.signup({ handle: uniqueId('o-'), displayName: 'Other', roles: ['BUILDER'] });
+  builder = t.anonymous.withApiKey(a.secret);
+  other = t.anonymous.withApiKey(b.secret);
+  const dataset = await builder.datasets.create({ name: uniqueId('d-'), licence: 'MIT' });
+  await builder.datasets.upload(dataset.id, `${JSON.stringify({ prompt: 'two plus two', completion: 'four' })}\n`);
+  datasetRef = { datasetId: dataset.id, version: 1 };
+  model = (await t.anonymous.models.list())[0]?.id ?? '';
+});
+
+afterAll(async () => {
+  expect(await t.serverErrors()).toBe(0);
+  await t.close();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<PotluckApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof PotluckApiError) return error;
+    throw error;
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('jobs', () => {
+  it('lists the base models publicly, with parameter counts', async () => {
+    const models = await t.anonymous.models.list();
+    expect(models.length).toBeGreaterThan(0);
+    expect(models[0]).toMatchObject({ parameters: expect.any(Number), runtimes: ['builtin'] });
+  });
+
+  it('creates a fine-tune with defaults, queues it in BullMQ, and is idempotent by key', async () => {
+    const body = { spec: { kind: 'fine-tune' as const, baseModel: model, datasets: [datasetRef] }, idempotencyKey: uniqueId('k-') };
+    const job = await builder.jobs.create(body);
+    expect(job).toMatchObject({ kind: 'fine-tune', status: 'queued', requirements: { gpuCount: 1, runtime: 'builtin' } });
+    expect(job.spec.kind === 'fine-tune' && job.spec.hyperparameters.rank).toBe(8);
+    expect((await builder.jobs.create(body)).id).toBe(job.id);
+    const queued = await t.app.get(QueueService).queue('work').getJob(`job-${job.id}`);
+    expect(queued?.data).toEqual({ jobId: job.id });
+    expect((await builder.jobs.list()).items.map((j) => j.id)).toContain(job.id);
+  });
+
+  it('refuses unknown models and datasets it cannot see, naming the fields', async () => {
+    const privateDataset = await other.datasets.create({ name: uniqueId('p-'), licence: 'MIT' });
+    await other.datasets.upload(privateDataset.id, '{"text":"mine"}\n');
+    const error = await rejection(builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: 'gpt-9', datasets: [{ datasetId: privateDataset.id, version: 1 }] } }));
+    expect(error.status).toBe(400);
+    expect(error.problem?.errors?.map((e) => e.field)).toEqual(['body.spec.baseModel', 'body.spec.datasets.0']);
+    const malformed = await rejection(builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [] } }));
+    expect(malformed.problem?.errors?.[0]?.field).toBe('body.spec.datasets');
+  });
+
+  it('creates pipelines as ordered steps', async () => {
+    const pipeline = await builder.jobs.create({
+      spec: { kind: 'pipeline', steps: [
+        { id: 'prepare', spec: { kind: 'dataset', input: datasetRef, transform: { operation: 'dedupe' }, outputName: 'deduped' } },
+        { id: 'train', spec: { kind: 'fine-tune', baseModel: model, datasets: [datasetRef] } },
+        { id: 'eval', spec: { kind: 'eval', baseModel: model, dataset: datasetRef } },
+      ] },
+    });
+    expect(pipeline.stepJobIds).toHaveLength(3);
+    expect((await builder.jobs.get(pipeline.stepJobIds[1] ?? '')).parentJobId).toBe(pipeline.id);
+    const cancelled = await builder.jobs.cancel(pipeline.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await builder.jobs.get(pipeline.stepJobIds[2] ?? '')).status).toBe('cancelled');
+    expect((await rejection(builder.jobs.cancel(pipeline.id))).status).toBe(409);
+  });
+
+  it("hides other builders' jobs", async () => {
+    const job = await builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: datasetRef } });
+    expect((await rejection(other.jobs.get(job.id))).status).toBe(404);
+    expect((await rejection(other.jobs.cancel(job.id))).status).toBe(404);
+  });
+
+  it('says why a waiting job does not go to an agent (80 GB asked, 24 GB online)', async () => {
+    const big = await builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [datasetRef] }, requirements: { minVramMiB: 80_000 } });
+    const { agent, token } = await builder.agents.create({ name: uniqueId('rig-') });
+    const inventory: GpuInventory = {
+      format: 'csv', timestamp: null, driverVersion: '550.54.14', cudaVersion: '12.4', processes: null,
+      gpus: [{ index: 0, uuid: 'GPU-24g', name: 'NVIDIA GeForce RTX 4090', busId: null, serial: null, vbiosVersion: null, virtualizationMode: null, persistenceMode: null, memoryTotalMiB: 24_564, memoryUsedMiB: 0, memoryFreeMiB: null, utilizationGpuPct: 0, utilizationMemoryPct: null, temperatureC: 30, fanSpeedPct: null, pstate: null, powerDrawW: 20, powerLimitW: 450, clocksGraphicsMHz: null, clocksSmMHz: null, clocksMemoryMHz: null, clocksMaxGraphicsMHz: null, clocksMaxMemoryMHz: null, computeCapability: null, migEnabled: false, migDevices: [] }],
+    };
+    const socket = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+      await socket.emitWithAck(AgentEvents.hello, {
+        agentVersion: 't', runId: uniqueId('run-'), protocolVersions: [PROTOCOL_VERSION], host: { hostname: 'h', os: 'linux', arch: 'x64' }, simulated: true, inventory,
+        runtimes: ['builtin'], policy: { schedule: [], maxTemperatureC: null, maxPowerW: null, yieldToOtherProcesses: true, yieldCooldownSeconds: 60, runtimes: ['builtin'] },
+        mode: 'active', gpus: [{ index: 0, deviceId: 'GPU-24g', availability: 'available', reason: '', until: null }],
+      });
+      const why = await builder.jobs.whyNoJob(agent.id);
+      expect(why.jobs.find((j) => j.jobId === big.id)).toMatchObject({ rule: 'vram', detail: expect.stringContaining('80000 MiB') });
+      expect((await rejection(other.jobs.whyNoJob(agent.id))).status).toBe(404);
+    } finally {
+      socket.disconnect();
+    }
+  });
+});

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import type { CreateJobBody, DatasetRef, FieldError, JobListQuery, JobSpec, JobView, Page, StepSpec } from '@potluck/protocol';
+import { AuditService } from '../audit/audit.service.js';
+import { canAccess, type RequestContext } from '../auth/principal.js';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
+import { isUniqueViolation } from '../database/prisma-errors.js';
+import { PrismaService } from '../database/prisma.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { QueueService } from '../queues/queue.service.js';
+import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM } from './job-views.js';
+import { ModelRegistry } from './model-registry.js';
+
+/** Builders' jobs: checked against the model registry and their datasets, stored, queued, cancelled, retried. */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly queues: QueueService,
+    private readonly models: ModelRegistry,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
+    const ownerId = context.principal.userId;
+    if (body.idempotencyKey) {
+      const existing = await this.prisma.client.job.findUnique({ where: { ownerId_idempotencyKey: { ownerId, idempotencyKey: body.idempotencyKey } }, include: JOB_INCLUDE });
+      if (existing) return { job: jobView(existing), created: false };
+    }
+    await this.checkReferences(body.spec, context);
+    let job;
+    try {
+      job = await this.prisma.client.$transaction(async (tx) => {
+        const created = await tx.job.create({
+          data: {
+            ownerId,
+            kind: KIND_ENUM[body.spec.kind],
+            spec: body.spec,
+            requirements: body.requirements,
+            priority: body.priority,
+            idempotencyKey: body.idempotencyKey ?? null,
+          },
+        });
+        if (body.spec.kind === 'pipeline') {
+          for (const step of body.spec.steps) {
+            await tx.job.create({
+              data: {
+                ownerId,
+                kind: KIND_ENUM[step.spec.kind],
+                spec: step.spec,
+                requirements: step.requirements ?? body.requirements,
+                priority: body.priority,
+                parentJobId: created.id,
+              },
+            });
+          }
+        }
+        await this.audit.record(context, { action: 'job.create', targetType: 'job', targetId: created.id, details: { kind: body.spec.kind } }, tx);
+        return tx.job.findUniqueOrThrow({ where: { id: created.id }, include: JOB_INCLUDE });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error) && body.idempotencyKey) {
+        const existing = await this.prisma.client.job.findUniqueOrThrow({ where: { ownerId_idempotencyKey: { ownerId, idempotencyKey: body.idempotencyKey } }, include: JOB_INCLUDE });
+        return { job: jobView(existing), created: false };
+      }
+      throw error;
+    }
+    // Deterministic BullMQ id: re-adding the same job is a no-op (idempotent by construction).
+    const first = job.kind === 'PIPELINE' ? job.steps[0]?.id : job.id;
+    if (first) await this.queues.add('work', body.spec.kind === 'pipeline' ? 'pipeline' : body.spec.kind, { jobId: first }, { jobId: `job-${first}`, priority: 1 + Math.max(0, 100 - body.priority) });
+    return { job: jobView(job), created: true };
+  }
+
+  async get(id: string, context: RequestContext): Promise<JobView> {
+    const job = await this.prisma.client.job.findUnique({ where: { id }, include: JOB_INCLUDE });
+    if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
+    return jobView(job);
+  }
+
+  async list(query: JobListQuery, context: RequestContext): Promise<Page<JobView>> {
+    const rows = await this.prisma.client.job.findMany({
+      where: {
+        ownerId: context.principal.userId,
+        ...(query.status ? { status: STATUS_ENUM[query.status] } : {}),
+        ...(query.kind ? { kind: KIND_ENUM[query.kind] } : {}),
+      },
+      include: JOB_INCLUDE,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+      ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    });
+    const items = rows.slice(0, query.limit).map(jobView);
+    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /** Cancels a queued or running job (and a pipeline's unfinished steps). Finished jobs stay as they are (409). */
+  async cancel(id: string, context: RequestContext): Promise<JobView> {
+    const job = await this.prisma.client.job.findUnique({ where: { id } });
+    if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
+    if (job.status !== 'QUEUED' && job.status !== 'RUNNING') throw new ConflictError(`The job is already ${job.status.toLowerCase()}.`);
+    const now = new Date();
+    await this.prisma.client.$transaction(async (tx) => {
+      await tx.job.updateMany({ where: { OR: [{ id }, { parentJobId: id }], status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'CANCELLED', finishedAt: now } });
+      await this.audit.record(context, { action: 'job.cancel', targetType: 'job', targetId: id }, tx);
+    });
+    for (const queued of await this.prisma.client.job.findMany({ where: { OR: [{ id }, { parentJobId: id }] }, select: { id: true } })) {
+      await this.queues.queue('work').remove(`job-${queued.id}`).catch(() => 0); // already taken or gone: its attempt sees the cancellation
+    }
+    return this.get(id, context);
+  }
+
+  private async checkReferences(spec: JobSpec, context: RequestContext): Promise<void> {
+    const errors: FieldError[] = [];
+    const steps: { path: string; spec: StepSpec }[] = spec.kind === 'pipeline' ? spec.steps.map((step, i) => ({ path: `body.spec.steps.${i}.spec`, spec: step.spec })) : [{ path: 'body.spec', spec }];
+    for (const { path, spec: step } of steps) {
+      if (step.kind !== 'dataset' && !this.models.find(step.baseModel)) errors.push({ field: `${path}.baseModel`, message: `unknown base model; known: ${this.models.ids().join(', ')}` });
+      const refs: { field: string; ref: DatasetRef }[] =
+        step.kind === 'fine-tune' ? step.datasets.map((ref, i) => ({ field: `${path}.datasets.${i}`, ref })) : step.kind === 'eval' ? [{ field: `${path}.dataset`, ref: step.dataset }] : [{ field: `${path}.input`, ref: step.input }];
+      for (const { field, ref } of refs) {
+        const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: ref.datasetId, version: ref.version } }, include: { dataset: true } });
+        const visible = version && (version.dataset.visibility === 'PUBLIC' || canAccess(context.principal, version.dataset.ownerId));
+        if (!visible) errors.push({ field, message: 'no such dataset version (or it is private)' });
+      }
+      if (step.kind === 'eval' && step.adapterFromJob) {
+        const source = await this.prisma.client.job.findUnique({ where: { id: step.adapterFromJob } });
+        if (!source || !canAccess(context.principal, source.ownerId) || source.kind !== 'FINE_TUNE') errors.push({ field: `${path}.adapterFromJob`, message: 'no such fine-tune job of yours' });
+      }
+    }
+    if (errors.length > 0) throw new ValidationError(errors, 'The job refers to things that do not exist.');
+  }
+}
