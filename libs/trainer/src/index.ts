@@ -40,3 +40,4 @@ export type { FlopCount, WorkKind } from './flops.js';
 export { TrainerError } from './errors.js';
 export type { TrainerErrorCode } from './errors.js';
 export type { Tensor } from './tensor.js';
+export { sampleChatRows } from './sample-data.js';

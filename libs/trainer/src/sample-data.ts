@@ -1,10 +1,10 @@
 /**
- * Repetitive, structured chat rows for tests and demos, generated from a seed. The
+ * A sample dataset for demos and tests: repetitive, structured chat rows, generated from a seed. The
  * templates repeat; the names and numbers in them rarely do, so a held-out row is
  * mostly new content in a familiar shape.
  */
-import { Prng } from '../prng.js';
-import type { DatasetRow } from '../rows.js';
+import { Prng } from './prng.js';
+import type { DatasetRow } from './rows.js';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'te', 'su', 'no', 'vi', 'da', 'pe', 'zu', 'ho'];
 const THINGS: Record<string, string> = { sky: 'blue', grass: 'green', sun: 'yellow', snow: 'white', sea: 'blue', rose: 'red', coal: 'black', lime: 'green' };
@@ -20,8 +20,8 @@ function name(prng: Prng): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** `count` chat rows of three kinds: sums, colours and greetings. */
-export function syntheticChatRows(count: number, seed = 1): DatasetRow[] {
+/** `count` chat rows of three kinds (sums, colours, greetings), the same for the same seed. */
+export function sampleChatRows(count: number, seed = 1): DatasetRow[] {
   const prng = Prng.fromLabel(`synthetic-chat:${seed}`);
   const rows: DatasetRow[] = [];
   for (let i = 0; i < count; i += 1) {

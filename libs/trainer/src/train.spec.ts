@@ -5,10 +5,10 @@ import { TrainerError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { TrainingSession } from './session.js';
 import type { TrainerSpecInput } from './spec.js';
-import { syntheticChatRows } from './testing/synthetic.js';
+import { sampleChatRows } from './sample-data.js';
 import { type TrainCompleted, type TrainResult, train } from './train.js';
 
-const ROWS = syntheticChatRows(120);
+const ROWS = sampleChatRows(120);
 const SMALL: TrainerSpecInput = { steps: 24, batchSize: 4, checkpointEvery: 8, seed: 7 };
 
 function completed(result: TrainResult): TrainCompleted {
@@ -72,6 +72,20 @@ describe('resumption', () => {
     expect(finished.adapterSha256).toBe(uninterrupted.adapterSha256);
   });
 
+  it('yields to the event loop between steps, so a cancel set by a callback is seen at once', async () => {
+    let stop = false;
+    const result = await train({
+      spec: SMALL,
+      rows: ROWS,
+      onProgress: (p) => {
+        if (p.step === 3) setImmediate(() => (stop = true));
+      },
+      shouldStop: () => stop,
+    });
+    expect(result.status).toBe('stopped');
+    expect(result.steps).toBe(3);
+  });
+
   it('refuses a checkpoint from another spec or other rows', () => {
     const session = new TrainingSession({ spec: SMALL, rows: ROWS });
     session.runStep();
@@ -88,7 +102,7 @@ describe('resumption', () => {
 
 describe('learning', () => {
   it('lowers the training loss and beats the base model and a uniform guess on held-out rows', async () => {
-    const rows = syntheticChatRows(300);
+    const rows = sampleChatRows(300);
     const losses: number[] = [];
     const started = performance.now();
     const result = completed(await train({ spec: { steps: 150, batchSize: 8 }, rows, onProgress: (p) => void losses.push(p.loss) }));
