@@ -1,7 +1,8 @@
 /**
  * Learning rate at a step: linear warmup to the peak over the first
  * round(warmupFraction · total) steps, then cosine or linear decay to
- * minLearningRateFraction · peak at the last step, or constant.
+ * minLearningRateFraction · peak at the last step (a single step after warmup runs at
+ * the peak), or constant.
  */
 import { detCosHalfTurn } from './det-math.js';
 
@@ -20,7 +21,7 @@ export function learningRateAt(spec: ScheduleSpec, step: number, totalSteps: num
   if (spec.schedule === 'constant') return peak;
   const min = peak * spec.minLearningRateFraction;
   const decaySteps = totalSteps - warmup - 1;
-  const progress = decaySteps <= 0 ? 1 : Math.min(1, (step - warmup) / decaySteps);
+  const progress = decaySteps <= 0 ? 0 : Math.min(1, (step - warmup) / decaySteps);
   if (spec.schedule === 'linear') return peak + (min - peak) * progress;
   return min + (peak - min) * 0.5 * (1 + detCosHalfTurn(Math.PI * progress));
 }
