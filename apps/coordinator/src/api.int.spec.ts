@@ -1,5 +1,6 @@
-import { PotluckApiError, PotluckClient } from '@potluck/sdk';
+import type { PotluckClient } from '@potluck/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from './testing/rejection.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 import { uniqueId } from './testing/test-database.js';
 
@@ -14,16 +15,6 @@ afterAll(async () => {
   expect(await t.serverErrors()).toBe(0);
   await t.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<PotluckApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PotluckApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 async function raw(path: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
   const response = await fetch(`${t.baseUrl}${path}`, init);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PotluckApiError, type PotluckClient } from '@potluck/sdk';
+import type { PotluckClient } from '@potluck/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../testing/rejection.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 
@@ -23,16 +24,6 @@ afterAll(async () => {
   expect(await t.serverErrors()).toBe(0);
   await t.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<PotluckApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PotluckApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 function chatLines(count: number, salt = ''): string[] {
   return Array.from({ length: count }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `question ${i % 50}${salt}` }, { role: 'assistant', content: `answer ${i % 50}` }] }));

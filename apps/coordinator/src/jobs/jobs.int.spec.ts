@@ -1,7 +1,8 @@
 import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, type GpuInventory } from '@potluck/protocol';
-import { PotluckApiError, type PotluckClient } from '@potluck/sdk';
+import type { PotluckClient } from '@potluck/sdk';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../testing/rejection.js';
 import { QueueService } from '../queues/queue.service.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
@@ -28,16 +29,6 @@ afterAll(async () => {
   expect(await t.serverErrors()).toBe(0);
   await t.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<PotluckApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PotluckApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('jobs', () => {
   it('lists the base models publicly, with parameter counts', async () => {

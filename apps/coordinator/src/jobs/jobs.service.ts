@@ -5,7 +5,6 @@ import { canAccess, type RequestContext } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { QueueService } from '../queues/queue.service.js';
 import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM } from './job-views.js';
 import { ModelRegistry } from './model-registry.js';
