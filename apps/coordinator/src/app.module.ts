@@ -33,8 +33,12 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { QueueService } from './queues/queue.service.js';
 import { RedisService } from './redis/redis.service.js';
 import { ArtifactStore } from './storage/artifact-store.js';
+import { TransferController } from './transfer/transfer.controller.js';
+import { TransferService } from './transfer/transfer.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
+import { DispatchService } from './work/dispatch.service.js';
+import { WorkService } from './work/work.service.js';
 
 /** The coordinator's composition root. Guards run in order: rate limit, then authentication. */
 @Module({})
@@ -42,7 +46,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController, JobsController],
+      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController, JobsController, TransferController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
@@ -68,6 +72,9 @@ export class AppModule {
         ModelRegistry,
         JobsService,
         WhyNoJobService,
+        TransferService,
+        WorkService,
+        DispatchService,
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -9,3 +9,4 @@ export * from './fleet.js';
 export * from './agent-local.js';
 export * from './datasets.js';
 export * from './jobs.js';
+export * from './work.js';

@@ -76,6 +76,7 @@ export class AgentSessionService {
     };
     await this.presence.connect(info, { mode: hello.mode, reason: hello.mode === 'active' ? 'connected' : `connected while ${hello.mode}`, gpus: hello.gpus, drainEta: null }, socketId, hello.runId, now);
     this.events.changed(identity.agentId);
+    this.events.freed(identity.agentId);
     const gpuUuids = new Set(hello.inventory.gpus.map((gpu) => gpu.uuid ?? `gpu-${gpu.index}`));
     return {
       ack: { ok: true, result: { agentId: identity.agentId, protocolVersion, telemetryIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS, maxBatchSamples: 512 } },
@@ -101,7 +102,10 @@ export class AgentSessionService {
     if (!parsed.ok) return parsed;
     const { mode, reason, gpus, drainEta } = parsed.value;
     const recorded = await this.presence.updateState(identity.agentId, socketId, { mode, reason, gpus, drainEta }, now);
-    if (recorded) this.events.changed(identity.agentId);
+    if (recorded) {
+      this.events.changed(identity.agentId);
+      this.events.freed(identity.agentId);
+    }
     return { ok: true, result: { recorded } };
   }
 

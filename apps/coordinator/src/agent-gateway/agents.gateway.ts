@@ -1,6 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
-import { AGENTS_NAMESPACE, AgentEvents, type AgentAck, type ControlCommand } from '@potluck/protocol';
+import { AGENTS_NAMESPACE, AgentEvents, WorkEvents, type AgentAck, type ControlCommand, type JobAssignment } from '@potluck/protocol';
 import type { Namespace } from 'socket.io';
 import { AgentsService } from '../agents/agents.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -8,6 +8,7 @@ import { agentSocketAuth } from './agent-socket-auth.js';
 import { AgentSessionService, fail } from './agent-session.service.js';
 import type { AgentSocket } from './socket-context.js';
 import { TokenBucket } from './token-bucket.js';
+import { WorkService } from '../work/work.service.js';
 
 /** How long a connected agent may take to say hello. */
 const HELLO_DEADLINE_MS = 10_000;
@@ -38,8 +39,32 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
   constructor(
     private readonly agents: AgentsService,
     private readonly sessions: AgentSessionService,
+    private readonly work: WorkService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Agents whose socket (with a finished hello) lives in this process. */
+  private readonly local = new Map<string, AgentSocket>();
+
+  isLocal(agentId: string): boolean {
+    return this.local.has(agentId);
+  }
+
+  localAgentIds(): string[] {
+    return [...this.local.keys()];
+  }
+
+  /** Offers an attempt to the agent on this process's socket; true when it accepted. */
+  async assign(agentId: string, assignment: JobAssignment): Promise<boolean> {
+    const socket = this.local.get(agentId);
+    if (!socket) return false;
+    try {
+      const ack = (await socket.timeout(10_000).emitWithAck(WorkEvents.assign as never, assignment)) as AgentAck<{ accepted: boolean }>;
+      return ack.ok && ack.result.accepted;
+    } catch {
+      return false; // no answer in time: treated as declined, the job goes back to the queue
+    }
+  }
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
@@ -91,6 +116,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
         clearTimeout(helloTimer);
         await this.replaceOlderConnections(identity.agentId, socket.id);
         await socket.join(`agent:${identity.agentId}`);
+        this.local.set(identity.agentId, socket);
       } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
         setTimeout(() => socket.disconnect(true), 100);
       }
@@ -105,9 +131,13 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
       if (!socket.data.session) return fail('HELLO_REQUIRED', 'Say hello before reporting state.');
       return this.sessions.state(identity, socket.id, payload);
     });
+    on(WorkEvents.progress, async (payload) => (socket.data.session ? this.work.progress(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
+    on(WorkEvents.completed, async (payload) => (socket.data.session ? this.work.completed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
+    on(WorkEvents.failed, async (payload) => (socket.data.session ? this.work.failed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
 
     socket.on('disconnect', (reason) => {
       clearTimeout(helloTimer);
+      if (this.local.get(identity.agentId) === socket) this.local.delete(identity.agentId);
       if (!socket.data.session) return;
       this.sessions
         .disconnected(identity, socket.id, DISCONNECT_REASONS[reason] ?? reason)

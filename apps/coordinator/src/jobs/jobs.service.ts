@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../common/errors.
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { QueueService } from '../queues/queue.service.js';
+import { DispatchService } from '../work/dispatch.service.js';
 import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM } from './job-views.js';
 import { ModelRegistry } from './model-registry.js';
 
@@ -17,6 +18,7 @@ export class JobsService {
     private readonly queues: QueueService,
     private readonly models: ModelRegistry,
     private readonly audit: AuditService,
+    private readonly dispatch: DispatchService,
   ) {}
 
   async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
@@ -66,6 +68,7 @@ export class JobsService {
     // Deterministic BullMQ id: re-adding the same job is a no-op (idempotent by construction).
     const first = job.kind === 'PIPELINE' ? job.steps[0]?.id : job.id;
     if (first) await this.queues.add('work', body.spec.kind === 'pipeline' ? 'pipeline' : body.spec.kind, { jobId: first }, { jobId: `job-${first}`, priority: 1 + Math.max(0, 100 - body.priority) });
+    this.dispatch.requestAll();
     return { job: jobView(job), created: true };
   }
 

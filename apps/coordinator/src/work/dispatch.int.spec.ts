@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, WorkEvents, type AgentAck, type GpuInventory, type JobAssignment } from '@potluck/protocol';
+import type { PotluckClient } from '@potluck/sdk';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { uniqueId } from '../testing/test-database.js';
+
+let t: TestApp;
+let builder: PotluckClient;
+let model: string;
+let datasetRef: { datasetId: string; version: number };
+const DATASET = `${JSON.stringify({ prompt: 'two plus two', completion: 'four' })}\n`;
+
+const inventory = (uuid: string, memoryTotalMiB: number): GpuInventory => ({
+  format: 'csv', timestamp: null, driverVersion: '550.54.14', cudaVersion: '12.4', processes: null,
+  gpus: [{ index: 0, uuid, name: 'NVIDIA GeForce RTX 4090', busId: null, serial: null, vbiosVersion: null, virtualizationMode: null, persistenceMode: null, memoryTotalMiB, memoryUsedMiB: 0, memoryFreeMiB: null, utilizationGpuPct: 0, utilizationMemoryPct: null, temperatureC: 30, fanSpeedPct: null, pstate: null, powerDrawW: 20, powerLimitW: 450, clocksGraphicsMHz: null, clocksSmMHz: null, clocksMemoryMHz: null, clocksMaxGraphicsMHz: null, clocksMaxMemoryMHz: null, computeCapability: null, migEnabled: false, migDevices: [] }],
+});
+
+/** A hand-driven agent: says hello and collects the assignments it is offered (accepting them). */
+async function fakeAgent(memoryTotalMiB: number): Promise<{ socket: Socket; agentId: string; assignments: JobAssignment[] }> {
+  const { agent, token } = await builder.agents.create({ name: uniqueId('rig-') });
+  const socket = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const assignments: JobAssignment[] = [];
+  socket.on(WorkEvents.assign, (assignment: JobAssignment, ack: (response: AgentAck<{ accepted: boolean }>) => void) => {
+    assignments.push(assignment);
+    ack({ ok: true, result: { accepted: true } });
+  });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+  const uuid = `GPU-${uniqueId('')}`;
+  await socket.emitWithAck(AgentEvents.hello, {
+    agentVersion: 't', runId: uniqueId('run-'), protocolVersions: [PROTOCOL_VERSION], host: { hostname: 'h', os: 'linux', arch: 'x64' }, simulated: true,
+    inventory: inventory(uuid, memoryTotalMiB), runtimes: ['builtin'],
+    policy: { schedule: [], maxTemperatureC: null, maxPowerW: null, yieldToOtherProcesses: true, yieldCooldownSeconds: 60, runtimes: ['builtin'] },
+    mode: 'active', gpus: [{ index: 0, deviceId: uuid, availability: 'available', reason: '', until: null }],
+  });
+  return { socket, agentId: agent.id, assignments };
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const signup = await t.anonymous.signup({ handle: uniqueId('b-'), displayName: 'Builder', roles: ['BUILDER', 'DONOR'] });
+  builder = t.anonymous.withApiKey(signup.secret);
+  model = (await t.anonymous.models.list())[0]?.id ?? '';
+  const dataset = await builder.datasets.create({ name: uniqueId('d-'), licence: 'MIT' });
+  await builder.datasets.upload(dataset.id, DATASET);
+  datasetRef = { datasetId: dataset.id, version: 1 };
+});
+
+afterAll(async () => {
+  expect(await t.serverErrors()).toBe(0);
+  await t.close();
+});
+
+describe('dispatch through the remote path', () => {
+  it('assigns a fitting job, serves its inputs once, takes the adapter, and records one completion', async () => {
+    const agent = await fakeAgent(24_564);
+    try {
+      const job = await builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [datasetRef] } });
+      await expect.poll(() => agent.assignments.length, { timeout: 10_000 }).toBe(1);
+      const assignment = agent.assignments[0] as JobAssignment;
+      expect(assignment).toMatchObject({ jobId: job.id, attemptNo: 1, spec: { kind: 'fine-tune', baseModel: model } });
+      expect((await builder.jobs.get(job.id)).status).toBe('running');
+
+      const input = assignment.inputs[0];
+      const download = await fetch(`${t.baseUrl}${input?.path ?? ''}`);
+      expect(await download.text()).toBe(DATASET);
+      expect((await fetch(`${t.baseUrl}${input?.path ?? ''}`)).status).toBe(404); // one-time
+
+      expect(await agent.socket.emitWithAck(WorkEvents.progress, { attemptId: assignment.attemptId, step: 5, totalSteps: 10, tokens: 100, loss: 2.5, learningRate: 0.01, flops: 1e6, etaMs: 1000 })).toEqual({ ok: true, result: { recorded: true } });
+
+      const adapter = Buffer.from('adapter bytes');
+      const uploaded = (await (await fetch(`${t.baseUrl}${assignment.uploadPath}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: adapter })).json()) as { sha256: string; bytes: number };
+      expect(uploaded.sha256).toBe(createHash('sha256').update(adapter).digest('hex'));
+      const result = { adapterSha256: uploaded.sha256, adapterBytes: uploaded.bytes, steps: 10, tokens: 200, flops: 2e6, formulaFlops: 2.4e6, trainLossFirst: 5.5, trainLossLast: 1.2, heldOutLoss: 1.3, baseHeldOutLoss: 6, uniformLoss: 5.56, durationMs: 900 };
+      expect(await agent.socket.emitWithAck(WorkEvents.completed, { attemptId: assignment.attemptId, result })).toEqual({ ok: true, result: { recorded: true, duplicate: false } });
+      expect(await agent.socket.emitWithAck(WorkEvents.completed, { attemptId: assignment.attemptId, result })).toEqual({ ok: true, result: { recorded: false, duplicate: true } });
+      const done = await builder.jobs.get(job.id);
+      expect(done.status).toBe('succeeded');
+      expect(done.result).toMatchObject({ adapterSha256: uploaded.sha256, heldOutLoss: 1.3 });
+    } finally {
+      agent.socket.disconnect();
+    }
+  });
+
+  it('keeps a job that fits nobody waiting, with the reason', async () => {
+    const agent = await fakeAgent(24_564);
+    try {
+      const job = await builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [datasetRef] }, requirements: { minVramMiB: 80_000 } });
+      const why = await builder.jobs.whyNoJob(agent.agentId);
+      expect(why.jobs.find((j) => j.jobId === job.id)?.rule).toBe('vram');
+      expect(agent.assignments.filter((a) => a.jobId === job.id)).toEqual([]);
+      expect((await builder.jobs.get(job.id)).status).toBe('queued');
+    } finally {
+      agent.socket.disconnect();
+    }
+  });
+
+  it('refuses reports about attempts that are not the agent\'s', async () => {
+    const agent = await fakeAgent(24_564);
+    try {
+      const ack = await agent.socket.emitWithAck(WorkEvents.completed, { attemptId: '00000000-0000-4000-8000-000000000000', result: { adapterSha256: 'a'.repeat(64), adapterBytes: 1, steps: 1, tokens: 1, flops: 1, formulaFlops: 1, trainLossFirst: 1, trainLossLast: 1, heldOutLoss: 1, baseHeldOutLoss: 1, uniformLoss: 1, durationMs: 1 } });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'NOT_YOURS' } });
+    } finally {
+      agent.socket.disconnect();
+    }
+  });
+});
