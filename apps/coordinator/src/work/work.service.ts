@@ -5,7 +5,6 @@ import { fail } from '../agent-gateway/agent-session.service.js';
 import type { AgentIdentity } from '../agent-gateway/socket-context.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { QueueService } from '../queues/queue.service.js';
 import { RedisService } from '../redis/redis.service.js';
 import { LEASE_MS, MAX_ATTEMPTS } from './dispatch.constants.js';
