@@ -16,6 +16,7 @@ export {
   type PeakFlops,
 } from './gpu-peaks.js';
 export { telemetryBound, applyBound, telemetryEnergy, type PeakByGpu, type TelemetryBound, type BoundedClaim, type Energy } from './bound.js';
+export { assessAttempt, type AttemptInput, type AttemptAssessment } from './attempt.js';
 export { creditsFromFlops, flopsFromCredits, sumCredits } from './credit.js';
 export {
   splitDataCredit,
