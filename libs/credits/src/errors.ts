@@ -5,8 +5,9 @@ export class CreditsError extends Error {
   constructor(
     readonly code: CreditsErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'CreditsError';
   }
 }

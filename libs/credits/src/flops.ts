@@ -77,8 +77,8 @@ export function parseFlops(value: DecimalInput, what = 'FLOPs'): Dec {
   let parsed: Dec;
   try {
     parsed = dec(value);
-  } catch {
-    throw new CreditsError('invalid_input', `${what} is not a number: ${String(value)}`);
+  } catch (error) {
+    throw new CreditsError('invalid_input', `${what} is not a number: ${String(value)}`, { cause: error });
   }
   if (!parsed.isFinite() || parsed.isNegative()) throw new CreditsError('invalid_input', `${what} must be finite and non-negative`);
   return parsed;
