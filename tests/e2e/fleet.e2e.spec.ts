@@ -72,7 +72,7 @@ describe('a live fleet of real agents', () => {
     expect((await fleetAgent(agents.rtx3090.id))?.gpus[0]?.computeCapability).toBe('8.6');
     const mig = await fleetAgent(agents.h100mig.id);
     expect(mig?.gpus[0]?.migDevices).toBeGreaterThan(0);
-    await expect.poll(async () => (await fleetAgent(agents.rtx3090.id))?.gpus[0]?.latest?.temperatureC, { timeout: 10_000 }).toEqual(expect.any(Number));
+    await expect.poll(async () => (await fleetAgent(agents.rtx3090.id))?.gpus[0]?.latest?.temperatureC, { timeout: 10_000, message: agents.rtx3090.process?.output() }).toEqual(expect.any(Number));
   });
 
   it('shows a paused GPU with its reason (potluck-agent pause --gpu 1)', async () => {
@@ -93,7 +93,8 @@ describe('a live fleet of real agents', () => {
     const gpu = (await fleetAgent(agents.rtx3090.id))?.gpus[0];
     writeFileSync(agents.rtx3090.processes, `gpu_uuid, pid, process_name, used_gpu_memory [MiB]\n${gpu?.deviceId}, 4242, steam-game, 6000 MiB\n`);
     await expect.poll(async () => (await fleetAgent(agents.rtx3090.id))?.gpus[0]?.availability, { timeout: 10_000 }).toBe('yielding');
-    expect((await fleetAgent(agents.rtx3090.id))?.gpus[0]?.reason).toMatch(/steam-game/);
+    expect((await fleetAgent(agents.rtx3090.id))?.gpus[0]?.reason).toBe('another program is using this GPU'); // public: no program names
+    expect((await localStatus('rtx3090')).gpus[0]?.reason).toMatch(/steam-game/); // the donor sees which one
     writeFileSync(agents.rtx3090.processes, '');
     await expect.poll(async () => (await fleetAgent(agents.rtx3090.id))?.gpus[0]?.availability, { timeout: 15_000 }).toBe('available');
   });

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AgentSessionService } from './agent-gateway/agent-session.service.js';
 import { AgentsGateway } from './agent-gateway/agents.gateway.js';
+import { AgentRevocations } from './agents/agent-revocations.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AgentsService } from './agents/agents.service.js';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
@@ -60,6 +61,7 @@ export class AppModule {
         UsersService,
         ApiKeysService,
         AgentsService,
+        AgentRevocations,
         PresenceStore,
         FleetEvents,
         FleetService,

@@ -106,7 +106,14 @@ export const HelloSchema = z.object({
   protocolVersions: z.array(z.number().int().positive()).min(1).max(16),
   host: z.object({ hostname: z.string().min(1).max(255), os: z.string().max(64), arch: z.string().max(32) }),
   simulated: z.boolean(),
-  inventory: GpuInventorySchema,
+  /** Bounded: a hello describes one machine (at most 64 GPUs, names and ids of sane length). */
+  inventory: GpuInventorySchema.refine(
+    (inventory) =>
+      inventory.gpus.length <= 64 &&
+      (inventory.processes?.length ?? 0) <= 4096 &&
+      inventory.gpus.every((gpu) => gpu.name.length <= 256 && (gpu.uuid?.length ?? 0) <= 128 && gpu.migDevices.length <= 64),
+    'inventory too large: at most 64 GPUs of 64 MIG devices each, 4096 processes, names up to 256 characters',
+  ),
   runtimes: z.array(RuntimeSchema).max(3),
   policy: DonorPolicySchema,
   mode: AgentModeSchema,

@@ -1,4 +1,4 @@
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import {
@@ -63,10 +63,16 @@ export async function startControlServer(path: string, target: ControlTarget): P
       })
       .catch((error: unknown) => send(res, 400, { error: (error as Error).message }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => resolve());
-  });
+  // Owner-only from the moment it exists (chmod after listen would leave a window).
+  const previousUmask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+  } finally {
+    process.umask(previousUmask);
+  }
   await chmod(path, 0o600);
   return server;
 }
@@ -86,7 +92,9 @@ async function removeStaleSocket(path: string): Promise<void> {
     probe.end();
   });
   if (alive) throw new Error(`another potluck-agent is already running (control socket ${path})`);
-  await unlink(path).catch(() => undefined); // absent is fine
+  const existing = await lstat(path).catch(() => null);
+  if (existing && !existing.isSocket()) throw new Error(`${path} exists and is not a socket; choose another --control-socket`);
+  if (existing) await unlink(path);
 }
 
 /** Client side, for `potluck-agent status|pause|resume|drain`. */

@@ -6,6 +6,7 @@ import {
   type ControlCommand,
   type GpuInventory,
   type GpuProcess,
+  type GpuStatus,
   type Hello,
   type LocalDrainBody,
   type LocalPauseBody,
@@ -48,8 +49,8 @@ export class Agent {
   private intervalMs: number;
   private timer: NodeJS.Timeout | null = null;
   private seq = 0;
-  private inflight: { seq: number; samples: TelemetrySample[]; dropped: number } | null = null;
-  private flushing = false;
+  private inflight: { seq: number; samples: TelemetrySample[]; dropped: number; upTo: number } | null = null;
+  private flushing: Promise<void> | null = null;
   private agentId: string | null = null;
   private connection: { state: LinkState; detail: string } = { state: 'connecting', detail: '' };
   private stopListener: ((stop: AgentStop) => void) | null = null;
@@ -97,12 +98,10 @@ export class Agent {
   async shutdown(reason: string, deadlineMs: number): Promise<void> {
     this.controls = drain(this.controls, reason, this.clock());
     await this.tick();
-    const deadline = this.clock() + deadlineMs;
-    while (this.buffer.size > 0 && this.link.ready && this.clock() < deadline) {
-      const sent = await this.flushOnce();
-      if (!sent) break;
-    }
     if (this.timer) clearInterval(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise<void>((resolve) => { timer = setTimeout(resolve, deadlineMs); })]);
+    clearTimeout(timer);
     this.link.stop();
   }
 
@@ -210,7 +209,7 @@ export class Agent {
   private async reportState(): Promise<void> {
     const decision = this.decision;
     if (!decision) return;
-    const report: StateReport = { at: this.clock(), mode: decision.mode, reason: decision.reason, gpus: decision.gpus, drainEta: this.controls.drain ? this.clock() : null };
+    const report: StateReport = { at: this.clock(), mode: decision.mode, reason: decision.reason, gpus: decision.gpus.map(withoutPrivateDetail), drainEta: this.controls.drain ? this.clock() : null };
     const fingerprint = JSON.stringify({ mode: report.mode, reason: report.reason, gpus: report.gpus });
     if (fingerprint === this.lastReported) return;
     if (this.lastReported !== null || this.connection.state === 'connected') this.log.info(`state: ${describe(decision)}`);
@@ -218,6 +217,7 @@ export class Agent {
     try {
       const ack = await this.link.state(report);
       if (ack.ok) this.lastReported = fingerprint;
+      else if (ack.error.code === 'HELLO_REQUIRED') this.link.helloAgain();
       else this.log.warn(`state report refused: ${ack.error.code} ${ack.error.message}`);
     } catch (error) {
       if (!(error instanceof NotDeliveredError)) throw error;
@@ -225,23 +225,25 @@ export class Agent {
   }
 
   /** Sends buffered samples in order, one batch in flight; a batch is resent unchanged until acknowledged. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.buffer.size > 0 && this.link.ready) {
-        if (!(await this.flushOnce())) break;
-      }
-    } finally {
-      this.flushing = false;
+  private flush(): Promise<void> {
+    // `finally` runs in a later microtask, after the assignment, even when there is nothing to send.
+    this.flushing ??= this.flushLoop().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.buffer.size > 0 && this.link.ready) {
+      if (!(await this.flushOnce())) break;
     }
   }
 
   private async flushOnce(): Promise<boolean> {
     if (!this.inflight) {
-      const samples = this.buffer.peek(MAX_TELEMETRY_BATCH);
+      const { samples, upTo } = this.buffer.take(MAX_TELEMETRY_BATCH);
       if (samples.length === 0) return false;
-      this.inflight = { seq: this.seq, samples, dropped: this.buffer.takeDropped() };
+      this.inflight = { seq: this.seq, samples, dropped: this.buffer.takeDropped(), upTo };
     }
     const batch = this.inflight;
     let ack;
@@ -251,9 +253,13 @@ export class Agent {
       if (error instanceof NotDeliveredError) return false; // kept in flight, resent as is
       throw error;
     }
-    if (!ack.ok && (ack.error.code === 'RATE_LIMITED' || ack.error.code === 'HELLO_REQUIRED' || ack.error.code === 'INTERNAL')) return false;
+    if (!ack.ok && ack.error.code === 'HELLO_REQUIRED') {
+      this.link.helloAgain(); // the coordinator lost our session (Redis restarted, presence expired)
+      return false;
+    }
+    if (!ack.ok && (ack.error.code === 'RATE_LIMITED' || ack.error.code === 'INTERNAL')) return false;
     if (!ack.ok) this.log.warn(`telemetry batch ${batch.seq} refused and dropped: ${ack.error.code} ${ack.error.message}`);
-    this.buffer.acknowledge(batch.samples.length);
+    this.buffer.acknowledge(batch.upTo);
     this.inflight = null;
     this.seq += 1;
     return true;
@@ -274,6 +280,14 @@ export class Agent {
       gpus: decision?.gpus ?? [],
     };
   }
+}
+
+/**
+ * The fleet is public: which program a donor runs (and its pid) stays on the donor's
+ * machine (`potluck-agent status` shows it); the coordinator hears only that one does.
+ */
+function withoutPrivateDetail(gpu: GpuStatus): GpuStatus {
+  return gpu.availability === 'yielding' ? { ...gpu, reason: 'another program is using this GPU' } : gpu;
 }
 
 function describe(decision: AvailabilityDecision): string {

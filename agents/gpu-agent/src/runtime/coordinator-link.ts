@@ -98,6 +98,13 @@ export class CoordinatorLink {
     return this.send<{ recorded: boolean }>(AgentEvents.state, report);
   }
 
+  /** The coordinator forgot this session: introduce ourselves again on the same connection. */
+  helloAgain(): void {
+    if (!this.helloDone || !this.socket.connected) return;
+    this.helloDone = false;
+    void this.sayHello();
+  }
+
   /** Leaves for good (graceful shutdown). */
   stop(): void {
     this.stopped = true;

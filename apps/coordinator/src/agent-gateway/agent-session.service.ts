@@ -102,10 +102,9 @@ export class AgentSessionService {
     if (!parsed.ok) return parsed;
     const { mode, reason, gpus, drainEta } = parsed.value;
     const recorded = await this.presence.updateState(identity.agentId, socketId, { mode, reason, gpus, drainEta }, now);
-    if (recorded) {
-      this.events.changed(identity.agentId);
-      this.events.freed(identity.agentId);
-    }
+    if (!recorded) return fail('HELLO_REQUIRED', 'This connection has no live session (it expired or was replaced); say hello again.');
+    this.events.changed(identity.agentId);
+    this.events.freed(identity.agentId);
     return { ok: true, result: { recorded } };
   }
 

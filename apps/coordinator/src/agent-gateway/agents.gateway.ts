@@ -2,6 +2,7 @@ import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
 import { AGENTS_NAMESPACE, AgentEvents, WorkEvents, type AgentAck, type ControlCommand, type JobAssignment } from '@potluck/protocol';
 import type { Namespace } from 'socket.io';
+import { AgentRevocations } from '../agents/agent-revocations.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { agentSocketAuth } from './agent-socket-auth.js';
@@ -40,8 +41,14 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     private readonly agents: AgentsService,
     private readonly sessions: AgentSessionService,
     private readonly work: WorkService,
+    revocations: AgentRevocations,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    // Across processes: the Redis adapter reaches the agent's room wherever it is connected.
+    revocations.subscribe((agentIds) => {
+      for (const agentId of agentIds) this.namespace?.in(`agent:${agentId}`).disconnectSockets(true);
+    });
+  }
 
   /** Agents whose socket (with a finished hello) lives in this process. */
   private readonly local = new Map<string, AgentSocket>();
@@ -85,6 +92,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
 
   private onConnection(socket: AgentSocket): void {
     const identity = socket.data.agent;
+    void socket.join(`agent:${identity.agentId}`);
     const bucket = new TokenBucket(this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND, this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND * 2, Date.now());
     let refusedInARow = 0;
     const helloTimer = setTimeout(() => {
@@ -115,7 +123,6 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
         socket.data.session = session;
         clearTimeout(helloTimer);
         await this.replaceOlderConnections(identity.agentId, socket.id);
-        await socket.join(`agent:${identity.agentId}`);
         this.local.set(identity.agentId, socket);
       } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
         setTimeout(() => socket.disconnect(true), 100);

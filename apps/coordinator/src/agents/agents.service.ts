@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Agent } from '../generated/prisma/client.js';
 import { agentView } from '../users/views.js';
+import { AgentRevocations } from './agent-revocations.js';
 
 /** Donors' agents and their tokens (one per agent, stored hashed, revocable, rotatable). */
 @Injectable()
@@ -15,6 +16,7 @@ export class AgentsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly revocations: AgentRevocations,
   ) {}
 
   async create(body: CreateAgentBody, context: RequestContext): Promise<CreatedAgent> {
@@ -50,11 +52,13 @@ export class AgentsService {
   async revoke(id: string, context: RequestContext): Promise<AgentView> {
     const agent = await this.owned(id, context);
     if (agent.revokedAt) return agentView(agent);
-    return this.prisma.client.$transaction(async (tx) => {
-      const revoked = await tx.agent.update({ where: { id }, data: { revokedAt: new Date() } });
+    const revoked = await this.prisma.client.$transaction(async (tx) => {
+      const updated = await tx.agent.update({ where: { id }, data: { revokedAt: new Date() } });
       await this.audit.record(context, { action: 'agent.revoke', targetType: 'agent', targetId: id, details: { ownerId: agent.ownerId } }, tx);
-      return agentView(revoked);
+      return agentView(updated);
     });
+    this.revocations.revoked([id]);
+    return revoked;
   }
 
   /** Replaces the token (the old one stops working at once) and returns the new one, once. */
@@ -62,11 +66,13 @@ export class AgentsService {
     const agent = await this.owned(id, context);
     if (agent.revokedAt) throw new ConflictError('A revoked agent cannot get a new token; register a new agent.');
     const token = newSecret('pat');
-    return this.prisma.client.$transaction(async (tx) => {
+    const rotated = await this.prisma.client.$transaction(async (tx) => {
       const updated = await tx.agent.update({ where: { id }, data: { tokenHash: token.hash, tokenPrefix: token.prefix } });
       await this.audit.record(context, { action: 'agent.rotate-token', targetType: 'agent', targetId: id, details: { ownerId: agent.ownerId } }, tx);
       return { agent: agentView(updated), token: token.secret };
     });
+    this.revocations.revoked([id]); // connections made with the old token close now
+    return rotated;
   }
 
   /** For the socket handshake: the live agent a token belongs to, or null. */

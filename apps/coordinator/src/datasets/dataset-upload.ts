@@ -9,7 +9,8 @@ import { JsonlInspector, type LineError } from './jsonl-inspector.js';
 
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 const MAX_ERRORS = 20;
-const MAX_TRACKED_ROWS = 10_000_000;
+/** Distinct rows remembered for the duplicate rate (~75 MB at most per upload); the rate covers later rows only against these. */
+const MAX_TRACKED_ROWS = 1_000_000;
 
 export class DatasetTooLargeError extends DomainError {
   constructor(maxBytes: number) {

@@ -10,6 +10,7 @@ import {
   type DatasetPreview,
   type DatasetView,
 } from '@potluck/protocol';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Ctx, OptionalAuth, Roles, Viewer } from '../auth/decorators.js';
@@ -78,8 +79,8 @@ export class DatasetsController {
       'content-disposition': `attachment; filename="${file.filename.replace(/[^\w.-]/g, '_')}"`,
       etag: `"${file.sha256}"`,
     });
-    file.stream.on('error', () => response.destroy());
-    file.stream.pipe(response);
+    // pipeline closes the file when the client goes away mid-download.
+    await pipeline(file.stream, response).catch(() => response.destroy());
   }
 
   @OptionalAuth()

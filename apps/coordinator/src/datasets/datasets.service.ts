@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CreateDatasetBody, DatasetListQuery, DatasetPreview, DatasetView } from '@potluck/protocol';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, type Principal, type RequestContext } from '../auth/principal.js';
-import { ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
+import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -14,10 +14,15 @@ import { readFirstRows } from './preview.js';
 import { DATASET_INCLUDE, datasetView, type DatasetWithRelations } from './views.js';
 
 const SHARE_TOLERANCE = 1e-9;
+/** Uploads validated at once by one coordinator process, and by one user (memory and disk bandwidth). */
+const MAX_UPLOADS_PER_PROCESS = 4;
+const MAX_UPLOADS_PER_USER = 2;
 
 /** Datasets: metadata, streamed versions in the artifact store, download, preview, lineage. */
 @Injectable()
 export class DatasetsService {
+  private readonly uploading = new Map<string, number>();
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly store: ArtifactStore,
@@ -55,7 +60,18 @@ export class DatasetsService {
     const dataset = await this.findVisible(datasetId, context.principal);
     if (!canAccess(context.principal, dataset.ownerId)) throw new NotFoundError('Dataset');
     if (declaredLength !== null && declaredLength > this.config.POTLUCK_DATASET_MAX_BYTES) throw new DatasetTooLargeError(this.config.POTLUCK_DATASET_MAX_BYTES);
-    const stored = await storeDatasetUpload(body, this.store, this.config.POTLUCK_DATASET_MAX_BYTES);
+    const userId = context.principal.userId;
+    const total = [...this.uploading.values()].reduce((sum, n) => sum + n, 0);
+    if (total >= MAX_UPLOADS_PER_PROCESS || (this.uploading.get(userId) ?? 0) >= MAX_UPLOADS_PER_USER) throw new RateLimitedError(10);
+    this.uploading.set(userId, (this.uploading.get(userId) ?? 0) + 1);
+    let stored;
+    try {
+      stored = await storeDatasetUpload(body, this.store, this.config.POTLUCK_DATASET_MAX_BYTES);
+    } finally {
+      const left = (this.uploading.get(userId) ?? 1) - 1;
+      if (left <= 0) this.uploading.delete(userId);
+      else this.uploading.set(userId, left);
+    }
     const updated = await this.prisma.client.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${datasetId}))`;
       const artifact = await tx.artifact.upsert({

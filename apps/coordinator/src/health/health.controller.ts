@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Readiness } from '@potluck/protocol';
 import type { Response } from 'express';
@@ -8,6 +8,7 @@ import { RedisService } from '../redis/redis.service.js';
 import { ArtifactStore } from '../storage/artifact-store.js';
 
 const CHECK_TIMEOUT_MS = 2000;
+const logger = new Logger('Readiness');
 
 async function timed(check: () => Promise<void>): Promise<Readiness['checks']['postgres']> {
   const started = performance.now();
@@ -21,7 +22,9 @@ async function timed(check: () => Promise<void>): Promise<Readiness['checks']['p
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
+    // Public endpoint: say that it failed, log why (hosts, ports and paths stay private).
+    logger.warn({ err: error }, 'readiness check failed');
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: error instanceof Error && error.message.startsWith('no answer within') ? error.message : 'unreachable' };
   } finally {
     clearTimeout(timer);
   }

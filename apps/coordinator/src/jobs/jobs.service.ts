@@ -7,7 +7,9 @@ import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { QueueService } from '../queues/queue.service.js';
 import { DispatchService } from '../work/dispatch.service.js';
-import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM } from './job-views.js';
+import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM, type JobWithRelations } from './job-views.js';
+
+const KIND_NAMES = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' } as const;
 import { ModelRegistry } from './model-registry.js';
 
 /** Builders' jobs: checked against the model registry and their datasets, stored, queued, cancelled, retried. */
@@ -25,7 +27,10 @@ export class JobsService {
     const ownerId = context.principal.userId;
     if (body.idempotencyKey) {
       const existing = await this.prisma.client.job.findUnique({ where: { ownerId_idempotencyKey: { ownerId, idempotencyKey: body.idempotencyKey } }, include: JOB_INCLUDE });
-      if (existing) return { job: jobView(existing), created: false };
+      if (existing) {
+        await this.enqueue(existing); // a retry also repairs a job whose first enqueue was cut short
+        return { job: jobView(existing), created: false };
+      }
     }
     await this.checkReferences(body.spec, context);
     let job;
@@ -65,11 +70,17 @@ export class JobsService {
       }
       throw error;
     }
-    // Deterministic BullMQ id: re-adding the same job is a no-op (idempotent by construction).
-    const first = job.kind === 'PIPELINE' ? job.steps[0]?.id : job.id;
-    if (first) await this.queues.add('work', body.spec.kind === 'pipeline' ? 'pipeline' : body.spec.kind, { jobId: first }, { jobId: `job-${first}`, priority: 1 + Math.max(0, 100 - body.priority) });
+    await this.enqueue(job);
     this.dispatch.requestAll();
     return { job: jobView(job), created: true };
+  }
+
+  /** Deterministic BullMQ id: adding the same queued job again is a no-op (idempotent by construction). */
+  private async enqueue(job: JobWithRelations): Promise<void> {
+    if (job.status !== 'QUEUED') return;
+    const first = job.kind === 'PIPELINE' ? job.steps[0]?.id : job.id;
+    const name = job.kind === 'PIPELINE' ? 'pipeline' : KIND_NAMES[job.kind];
+    if (first) await this.queues.add('work', name, { jobId: first }, { jobId: `job-${first}`, priority: 1 + Math.max(0, 100 - job.priority) });
   }
 
   async get(id: string, context: RequestContext): Promise<JobView> {

@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { AgentRevocations } from '../agents/agent-revocations.js';
 import { apiKeyView, userView } from './views.js';
 
 type Anonymous = Pick<RequestContext, 'requestId' | 'ip'>;
@@ -18,6 +19,7 @@ export class UsersService {
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly revocations: AgentRevocations,
   ) {}
 
   /** Self sign-up: creates a builder/donor account and its first API key (shown once). */
@@ -84,7 +86,7 @@ export class UsersService {
     if (body.displayName !== undefined) data.displayName = body.displayName;
     if (body.roles !== undefined) data.roles = [...new Set(body.roles)];
     if (body.disabled !== undefined) data.disabledAt = body.disabled ? new Date() : null;
-    return this.prisma.client.$transaction(async (tx) => {
+    const updated = await this.prisma.client.$transaction(async (tx) => {
       const exists = await tx.user.findUnique({ where: { id }, select: { id: true } });
       if (!exists) throw new NotFoundError('User');
       const user = await tx.user.update({ where: { id }, data });
@@ -98,5 +100,10 @@ export class UsersService {
       }
       return userView(user);
     });
+    if (body.disabled === true) {
+      const agents = await this.prisma.client.agent.findMany({ where: { ownerId: id }, select: { id: true } });
+      this.revocations.revoked(agents.map((agent) => agent.id)); // a disabled donor's agents leave at once
+    }
+    return updated;
   }
 }

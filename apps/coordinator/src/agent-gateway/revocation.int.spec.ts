@@ -1,0 +1,54 @@
+import { AGENTS_NAMESPACE } from '@potluck/protocol';
+import type { PotluckClient } from '@potluck/sdk';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { uniqueId } from '../testing/test-database.js';
+
+let t: TestApp;
+let donor: PotluckClient;
+let donorId: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const signup = await t.anonymous.signup({ handle: uniqueId('donor-'), displayName: 'Donor', roles: ['DONOR'] });
+  donor = t.anonymous.withApiKey(signup.secret);
+  donorId = signup.user.id;
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+async function connectedAgent(): Promise<{ id: string; token: string; socket: Socket; closed: Promise<string> }> {
+  const { agent, token } = await donor.agents.create({ name: uniqueId('rig-') });
+  const socket = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+  return { id: agent.id, token, socket, closed };
+}
+
+describe('losing the right to be connected', () => {
+  it('closes a live connection when its token is rotated, and the old token no longer connects', async () => {
+    const agent = await connectedAgent();
+    await donor.agents.rotateToken(agent.id);
+    expect(await agent.closed).toBe('io server disconnect');
+    const again = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false });
+    const error = await new Promise<Error & { data?: { code?: string } }>((resolve) => again.once('connect_error', resolve));
+    expect(error.data?.code).toBe('UNAUTHENTICATED');
+    again.disconnect();
+  });
+
+  it('closes a live connection when the agent is revoked', async () => {
+    const agent = await connectedAgent();
+    await donor.agents.revoke(agent.id);
+    expect(await agent.closed).toBe('io server disconnect');
+  });
+
+  it("closes every agent of a donor who is disabled", async () => {
+    const first = await connectedAgent();
+    const second = await connectedAgent();
+    await t.admin.users.update(donorId, { disabled: true });
+    expect(await Promise.all([first.closed, second.closed])).toEqual(['io server disconnect', 'io server disconnect']);
+  });
+});
