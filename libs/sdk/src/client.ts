@@ -167,6 +167,14 @@ export class PotluckClient {
       this.request('GET', `/api/v1/jobs${toQuery(query)}`, pageOf(JobViewSchema)),
     get: (id: string): Promise<JobView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}`, JobViewSchema),
     cancel: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, JobViewSchema),
+    /** The adapter bytes a succeeded fine-tune produced. */
+    adapter: async (id: string): Promise<Uint8Array> => {
+      const response = await this.fetchImpl(`${this.baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/adapter`, {
+        headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
+      });
+      if (!response.ok) throw PotluckApiError.from(response.status, await response.text());
+      return new Uint8Array(await response.arrayBuffer());
+    },
     whyNoJob: (agentId: string): Promise<WhyNoJob> => this.request('GET', `/api/v1/agents/${encodeURIComponent(agentId)}/why`, WhyNoJobSchema),
   };
 

@@ -7,6 +7,9 @@ import {
   type GpuInventory,
   type GpuProcess,
   type GpuStatus,
+  type JobAssignment,
+  type JobCompleted,
+  type JobFailed,
   type Hello,
   type LocalDrainBody,
   type LocalPauseBody,
@@ -22,6 +25,7 @@ import { applyRemote, drain, emptyControls, pause, resume, withoutExpired, type 
 import { CoordinatorLink, NotDeliveredError, type LinkState } from './coordinator-link.js';
 import type { GpuSource } from './gpu-source.js';
 import { SampleBuffer } from './sample-buffer.js';
+import { RunFailure, runBuiltinFineTune } from './builtin-runner.js';
 
 export interface AgentLog {
   info(message: string): void;
@@ -54,8 +58,9 @@ export class Agent {
   private agentId: string | null = null;
   private connection: { state: LinkState; detail: string } = { state: 'connecting', detail: '' };
   private stopListener: ((stop: AgentStop) => void) | null = null;
-  /** Load our own work puts on each GPU (jobs arrive with the jobs issue). */
+  /** Load our own work puts on each GPU (by index), for availability and simulation. */
   private readonly loads = new Map<number, number>();
+  private current: { assignment: JobAssignment; stop: boolean } | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -77,6 +82,7 @@ export class Agent {
         },
         refused: (code, message) => this.stopListener?.({ kind: 'refused', code, message }),
         control: (command) => this.applyRemoteControl(command),
+        assign: (assignment) => this.accept(assignment),
         state: (state, detail) => {
           if (state !== this.connection.state || state === 'refused') this.log.info(`coordinator: ${detail}`);
           this.connection = { state, detail };
@@ -135,6 +141,67 @@ export class Agent {
       buffer: { samples: this.buffer.size, capacity: this.buffer.capacity, droppedTotal: this.buffer.dropped },
       startedAt: this.startedAt,
     };
+  }
+
+  /** Takes an offered attempt when nothing runs and its GPUs are free here too. */
+  private accept(assignment: JobAssignment): boolean {
+    if (this.current || this.controls.drain) return false;
+    const indexes = assignment.deviceIds.map((id) => this.inventory.gpus.find((gpu) => (gpu.uuid ?? `gpu-${gpu.index}`) === id)?.index);
+    const free = indexes.every((index) => index !== undefined && this.decision?.gpus.find((gpu) => gpu.index === index)?.availability === 'available');
+    if (!free) return false;
+    const current = { assignment, stop: false };
+    this.current = current;
+    for (const index of indexes) if (index !== undefined) this.loads.set(index, 1);
+    this.log.info(`job ${assignment.jobId}: attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}`);
+    void this.run(current, indexes.filter((index): index is number => index !== undefined));
+    return true;
+  }
+
+  private async run(current: { assignment: JobAssignment; stop: boolean }, indexes: number[]): Promise<void> {
+    const { assignment } = current;
+    const base = this.config.coordinator.replace(/\/+$/, '');
+    let report: { completed: JobCompleted } | { failed: JobFailed };
+    try {
+      const result = await runBuiltinFineTune(assignment, {
+        download: async (path) => {
+          const response = await fetch(`${base}${path}`);
+          if (!response.ok) throw new RunFailure('INPUT_UNAVAILABLE', `download failed: HTTP ${response.status}`, true);
+          return new Uint8Array(await response.arrayBuffer());
+        },
+        upload: async (path, bytes) => {
+          const response = await fetch(`${base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+          if (!response.ok) throw new RunFailure('UPLOAD_FAILED', `upload failed: HTTP ${response.status}`, true);
+          return (await response.json()) as { sha256: string; bytes: number };
+        },
+        progress: (progress) => void this.link.progress(progress).catch(() => undefined), // progress is best effort; the result is not
+        shouldStop: () => current.stop,
+      });
+      report = { completed: { attemptId: assignment.attemptId, result } };
+      this.log.info(`job ${assignment.jobId}: done, held-out loss ${result.heldOutLoss.toFixed(3)} (base ${result.baseHeldOutLoss.toFixed(3)})`);
+    } catch (error) {
+      const failure = error instanceof RunFailure ? error : new RunFailure('RUNTIME_ERROR', (error as Error).message, true);
+      report = { failed: { attemptId: assignment.attemptId, code: failure.code, message: failure.message, retryable: failure.retryable } };
+      this.log.warn(`job ${assignment.jobId}: failed: ${failure.code} ${failure.message}`);
+    } finally {
+      for (const index of indexes) this.loads.delete(index);
+    }
+    await this.deliver(report);
+    this.current = null;
+  }
+
+  /** The outcome must reach the coordinator: retried (with backoff) across disconnections. */
+  private async deliver(report: { completed: JobCompleted } | { failed: JobFailed }): Promise<void> {
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      try {
+        const ack = 'completed' in report ? await this.link.completed(report.completed) : await this.link.failed(report.failed);
+        if (ack.ok || ack.error.code !== 'HELLO_REQUIRED') return;
+        this.link.helloAgain();
+      } catch (error) {
+        if (!(error instanceof NotDeliveredError)) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+    }
+    this.log.warn('gave up reporting a job outcome after repeated failures');
   }
 
   private applyRemoteControl(command: ControlCommand): void {

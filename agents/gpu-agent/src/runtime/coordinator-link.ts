@@ -2,9 +2,15 @@ import {
   AGENTS_NAMESPACE,
   AgentEvents,
   ControlCommandSchema,
+  JobAssignmentSchema,
+  WorkEvents,
   type AgentAck,
   type ControlCommand,
   type Hello,
+  type JobAssignment,
+  type JobCompleted,
+  type JobFailed,
+  type JobProgress,
   type HelloResult,
   type StateReport,
   type TelemetryBatch,
@@ -21,6 +27,8 @@ export interface LinkEvents {
   refused(code: string, message: string): void;
   /** A remote control command; resolve when applied. */
   control(command: ControlCommand): void;
+  /** An attempt offered by the coordinator; resolve true to accept it. */
+  assign(assignment: JobAssignment): boolean;
   /** Connection state changed (for status and logs). */
   state(state: LinkState, detail: string): void;
 }
@@ -79,6 +87,11 @@ export class CoordinatorLink {
       this.events.control(parsed.data);
       ack?.({ ok: true, result: {} });
     });
+    this.socket.on(WorkEvents.assign, (payload: unknown, ack?: (response: AgentAck<{ accepted: boolean }>) => void) => {
+      const parsed = JobAssignmentSchema.safeParse(payload);
+      if (!parsed.success) return ack?.({ ok: false, error: { code: 'INVALID_PAYLOAD', message: parsed.error.message } });
+      ack?.({ ok: true, result: { accepted: this.events.assign(parsed.data) } });
+    });
   }
 
   start(): void {
@@ -96,6 +109,18 @@ export class CoordinatorLink {
 
   async state(report: StateReport): Promise<AgentAck<{ recorded: boolean }>> {
     return this.send<{ recorded: boolean }>(AgentEvents.state, report);
+  }
+
+  async progress(report: JobProgress): Promise<AgentAck<{ recorded: boolean }>> {
+    return this.send<{ recorded: boolean }>(WorkEvents.progress, report);
+  }
+
+  async completed(report: JobCompleted): Promise<AgentAck<{ recorded: boolean; duplicate: boolean }>> {
+    return this.send<{ recorded: boolean; duplicate: boolean }>(WorkEvents.completed, report);
+  }
+
+  async failed(report: JobFailed): Promise<AgentAck<{ recorded: boolean }>> {
+    return this.send<{ recorded: boolean }>(WorkEvents.failed, report);
   }
 
   /** The coordinator forgot this session: introduce ourselves again on the same connection. */

@@ -13,7 +13,9 @@ import {
   type Page,
   type WhyNoJob,
 } from '@potluck/protocol';
+import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
+import { ArtifactStore } from '../storage/artifact-store.js';
 import { z } from 'zod';
 import { Ctx, Public, Roles } from '../auth/decorators.js';
 import type { RequestContext } from '../auth/principal.js';
@@ -32,6 +34,7 @@ export class JobsController {
     private readonly jobs: JobsService,
     private readonly models: ModelRegistry,
     private readonly why: WhyNoJobService,
+    private readonly store: ArtifactStore,
   ) {}
 
   /** Creates a job or pipeline; with a known `idempotencyKey` returns the existing job (200). */
@@ -53,6 +56,19 @@ export class JobsController {
   @ApiContract({ response: JobViewSchema })
   get(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobView> {
     return this.jobs.get(id, context);
+  }
+
+  /** Downloads the adapter a fine-tune produced (`potluck-adapter` bytes, sha256 in the ETag). */
+  @Get('jobs/:id/adapter')
+  async adapter(@UuidParam('id') id: string, @Ctx() context: RequestContext, @Res() response: Response): Promise<void> {
+    const file = await this.jobs.adapter(id, context);
+    response.status(200).set({
+      'content-type': 'application/octet-stream',
+      'content-length': String(file.bytes),
+      'content-disposition': `attachment; filename="adapter-${id}.bin"`,
+      etag: `"${file.sha256}"`,
+    });
+    await pipeline(this.store.open(file.storageKey), response).catch(() => response.destroy());
   }
 
   @Post('jobs/:id/cancel')

@@ -89,6 +89,16 @@ export class JobsService {
     return jobView(job);
   }
 
+  /** The fine-tuned adapter of a succeeded job (owner or admin). */
+  async adapter(id: string, context: RequestContext): Promise<{ storageKey: string; sha256: string; bytes: number }> {
+    const job = await this.prisma.client.job.findUnique({ where: { id } });
+    if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
+    const artifactId = (job.result as { adapterArtifactId?: unknown } | null)?.adapterArtifactId;
+    if (job.status !== 'SUCCEEDED' || typeof artifactId !== 'string') throw new NotFoundError('The adapter of this job');
+    const artifact = await this.prisma.client.artifact.findUniqueOrThrow({ where: { id: artifactId } });
+    return { storageKey: artifact.storageKey, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes) };
+  }
+
   async list(query: JobListQuery, context: RequestContext): Promise<Page<JobView>> {
     const rows = await this.prisma.client.job.findMany({
       where: {

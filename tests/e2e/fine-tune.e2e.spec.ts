@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FineTuneResultSchema } from '@potluck/protocol';
+import { PotluckClient } from '@potluck/sdk';
+import { sampleChatRows } from '@potluck/trainer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent } from '../support/agent.js';
+import { startCoordinator, type CoordinatorProcess } from '../support/coordinator.js';
+import { uniqueId } from '../support/database.js';
+import { REPO_ROOT } from '../support/paths.js';
+import type { Running } from '../support/process.js';
+
+const work = mkdtempSync(join(tmpdir(), 'potluck-finetune-'));
+let coordinator: CoordinatorProcess;
+let agent: Running;
+let builder: PotluckClient;
+
+beforeAll(async () => {
+  coordinator = await startCoordinator({ POTLUCK_TELEMETRY_INTERVAL_MS: '1000' });
+  const admin = new PotluckClient({ baseUrl: coordinator.url, apiKey: coordinator.adminKey });
+  const created = await admin.users.create({ handle: uniqueId('builder-'), displayName: 'Builder', roles: ['BUILDER', 'DONOR'] });
+  builder = admin.withApiKey(created.secret);
+  const registered = await builder.agents.create({ name: 'rig' });
+  agent = startAgent(['start', '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', join(work, 'agent.sock')], { POTLUCK_AGENT_TOKEN: registered.token });
+  await agent.waitFor(/connected as agent/);
+});
+
+afterAll(async () => {
+  await agent?.stop('SIGKILL');
+  await coordinator?.dispose();
+});
+
+describe('a builder fine-tunes on a donor GPU, end to end', () => {
+  it('runs the builtin trainer on the agent: the loss falls, the adapter beats the base model, and it downloads intact', async () => {
+    const dataset = await builder.datasets.create({ name: 'sample-chats', licence: 'CC0-1.0' });
+    await builder.datasets.upload(dataset.id, `${sampleChatRows(300, 7).map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const job = await builder.jobs.create({
+      spec: { kind: 'fine-tune', baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 120, batchSize: 8 } },
+    });
+    await expect.poll(async () => (await builder.jobs.get(job.id)).status, { timeout: 90_000, interval: 500, message: agent.output() }).toBe('succeeded');
+    const result = FineTuneResultSchema.parse((await builder.jobs.get(job.id)).result);
+    expect(result.trainLossLast).toBeLessThan(result.trainLossFirst);
+    expect(result.heldOutLoss).toBeLessThan(result.baseHeldOutLoss - 1);
+    expect(result.heldOutLoss).toBeLessThan(result.uniformLoss);
+    const adapter = await builder.jobs.adapter(job.id);
+    expect(createHash('sha256').update(adapter).digest('hex')).toBe(result.adapterSha256);
+    expect(agent.output()).toMatch(/done, held-out loss/);
+  });
+});
