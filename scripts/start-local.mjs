@@ -5,11 +5,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PotluckApiError, PotluckClient } from '@potluck/sdk';
+import { sampleChatRows } from '@potluck/trainer';
 
 const DATA = '.data';
 const ADMIN_KEY_FILE = process.env.POTLUCK_BOOTSTRAP_KEY_FILE ?? `${DATA}/admin-key`;
 const AGENT_TOKEN_FILE = `${DATA}/local-agent-token`;
 const AGENT_NAME = 'local-simulated-rig';
+const SAMPLE_DATASET = 'sample-chats';
 const port = process.env.POTLUCK_PORT ?? '8080';
 const url = process.env.POTLUCK_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
 mkdirSync(DATA, { recursive: true });
@@ -59,6 +61,23 @@ async function waitReady(deadlineMs) {
   throw new Error(`the coordinator did not become ready at ${url} within ${deadlineMs / 1000} s`);
 }
 
+/**
+ * On the first start, a sample dataset and a small fine-tune of the builtin model, so the
+ * newcomer watches real work run on the local agent. Later starts leave things as they are.
+ */
+async function sampleWork() {
+  if (!existsSync(ADMIN_KEY_FILE)) return null;
+  const admin = new PotluckClient({ baseUrl: url, apiKey: readFileSync(ADMIN_KEY_FILE, 'utf8').trim() });
+  const mine = await admin.datasets.list({ mine: true });
+  if (mine.some((dataset) => dataset.name === SAMPLE_DATASET)) return null;
+  const dataset = await admin.datasets.create({ name: SAMPLE_DATASET, licence: 'CC0-1.0', visibility: 'public', description: 'Generated sample chats (libs/trainer sampleChatRows)' });
+  await admin.datasets.upload(dataset.id, `${sampleChatRows(300, 1).map((row) => JSON.stringify(row)).join('\n')}\n`);
+  return admin.jobs.create({
+    spec: { kind: 'fine-tune', baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 150 } },
+    idempotencyKey: 'quick-start-sample',
+  });
+}
+
 /** A token for the local agent: kept in .data, re-issued when it no longer works. */
 async function localAgentToken() {
   if (!existsSync(ADMIN_KEY_FILE)) return null;
@@ -86,6 +105,7 @@ if (token) {
 } else {
   console.error(`No admin key in ${ADMIN_KEY_FILE}, so no local agent was started (the database was created earlier without it).`);
 }
+const sample = await sampleWork();
 console.log(`
   Potluck is running at ${url}
     fleet:     ${url}/api/v1/fleet
@@ -94,5 +114,7 @@ console.log(`
   A simulated agent lends the GPUs recorded in examples/simulated-rig.csv. Try:
     node agents/gpu-agent/dist/main.js status --control-socket ${DATA}/agent.sock
     node agents/gpu-agent/dist/main.js pause --gpu 1 --for 30m --control-socket ${DATA}/agent.sock
-  Ctrl-C stops both.
+${sample ? `  A sample fine-tune was submitted; it runs on the local agent within seconds:
+    curl -s -H "Authorization: Bearer $(cat ${ADMIN_KEY_FILE})" ${url}/api/v1/jobs/${sample.id}
+` : ''}  Ctrl-C stops both.
 `);
