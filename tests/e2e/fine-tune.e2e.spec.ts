@@ -48,4 +48,18 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     expect(createHash('sha256').update(adapter).digest('hex')).toBe(result.adapterSha256);
     expect(agent.output()).toMatch(/done, held-out loss/);
   });
+
+  it('stops a running fine-tune on the agent within 5 s of its cancellation, and the agent takes work again', async () => {
+    const dataset = await builder.datasets.create({ name: 'more-chats', licence: 'CC0-1.0' });
+    await builder.datasets.upload(dataset.id, `${sampleChatRows(200, 9).map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 100_000 } };
+    const long = await builder.jobs.create({ spec });
+    await agent.waitFor(new RegExp(`job ${long.id}: attempt 1 started`), 20_000);
+    const cancelledAt = Date.now();
+    expect((await builder.jobs.cancel(long.id)).status).toBe('cancelled');
+    await agent.waitFor(new RegExp(`job ${long.id}: failed: CANCELLED`), 5000);
+    expect(Date.now() - cancelledAt).toBeLessThan(5000);
+    const next = await builder.jobs.create({ spec: { ...spec, hyperparameters: { steps: 20 } } });
+    await expect.poll(async () => (await builder.jobs.get(next.id)).status, { timeout: 30_000, interval: 300 }).toBe('succeeded');
+  });
 });

@@ -83,6 +83,11 @@ export class Agent {
         refused: (code, message) => this.stopListener?.({ kind: 'refused', code, message }),
         control: (command) => this.applyRemoteControl(command),
         assign: (assignment) => this.accept(assignment),
+        cancel: (attemptId, reason) => {
+          if (this.current?.assignment.attemptId !== attemptId) return;
+          this.current.stop = true;
+          this.log.info(`job ${this.current.assignment.jobId}: stopping (${reason})`);
+        },
         state: (state, detail) => {
           if (state !== this.connection.state || state === 'refused') this.log.info(`coordinator: ${detail}`);
           this.connection = { state, detail };

@@ -3,6 +3,7 @@ import {
   AgentEvents,
   ControlCommandSchema,
   JobAssignmentSchema,
+  JobCancelSchema,
   WorkEvents,
   type AgentAck,
   type ControlCommand,
@@ -29,6 +30,8 @@ export interface LinkEvents {
   control(command: ControlCommand): void;
   /** An attempt offered by the coordinator; resolve true to accept it. */
   assign(assignment: JobAssignment): boolean;
+  /** The coordinator asks to stop an attempt (cancelled by its builder). */
+  cancel(attemptId: string, reason: string): void;
   /** Connection state changed (for status and logs). */
   state(state: LinkState, detail: string): void;
 }
@@ -91,6 +94,10 @@ export class CoordinatorLink {
       const parsed = JobAssignmentSchema.safeParse(payload);
       if (!parsed.success) return ack?.({ ok: false, error: { code: 'INVALID_PAYLOAD', message: parsed.error.message } });
       ack?.({ ok: true, result: { accepted: this.events.assign(parsed.data) } });
+    });
+    this.socket.on(WorkEvents.cancel, (payload: unknown) => {
+      const parsed = JobCancelSchema.safeParse(payload);
+      if (parsed.success) this.events.cancel(parsed.data.attemptId, parsed.data.reason);
     });
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
-import { AGENTS_NAMESPACE, AgentEvents, WorkEvents, type AgentAck, type ControlCommand, type JobAssignment } from '@potluck/protocol';
+import { AGENTS_NAMESPACE, AgentEvents, WorkEvents, type AgentAck, type ControlCommand, type JobAssignment, type JobCancel } from '@potluck/protocol';
 import type { Namespace } from 'socket.io';
 import { AgentRevocations } from '../agents/agent-revocations.js';
 import { AgentsService } from '../agents/agents.service.js';
@@ -59,6 +59,11 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
 
   localAgentIds(): string[] {
     return [...this.local.keys()];
+  }
+
+  /** Tells the agent (on whichever coordinator holds it) to stop an attempt. */
+  cancel(agentId: string, cancel: JobCancel): void {
+    this.namespace?.to(`agent:${agentId}`).emit(WorkEvents.cancel, cancel);
   }
 
   /** Offers an attempt to the agent on this process's socket; true when it accepted. */

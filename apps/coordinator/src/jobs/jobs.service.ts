@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../common/errors.
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { QueueService } from '../queues/queue.service.js';
+import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { DispatchService } from '../work/dispatch.service.js';
 import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM, type JobWithRelations } from './job-views.js';
 
@@ -21,6 +22,7 @@ export class JobsService {
     private readonly models: ModelRegistry,
     private readonly audit: AuditService,
     private readonly dispatch: DispatchService,
+    private readonly gateway: AgentsGateway,
   ) {}
 
   async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
@@ -121,10 +123,14 @@ export class JobsService {
     if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
     if (job.status !== 'QUEUED' && job.status !== 'RUNNING') throw new ConflictError(`The job is already ${job.status.toLowerCase()}.`);
     const now = new Date();
-    await this.prisma.client.$transaction(async (tx) => {
+    const running = await this.prisma.client.$transaction(async (tx) => {
       await tx.job.updateMany({ where: { OR: [{ id }, { parentJobId: id }], status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'CANCELLED', finishedAt: now } });
+      const attempts = await tx.jobAttempt.findMany({ where: { job: { OR: [{ id }, { parentJobId: id }] }, status: { in: ['ASSIGNED', 'RUNNING'] } }, select: { id: true, agentId: true } });
+      await tx.jobAttempt.updateMany({ where: { id: { in: attempts.map((a) => a.id) } }, data: { status: 'CANCELLED', endedAt: now, endReason: 'cancelled by the builder' } });
       await this.audit.record(context, { action: 'job.cancel', targetType: 'job', targetId: id }, tx);
+      return attempts;
     });
+    for (const attempt of running) this.gateway.cancel(attempt.agentId, { attemptId: attempt.id, reason: 'cancelled by the builder' });
     for (const queued of await this.prisma.client.job.findMany({ where: { OR: [{ id }, { parentJobId: id }] }, select: { id: true } })) {
       await this.queues.queue('work').remove(`job-${queued.id}`).catch(() => 0); // already taken or gone: its attempt sees the cancellation
     }
