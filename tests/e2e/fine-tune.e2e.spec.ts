@@ -15,10 +15,11 @@ import type { Running } from '../support/process.js';
 const work = mkdtempSync(join(tmpdir(), 'potluck-finetune-'));
 let coordinator: CoordinatorProcess;
 let agent: Running;
+let successor: Running | null = null;
 let builder: PotluckClient;
 
 beforeAll(async () => {
-  coordinator = await startCoordinator({ POTLUCK_TELEMETRY_INTERVAL_MS: '1000' });
+  coordinator = await startCoordinator({ POTLUCK_TELEMETRY_INTERVAL_MS: '1000', POTLUCK_ATTEMPT_LEASE_MS: '3000' });
   const admin = new PotluckClient({ baseUrl: coordinator.url, apiKey: coordinator.adminKey });
   const created = await admin.users.create({ handle: uniqueId('builder-'), displayName: 'Builder', roles: ['BUILDER', 'DONOR'] });
   builder = admin.withApiKey(created.secret);
@@ -29,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent?.stop('SIGKILL');
+  await successor?.stop('SIGKILL');
   await coordinator?.dispose();
 });
 
@@ -61,5 +63,25 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     expect(Date.now() - cancelledAt).toBeLessThan(5000);
     const next = await builder.jobs.create({ spec: { ...spec, hyperparameters: { steps: 20 } } });
     await expect.poll(async () => (await builder.jobs.get(next.id)).status, { timeout: 30_000, interval: 300 }).toBe('succeeded');
+  });
+
+  it('resumes on another donor from the last checkpoint after the first is killed, with an adapter identical to an uninterrupted run', async () => {
+    const dataset = await builder.datasets.create({ name: 'resume-chats', licence: 'CC0-1.0' });
+    await builder.datasets.upload(dataset.id, `${sampleChatRows(200, 11).map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 400 }, checkpointEvery: 40 };
+    const interrupted = await builder.jobs.create({ spec });
+    await agent.waitFor(new RegExp(`job ${interrupted.id}: checkpoint at step \\d+ stored`), 30_000);
+    await agent.stop('SIGKILL');
+
+    const registered = await builder.agents.create({ name: 'second-rig' });
+    successor = startAgent(['start', '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', join(work, 'second.sock')], { POTLUCK_AGENT_TOKEN: registered.token });
+    await successor.waitFor(new RegExp(`job ${interrupted.id}: attempt 2 started on .*, resuming from step \\d+`), 30_000);
+    await expect.poll(async () => (await builder.jobs.get(interrupted.id)).status, { timeout: 60_000, interval: 500 }).toBe('succeeded');
+
+    const uninterrupted = await builder.jobs.create({ spec });
+    await expect.poll(async () => (await builder.jobs.get(uninterrupted.id)).status, { timeout: 60_000, interval: 500 }).toBe('succeeded');
+    const [a, b] = [FineTuneResultSchema.parse((await builder.jobs.get(interrupted.id)).result), FineTuneResultSchema.parse((await builder.jobs.get(uninterrupted.id)).result)];
+    expect(a.adapterSha256).toBe(b.adapterSha256);
+    expect(a.tokens).toBe(b.tokens);
   });
 });

@@ -26,6 +26,16 @@ export const JobAssignmentSchema = z.object({
   inputs: z.array(TransferInputSchema).min(1),
   /** One-time upload path for the adapter, relative to the coordinator URL. */
   uploadPath: z.string().regex(/^\/api\/v1\/transfer\/[\w-]{20,100}$/),
+  /** Resume from this checkpoint of an earlier attempt (its agent was lost). */
+  resumeFrom: z
+    .object({
+      checkpointId: z.uuid(),
+      step: z.number().int().nonnegative(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      path: z.string().regex(/^\/api\/v1\/transfer\/[\w-]{20,100}$/),
+    })
+    .nullable()
+    .default(null),
 });
 export type JobAssignment = z.infer<typeof JobAssignmentSchema>;
 
@@ -69,6 +79,20 @@ export const JobFailedSchema = z.object({
 });
 export type JobFailed = z.infer<typeof JobFailedSchema>;
 
+/** Asks for a one-time path to upload the next checkpoint of an attempt. */
+export const CheckpointSlotSchema = z.object({ attemptId: z.uuid() });
+export const CheckpointSlotResultSchema = z.object({ uploadPath: z.string() });
+
+/** A checkpoint was uploaded (its bytes are in the artifact store under `sha256`). */
+export const JobCheckpointSchema = z.object({
+  attemptId: z.uuid(),
+  step: z.number().int().positive(),
+  tokens: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+});
+export type JobCheckpoint = z.infer<typeof JobCheckpointSchema>;
+
 export const JobCancelSchema = z.object({ attemptId: z.uuid(), reason: z.string().max(200) });
 export type JobCancel = z.infer<typeof JobCancelSchema>;
 
@@ -78,4 +102,6 @@ export const WorkEvents = {
   completed: 'job:completed',
   failed: 'job:failed',
   cancel: 'job:cancel',
+  checkpointSlot: 'job:checkpoint-slot',
+  checkpoint: 'job:checkpoint',
 } as const;

@@ -157,7 +157,7 @@ export class Agent {
     const current = { assignment, stop: false };
     this.current = current;
     for (const index of indexes) if (index !== undefined) this.loads.set(index, 1);
-    this.log.info(`job ${assignment.jobId}: attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}`);
+    this.log.info(`job ${assignment.jobId}: attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}${assignment.resumeFrom ? `, resuming from step ${assignment.resumeFrom.step}` : ''}`);
     void this.run(current, indexes.filter((index): index is number => index !== undefined));
     return true;
   }
@@ -179,6 +179,20 @@ export class Agent {
           return (await response.json()) as { sha256: string; bytes: number };
         },
         progress: (progress) => void this.link.progress(progress).catch(() => undefined), // progress is best effort; the result is not
+        saveCheckpoint: async (step, tokens, bytes) => {
+          // Best effort too: a checkpoint that cannot be stored now only means a successor starts further back.
+          try {
+            const slot = await this.link.checkpointSlot(assignment.attemptId);
+            if (!slot.ok) return;
+            const response = await fetch(`${base}${slot.result.uploadPath}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+            if (!response.ok) return;
+            const stored = (await response.json()) as { sha256: string; bytes: number };
+            const ack = await this.link.checkpoint({ attemptId: assignment.attemptId, step, tokens, sha256: stored.sha256, bytes: stored.bytes });
+            if (ack.ok) this.log.info(`job ${assignment.jobId}: checkpoint at step ${step} stored`);
+          } catch (error) {
+            this.log.warn(`job ${assignment.jobId}: checkpoint at step ${step} not stored: ${(error as Error).message}`);
+          }
+        },
         shouldStop: () => current.stop,
       });
       report = { completed: { attemptId: assignment.attemptId, result } };

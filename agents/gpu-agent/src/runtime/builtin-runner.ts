@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { FineTuneResult, FineTuneSpec, JobAssignment, JobProgress } from '@potluck/protocol';
-import { train, type TrainerSpecInput } from '@potluck/trainer';
+import { parseCheckpoint, train, type TrainerCheckpoint, type TrainerSpecInput } from '@potluck/trainer';
 
 /** What the runner needs from the outside world (the agent provides it; tests fake it). */
 export interface RunnerIo {
   download(path: string): Promise<Uint8Array>;
   upload(path: string, bytes: Uint8Array): Promise<{ sha256: string; bytes: number }>;
   progress(progress: JobProgress): void;
+  /** Stores a checkpoint with the coordinator (so a successor can resume); awaited before training goes on. */
+  saveCheckpoint(step: number, tokens: number, bytes: Uint8Array): Promise<void>;
   shouldStop(): boolean;
 }
 
@@ -37,7 +39,7 @@ export function trainerSpecOf(spec: FineTuneSpec): TrainerSpecInput {
     warmupFraction: Math.min(1, h.warmupSteps / h.steps),
     seed: spec.seed,
     heldOutFraction: spec.heldOutFraction,
-    checkpointEvery: 0,
+    checkpointEvery: spec.checkpointEvery,
   };
 }
 
@@ -57,6 +59,17 @@ function rowsOf(bytes: Uint8Array, label: string): unknown[] {
   return rows;
 }
 
+async function fetchCheckpoint(resume: NonNullable<JobAssignment['resumeFrom']>, io: RunnerIo): Promise<TrainerCheckpoint> {
+  const bytes = await io.download(resume.path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== resume.sha256) throw new RunFailure('INPUT_CORRUPT', `checkpoint ${resume.checkpointId}: sha256 ${sha256} ≠ ${resume.sha256}`, true);
+  try {
+    return parseCheckpoint(JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown);
+  } catch (error) {
+    throw new RunFailure('INVALID_CHECKPOINT', `checkpoint ${resume.checkpointId}: ${(error as Error).message}`, false);
+  }
+}
+
 /**
  * The builtin runtime: fetches the attempt's datasets (checking their sha256), runs the
  * reference trainer (libs/trainer) on CPU, uploads the adapter and returns the result.
@@ -71,10 +84,13 @@ export async function runBuiltinFineTune(assignment: JobAssignment, io: RunnerIo
     if (sha256 !== input.sha256) throw new RunFailure('INPUT_CORRUPT', `dataset ${input.datasetId} v${input.version}: sha256 ${sha256} ≠ ${input.sha256}`, true);
     rows.push(...rowsOf(bytes, `dataset ${input.datasetId} v${input.version}`));
   }
+  const checkpoint = assignment.resumeFrom ? await fetchCheckpoint(assignment.resumeFrom, io) : undefined;
   let lastSent = 0;
   const outcome = await train({
     spec: trainerSpecOf(assignment.spec),
     rows,
+    checkpoint,
+    onCheckpoint: (state) => io.saveCheckpoint(state.step, state.tokens, Buffer.from(JSON.stringify(state), 'utf8')),
     shouldStop: () => io.shouldStop(),
     onProgress: (p) => {
       const now = Date.now();

@@ -9,6 +9,7 @@ import {
   type ControlCommand,
   type Hello,
   type JobAssignment,
+  type JobCheckpoint,
   type JobCompleted,
   type JobFailed,
   type JobProgress,
@@ -120,6 +121,14 @@ export class CoordinatorLink {
 
   async progress(report: JobProgress): Promise<AgentAck<{ recorded: boolean }>> {
     return this.send<{ recorded: boolean }>(WorkEvents.progress, report);
+  }
+
+  async checkpointSlot(attemptId: string): Promise<AgentAck<{ uploadPath: string }>> {
+    return this.send<{ uploadPath: string }>(WorkEvents.checkpointSlot, { attemptId });
+  }
+
+  async checkpoint(report: JobCheckpoint): Promise<AgentAck<{ recorded: boolean }>> {
+    return this.send<{ recorded: boolean }>(WorkEvents.checkpoint, report);
   }
 
   async completed(report: JobCompleted): Promise<AgentAck<{ recorded: boolean; duplicate: boolean }>> {

@@ -145,6 +145,8 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     });
     on(WorkEvents.progress, async (payload) => (socket.data.session ? this.work.progress(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
     on(WorkEvents.completed, async (payload) => (socket.data.session ? this.work.completed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
+    on(WorkEvents.checkpointSlot, async (payload) => (socket.data.session ? this.work.checkpointSlot(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
+    on(WorkEvents.checkpoint, async (payload) => (socket.data.session ? this.work.checkpoint(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
     on(WorkEvents.failed, async (payload) => (socket.data.session ? this.work.failed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
 
     socket.on('disconnect', (reason) => {

@@ -53,6 +53,8 @@ export const ConfigSchema = z.object({
   /** socket.io ping interval and timeout: how fast a silently dead connection is noticed. */
   POTLUCK_SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).default(10_000),
   POTLUCK_SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5000),
+  /** An attempt whose agent reports nothing for this long is lost; its job resumes elsewhere from its last checkpoint. */
+  POTLUCK_ATTEMPT_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** Dashboards' live feed: fleet changes are batched and pushed at most this often. */
   POTLUCK_LIVE_THROTTLE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Whether simulated agents may earn credit (defaults to true in development only). */

@@ -1,8 +1,8 @@
-/** An attempt whose agent reports nothing for this long is lost and its job goes back to the queue. */
-export const LEASE_MS = 60_000;
 /** Attempts per job before it fails for good. */
 export const MAX_ATTEMPTS = 5;
 /** One-time transfer URLs expire after this long. */
 export const TRANSFER_TTL_MS = 10 * 60_000;
 /** Largest adapter an agent may upload. */
 export const MAX_ADAPTER_BYTES = 512 * 1024 * 1024;
+/** Largest checkpoint an agent may upload. */
+export const MAX_CHECKPOINT_BYTES = 2 * 1024 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { FineTuneSpecSchema, RequirementsSchema, type JobAssignment, type TransferInput } from '@potluck/protocol';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -6,7 +6,8 @@ import { FleetEvents } from '../fleet/fleet-events.js';
 import { match } from '../jobs/matcher.js';
 import { WhyNoJobService } from '../jobs/why-no-job.service.js';
 import { TransferService } from '../transfer/transfer.service.js';
-import { LEASE_MS, MAX_ADAPTER_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { MAX_ADAPTER_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 import { WorkService } from './work.service.js';
 
 /** Waiting jobs considered per dispatch decision. */
@@ -37,6 +38,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     private readonly transfers: TransferService,
     private readonly work: WorkService,
     private readonly events: FleetEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -107,7 +109,12 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     const job = await this.prisma.client.job.findUniqueOrThrow({ where: { id: jobId } });
     const spec = FineTuneSpecSchema.parse(job.spec);
     const attemptNo = (await this.prisma.client.jobAttempt.count({ where: { jobId } })) + 1;
-    const attempt = await this.prisma.client.jobAttempt.create({ data: { jobId, attemptNo, agentId, deviceIds, status: 'ASSIGNED', leaseExpiresAt: new Date(now + LEASE_MS) } });
+    const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
+    // A lost predecessor's last checkpoint: the new attempt resumes there.
+    const checkpoint = await this.prisma.client.checkpoint.findFirst({ where: { jobId }, orderBy: [{ tokens: 'desc' }, { step: 'desc' }], include: { artifact: true } });
+    const attempt = await this.prisma.client.jobAttempt.create({
+      data: { jobId, attemptNo, agentId, deviceIds, status: 'ASSIGNED', leaseExpiresAt: new Date(now + lease), resumedFromId: checkpoint?.id ?? null },
+    });
     const inputs: TransferInput[] = [];
     for (const ref of spec.datasets) {
       const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: ref.datasetId, version: ref.version } }, include: { artifact: true } });
@@ -119,14 +126,22 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       const path = await this.transfers.issue({ kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, TRANSFER_TTL_MS);
       inputs.push({ ...ref, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes), path });
     }
-    const uploadPath = await this.transfers.issue({ kind: 'upload', attemptId: attempt.id, maxBytes: MAX_ADAPTER_BYTES, mediaType: 'application/vnd.potluck.adapter' }, TRANSFER_TTL_MS + LEASE_MS);
-    const assignment: JobAssignment = { attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: LEASE_MS, inputs, uploadPath };
+    const uploadPath = await this.transfers.issue({ kind: 'upload', attemptId: attempt.id, maxBytes: MAX_ADAPTER_BYTES, mediaType: 'application/vnd.potluck.adapter' }, 24 * 3_600_000);
+    const resumeFrom = checkpoint
+      ? {
+          checkpointId: checkpoint.id,
+          step: checkpoint.step,
+          sha256: checkpoint.artifact.sha256,
+          path: await this.transfers.issue({ kind: 'download', storageKey: checkpoint.artifact.storageKey, bytes: Number(checkpoint.artifact.sizeBytes), sha256: checkpoint.artifact.sha256 }, TRANSFER_TTL_MS),
+        }
+      : null;
+    const assignment: JobAssignment = { attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, inputs, uploadPath, resumeFrom };
     const accepted = await this.gateway.assign(agentId, assignment);
     if (!accepted) {
       await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', 'AGENT_DECLINED: the agent did not accept the assignment', true, now);
       return null;
     }
-    this.logger.log({ agentId, jobId, attemptId: attempt.id }, 'job assigned');
+    this.logger.log({ agentId, jobId, attemptId: attempt.id, resumedFromStep: checkpoint?.step ?? null }, 'job assigned');
     return attempt.id;
   }
 

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { JobCompletedSchema, JobFailedSchema, JobProgressSchema, type AgentAck, type JobProgress } from '@potluck/protocol';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CheckpointSlotSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobProgressSchema, type AgentAck, type JobProgress } from '@potluck/protocol';
 import type { z } from 'zod';
 import { fail } from '../agent-gateway/agent-session.service.js';
 import type { AgentIdentity } from '../agent-gateway/socket-context.js';
@@ -7,7 +7,10 @@ import { PrismaService } from '../database/prisma.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
 import { QueueService } from '../queues/queue.service.js';
 import { RedisService } from '../redis/redis.service.js';
-import { LEASE_MS, MAX_ATTEMPTS } from './dispatch.constants.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { isUniqueViolation } from '../database/prisma-errors.js';
+import { TransferService } from '../transfer/transfer.service.js';
+import { MAX_ATTEMPTS, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 
 function parse<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; value: z.infer<T> } | ReturnType<typeof fail> {
   const result = schema.safeParse(payload);
@@ -28,6 +31,8 @@ export class WorkService {
     private readonly redis: RedisService,
     private readonly queues: QueueService,
     private readonly events: FleetEvents,
+    private readonly transfers: TransferService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async progress(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
@@ -36,11 +41,40 @@ export class WorkService {
     const progress = parsed.value;
     const renewed = await this.prisma.client.jobAttempt.updateMany({
       where: { id: progress.attemptId, agentId: identity.agentId, status: { in: ['ASSIGNED', 'RUNNING'] } },
-      data: { status: 'RUNNING', leaseExpiresAt: new Date(now + LEASE_MS), tokens: BigInt(progress.tokens) },
+      data: { status: 'RUNNING', leaseExpiresAt: new Date(now + this.config.POTLUCK_ATTEMPT_LEASE_MS), tokens: BigInt(progress.tokens) },
     });
     if (renewed.count === 0) return fail('NOT_YOURS', 'No running attempt of this agent has that id (finished, reassigned or never assigned).');
     const attempt = await this.prisma.client.jobAttempt.findUniqueOrThrow({ where: { id: progress.attemptId }, select: { jobId: true } });
     await this.recordProgress(attempt.jobId, progress, now);
+    return { ok: true, result: { recorded: true } };
+  }
+
+  /** A one-time path to upload the next checkpoint of a running attempt of this agent. */
+  async checkpointSlot(identity: AgentIdentity, payload: unknown): Promise<AgentAck<{ uploadPath: string }>> {
+    const parsed = parse(CheckpointSlotSchema, payload);
+    if (!parsed.ok) return parsed;
+    const live = await this.prisma.client.jobAttempt.count({ where: { id: parsed.value.attemptId, agentId: identity.agentId, status: { in: ['ASSIGNED', 'RUNNING'] } } });
+    if (live === 0) return fail('NOT_YOURS', 'No running attempt of this agent has that id.');
+    const uploadPath = await this.transfers.issue({ kind: 'upload', attemptId: parsed.value.attemptId, maxBytes: MAX_CHECKPOINT_BYTES, mediaType: 'application/vnd.potluck.checkpoint+json' }, TRANSFER_TTL_MS);
+    return { ok: true, result: { uploadPath } };
+  }
+
+  /** Records an uploaded checkpoint (once per attempt and step); renews the lease. */
+  async checkpoint(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
+    const parsed = parse(JobCheckpointSchema, payload);
+    if (!parsed.ok) return parsed;
+    const report = parsed.value;
+    const attempt = await this.prisma.client.jobAttempt.findUnique({ where: { id: report.attemptId } });
+    if (!attempt || attempt.agentId !== identity.agentId || (attempt.status !== 'RUNNING' && attempt.status !== 'ASSIGNED')) return fail('NOT_YOURS', 'No running attempt of this agent has that id.');
+    const artifact = await this.prisma.client.artifact.findUnique({ where: { sha256: report.sha256 } });
+    if (!artifact || Number(artifact.sizeBytes) !== report.bytes) return fail('INVALID_PAYLOAD', 'The checkpoint was not uploaded (or its size differs).');
+    try {
+      await this.prisma.client.checkpoint.create({ data: { jobId: attempt.jobId, attemptId: attempt.id, step: report.step, tokens: BigInt(report.tokens), artifactId: artifact.id } });
+    } catch (error) {
+      if (isUniqueViolation(error)) return { ok: true, result: { recorded: false } };
+      throw error;
+    }
+    await this.prisma.client.jobAttempt.updateMany({ where: { id: attempt.id, status: { in: ['ASSIGNED', 'RUNNING'] } }, data: { status: 'RUNNING', leaseExpiresAt: new Date(now + this.config.POTLUCK_ATTEMPT_LEASE_MS) } });
     return { ok: true, result: { recorded: true } };
   }
 
