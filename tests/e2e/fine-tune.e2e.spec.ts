@@ -49,6 +49,11 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     const adapter = await builder.jobs.adapter(job.id);
     expect(createHash('sha256').update(adapter).digest('hex')).toBe(result.adapterSha256);
     expect(agent.output()).toMatch(/done, held-out loss/);
+    const [attempt] = await builder.jobs.attempts(job.id);
+    expect(attempt).toMatchObject({ attemptNo: 1, status: 'succeeded', agentName: 'rig', endReason: 'completed', resumedFromStep: null });
+    const progress = await builder.jobs.progress(job.id);
+    expect(progress.latest?.step).toBe(120);
+    expect(progress.curve.length).toBeGreaterThan(1);
   });
 
   it('stops a running fine-tune on the agent within 5 s of its cancellation, and the agent takes work again', async () => {
@@ -83,5 +88,9 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     const [a, b] = [FineTuneResultSchema.parse((await builder.jobs.get(interrupted.id)).result), FineTuneResultSchema.parse((await builder.jobs.get(uninterrupted.id)).result)];
     expect(a.adapterSha256).toBe(b.adapterSha256);
     expect(a.tokens).toBe(b.tokens);
+    const attempts = await builder.jobs.attempts(interrupted.id);
+    expect(attempts.map((x) => [x.attemptNo, x.status, x.agentName])).toEqual([[1, 'lost', 'rig'], [2, 'succeeded', 'second-rig']]);
+    expect(attempts[0]?.checkpoints.length).toBeGreaterThan(0);
+    expect(attempts[1]?.resumedFromStep).toBe(attempts[0]?.checkpoints.at(-1)?.step);
   });
 });

@@ -105,3 +105,26 @@ export const WorkEvents = {
   checkpointSlot: 'job:checkpoint-slot',
   checkpoint: 'job:checkpoint',
 } as const;
+
+/** A job's live progress (latest report) and its loss curve (bounded). */
+export const JobProgressViewSchema = z.object({
+  latest: JobProgressSchema.extend({ at: z.number().int() }).nullable(),
+  curve: z.array(z.object({ at: z.number().int(), step: z.number().int(), loss: z.number().nullable(), tokens: z.number().int() })),
+});
+export type JobProgressView = z.infer<typeof JobProgressViewSchema>;
+
+export const AttemptViewSchema = z.object({
+  id: z.uuid(),
+  attemptNo: z.number().int(),
+  agentId: z.uuid(),
+  agentName: z.string(),
+  donorHandle: z.string(),
+  status: z.enum(['assigned', 'running', 'succeeded', 'failed', 'lost', 'cancelled']),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime().nullable(),
+  endReason: z.string().nullable(),
+  tokens: z.number().int(),
+  resumedFromStep: z.number().int().nullable(),
+  checkpoints: z.array(z.object({ step: z.number().int(), tokens: z.number().int(), at: z.iso.datetime() })),
+});
+export type AttemptView = z.infer<typeof AttemptViewSchema>;

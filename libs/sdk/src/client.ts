@@ -2,7 +2,9 @@ import {
   AgentViewSchema,
   ApiKeyViewSchema,
   AuditEntryViewSchema,
+  AttemptViewSchema,
   BaseModelSchema,
+  JobProgressViewSchema,
   ControlResultSchema,
   JobViewSchema,
   WhyNoJobSchema,
@@ -21,7 +23,9 @@ import {
   type ApiKeyView,
   type AuditEntryView,
   type ControlCommand,
+  type AttemptView,
   type BaseModel,
+  type JobProgressView,
   type ControlResult,
   type CreateJobInput,
   type JobView,
@@ -167,6 +171,8 @@ export class PotluckClient {
       this.request('GET', `/api/v1/jobs${toQuery(query)}`, pageOf(JobViewSchema)),
     get: (id: string): Promise<JobView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}`, JobViewSchema),
     cancel: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, JobViewSchema),
+    attempts: (id: string): Promise<AttemptView[]> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/attempts`, z.array(AttemptViewSchema)),
+    progress: (id: string): Promise<JobProgressView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/progress`, JobProgressViewSchema),
     /** The adapter bytes a succeeded fine-tune produced. */
     adapter: async (id: string): Promise<Uint8Array> => {
       const response = await this.fetchImpl(`${this.baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/adapter`, {

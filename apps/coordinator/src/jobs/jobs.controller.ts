@@ -1,12 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
+  AttemptViewSchema,
   BaseModelSchema,
+  JobProgressViewSchema,
   CreateJobBodySchema,
   JobListQuerySchema,
   JobViewSchema,
   WhyNoJobSchema,
+  type AttemptView,
   type BaseModel,
+  type JobProgressView,
   type CreateJobBody,
   type JobListQuery,
   type JobView,
@@ -56,6 +60,19 @@ export class JobsController {
   @ApiContract({ response: JobViewSchema })
   get(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobView> {
     return this.jobs.get(id, context);
+  }
+
+  @Get('jobs/:id/attempts')
+  @ApiContract({ response: z.array(AttemptViewSchema) })
+  attempts(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<AttemptView[]> {
+    return this.jobs.attempts(id, context);
+  }
+
+  /** Live progress and the loss curve (for charts). */
+  @Get('jobs/:id/progress')
+  @ApiContract({ response: JobProgressViewSchema })
+  progress(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobProgressView> {
+    return this.jobs.progress(id, context);
   }
 
   /** Downloads the adapter a fine-tune produced (`potluck-adapter` bytes, sha256 in the ETag). */

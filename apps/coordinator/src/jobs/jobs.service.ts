@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateJobBody, DatasetRef, FieldError, JobListQuery, JobSpec, JobView, Page, StepSpec } from '@potluck/protocol';
+import { JobProgressSchema, type AttemptView, type CreateJobBody, type DatasetRef, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
+import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, type RequestContext } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { QueueService } from '../queues/queue.service.js';
+import { RedisService } from '../redis/redis.service.js';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { DispatchService } from '../work/dispatch.service.js';
 import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM, type JobWithRelations } from './job-views.js';
@@ -23,6 +25,7 @@ export class JobsService {
     private readonly audit: AuditService,
     private readonly dispatch: DispatchService,
     private readonly gateway: AgentsGateway,
+    private readonly redis: RedisService,
   ) {}
 
   async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
@@ -89,6 +92,44 @@ export class JobsService {
     const job = await this.prisma.client.job.findUnique({ where: { id }, include: JOB_INCLUDE });
     if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
     return jobView(job);
+  }
+
+  /** Who ran the job, how long, why each attempt ended, and its checkpoints. */
+  async attempts(id: string, context: RequestContext): Promise<AttemptView[]> {
+    await this.get(id, context); // 404 unless owner or admin
+    const attempts = await this.prisma.client.jobAttempt.findMany({
+      where: { jobId: id },
+      orderBy: { attemptNo: 'asc' },
+      include: { agent: { select: { name: true, owner: { select: { handle: true } } } }, resumedFrom: { select: { step: true } }, checkpoints: { orderBy: { step: 'asc' } } },
+    });
+    return attempts.map((a) => ({
+      id: a.id,
+      attemptNo: a.attemptNo,
+      agentId: a.agentId,
+      agentName: a.agent.name,
+      donorHandle: a.agent.owner.handle,
+      status: a.status.toLowerCase() as AttemptView['status'],
+      startedAt: a.startedAt.toISOString(),
+      endedAt: a.endedAt?.toISOString() ?? null,
+      endReason: a.endReason,
+      tokens: Number(a.tokens),
+      resumedFromStep: a.resumedFrom?.step ?? null,
+      checkpoints: a.checkpoints.map((c) => ({ step: c.step, tokens: Number(c.tokens), at: c.createdAt.toISOString() })),
+    }));
+  }
+
+  /** The latest progress report and the loss curve, kept in Redis for a week. */
+  async progress(id: string, context: RequestContext): Promise<JobProgressView> {
+    await this.get(id, context);
+    const [latest, curve] = await Promise.all([
+      this.redis.client.get(this.redis.key('job', id, 'progress')),
+      this.redis.client.lrange(this.redis.key('job', id, 'curve'), 0, -1),
+    ]);
+    const parsedLatest = latest ? JobProgressSchema.extend({ at: z.number().int() }).safeParse(JSON.parse(latest)) : null;
+    return {
+      latest: parsedLatest?.success ? parsedLatest.data : null,
+      curve: curve.map((point) => JSON.parse(point) as JobProgressView['curve'][number]),
+    };
   }
 
   /** The fine-tuned adapter of a succeeded job (owner or admin). */
