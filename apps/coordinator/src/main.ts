@@ -35,11 +35,12 @@ async function main(): Promise<void> {
   const { app, sockets } = await createApp(config, logger);
   const admin = await bootstrapAdmin(app.get(PrismaService).client);
   if (admin) {
-    if (config.POTLUCK_BOOTSTRAP_KEY_FILE) await writeKeyFile(config.POTLUCK_BOOTSTRAP_KEY_FILE, admin.secret);
-    process.stdout.write(
-      `\n  First start: created the admin account "${admin.handle}". Its API key is shown only now:\n\n    ${admin.secret}\n\n` +
-        (config.POTLUCK_BOOTSTRAP_KEY_FILE ? `  (also written to ${config.POTLUCK_BOOTSTRAP_KEY_FILE}, mode 0600)\n\n` : ''),
-    );
+    // Printed first: if the key file cannot be written, the key is still not lost.
+    process.stdout.write(`\n  First start: created the admin account "${admin.handle}". Its API key is shown only now:\n\n    ${admin.secret}\n\n`);
+    if (config.POTLUCK_BOOTSTRAP_KEY_FILE) {
+      await writeKeyFile(config.POTLUCK_BOOTSTRAP_KEY_FILE, admin.secret);
+      process.stdout.write(`  (also written to ${config.POTLUCK_BOOTSTRAP_KEY_FILE}, mode 0600)\n\n`);
+    }
   }
 
   installShutdown(app, sockets, logger, config.POTLUCK_SHUTDOWN_TIMEOUT_MS);
