@@ -33,6 +33,9 @@ io.of('/agents').on('connection', (socket) => {
   });
 });
 
+// Dashboards may connect (the benchmark's LIVE_DASHBOARDS); the bare server pushes them nothing.
+io.of('/live');
+
 httpServer.listen(0, '127.0.0.1', () => {
   const address = httpServer.address();
   process.stdout.write(`bare socket.io ready at http://127.0.0.1:${address.port}\n`);

@@ -16,7 +16,7 @@ import { io } from 'socket.io-client';
 import { agentOf, tokenOf } from './fleet-telemetry-agents.mjs';
 
 const options = JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}');
-const { url, seed, from, count, connectPerSecond, maxPending, intervalMs, jitterMs, ackTimeoutMs, protocolVersion } = options;
+const { url, seed, from, count, connectPerSecond, maxPending, intervalMs, jitterMs, ackTimeoutMs, protocolVersion, liveDashboards, liveEvent } = options;
 
 const sockets = [];
 const timers = new Set();
@@ -144,6 +144,28 @@ function ramp() {
   }, 10);
 }
 
+/** Dashboards on the public /live namespace: they receive the coordinator's throttled fleet pushes. */
+const dashboards = { pushes: 0, agents: 0, summaries: 0, connected: 0 };
+
+function openDashboards() {
+  for (let i = 0; i < (liveDashboards ?? 0); i += 1) {
+    const socket = io(`${url}/live`, { transports: ['websocket'], forceNew: true, reconnection: false });
+    sockets.push(socket);
+    socket.on('connect', () => {
+      dashboards.connected += 1;
+    });
+    socket.on('disconnect', () => {
+      dashboards.connected -= 1;
+    });
+    socket.on(liveEvent, (changes) => {
+      if (!windowOpen) return;
+      dashboards.pushes += 1;
+      dashboards.agents += Array.isArray(changes?.agents) ? changes.agents.length : 0;
+      if (changes?.summary) dashboards.summaries += 1;
+    });
+  }
+}
+
 function percentile(sorted, fraction) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
@@ -161,6 +183,7 @@ const progressTimer = setInterval(() => process.send?.(progress()), 1000);
 process.on('message', (message) => {
   switch (message.type) {
     case 'start':
+      openDashboards();
       ramp();
       break;
     case 'window-start':
@@ -171,6 +194,7 @@ process.on('message', (message) => {
       acked = 0;
       timeouts = 0;
       ackErrors = new Map();
+      Object.assign(dashboards, { pushes: 0, agents: 0, summaries: 0 });
       loopDelay.reset();
       cpuAtWindowStart = process.cpuUsage();
       break;
@@ -188,6 +212,7 @@ process.on('message', (message) => {
         acked,
         timeouts,
         ackErrors: Object.fromEntries(ackErrors),
+        dashboards: { ...dashboards },
         latencies: values,
         p50: percentile(sorted, 0.5),
         p99: percentile(sorted, 0.99),

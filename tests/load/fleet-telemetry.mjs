@@ -16,10 +16,12 @@
  *
  * Environment (defaults in brackets): AGENTS [10000], DURATION_S [60] measured window,
  * WARMUP_S [10] after every agent said hello, INTERVAL_MS [5000] and JITTER_MS [250]
- * between batches, CONNECT_PER_SECOND [500] and MAX_PENDING [200] for the staggered start,
- * CLIENT_PROCESSES [1], TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
- * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), KEEP_JSON [tmp/]
- * where the raw result is written, TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
+ * between batches, CONNECT_PER_SECOND [500] and MAX_PENDING [50] (connections not yet through hello) for the staggered start,
+ * CLIENT_PROCESSES [1], LIVE_DASHBOARDS [1] sockets on /live receiving the fleet pushes (counted,
+ * not timed; the bare server pushes nothing), TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
+ * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), COORDINATOR_DIR [this
+ * checkout] whose built coordinator runs (before/after comparisons), KEEP_JSON [tmp/]
+ * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  *
  * It creates a database with a unique name (dropped at the end), a unique Redis key prefix
  * (deleted at the end), talks only to 127.0.0.1, kills every process it started, and stops
@@ -34,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { PROTOCOL_VERSION } from '@potluck/protocol';
+import { LiveEvents, PROTOCOL_VERSION } from '@potluck/protocol';
 import { tokenOf } from './fleet-telemetry-agents.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,14 +56,17 @@ const WARMUP_S = numberFromEnv('WARMUP_S', 10);
 const INTERVAL_MS = numberFromEnv('INTERVAL_MS', 5000);
 const JITTER_MS = Math.min(numberFromEnv('JITTER_MS', 250), INTERVAL_MS / 2);
 const CONNECT_PER_SECOND = numberFromEnv('CONNECT_PER_SECOND', 500);
-const MAX_PENDING = Math.floor(numberFromEnv('MAX_PENDING', 200));
+const MAX_PENDING = Math.floor(numberFromEnv('MAX_PENDING', 50));
 const CLIENT_PROCESSES = Math.floor(numberFromEnv('CLIENT_PROCESSES', 1));
+const LIVE_DASHBOARDS = process.env.LIVE_DASHBOARDS === '0' ? 0 : Math.floor(numberFromEnv('LIVE_DASHBOARDS', 1));
 const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
 const COORDINATOR_NODE_OPTIONS = (process.env.COORDINATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEEP_JSON = process.env.KEEP_JSON ?? join(ROOT, 'tmp');
+/** Another built checkout's coordinator (for before/after comparisons); this one by default. */
+const COORDINATOR_DIR = process.env.COORDINATOR_DIR ?? ROOT;
 
 for (const target of TARGETS) if (!['coordinator', 'bare'].includes(target)) throw new Error(`TARGETS: unknown target "${target}" (coordinator, bare)`);
 for (const address of [ADMIN_URL, REDIS_URL]) {
@@ -268,15 +273,31 @@ function allProcesses() {
   return processes;
 }
 
-/** Processes outside the benchmark that used more than 2 % of a core during the window. */
-function busyOthers(before, after, known, seconds) {
-  const others = [];
-  for (const [pid, { comm, cpu }] of after) {
-    if (known.has(pid)) continue;
-    const share = (cpu - (before.get(pid)?.cpu ?? 0)) / seconds;
-    if (share > 0.02) others.push(`${comm} (pid ${pid}) ${(share * 100).toFixed(0)} %`);
-  }
-  return others;
+/**
+ * CPU seconds each process used while it was watched (`watch` once a second): processes that
+ * start and end inside the window (other people's test runs on a shared machine) count too.
+ */
+function processWatcher() {
+  const seen = new Map();
+  return {
+    watch() {
+      for (const [pid, { comm, cpu }] of allProcesses()) {
+        const entry = seen.get(pid);
+        if (entry) entry.last = cpu;
+        else seen.set(pid, { comm, first: cpu, last: cpu });
+      }
+    },
+    /** Processes outside the benchmark that used more than 2 % of a core, busiest first. */
+    busyOthers(known, seconds) {
+      return [...seen]
+        .filter(([pid]) => !known.has(pid))
+        .map(([pid, { comm, first, last }]) => ({ pid, comm, share: (last - first) / seconds }))
+        .filter(({ share }) => share > 0.02)
+        .sort((a, b) => b.share - a.share)
+        .slice(0, 8)
+        .map(({ pid, comm, share }) => `${comm} (pid ${pid}) ${(share * 100).toFixed(0)} %`);
+    },
+  };
 }
 
 // ---- database and Redis --------------------------------------------------------------------
@@ -355,7 +376,7 @@ async function redisPid() {
 
 async function startCoordinator(seed) {
   const database = await createDatabase();
-  const migrated = execFileSync(process.execPath, ['apps/coordinator/dist/cli/migrate.js'], { cwd: ROOT, env: { PATH: process.env.PATH, DATABASE_URL: database.url }, encoding: 'utf8' });
+  const migrated = execFileSync(process.execPath, ['apps/coordinator/dist/cli/migrate.js'], { cwd: COORDINATOR_DIR, env: { PATH: process.env.PATH, DATABASE_URL: database.url }, encoding: 'utf8' });
   if (!/applied|up to date/.test(migrated)) throw new Error(`migrate printed: ${migrated}`);
   const seedStarted = Date.now();
   await seedAgents(database.url, seed, AGENTS);
@@ -364,7 +385,7 @@ async function startCoordinator(seed) {
   onCleanup(() => deleteRedisPrefix(prefix));
   const work = mkdtempSync(join(tmpdir(), 'potluck-bench-'));
   onCleanup(() => rmSync(work, { recursive: true, force: true }));
-  const server = startProcess('coordinator', process.execPath, [...COORDINATOR_NODE_OPTIONS, 'apps/coordinator/dist/main.js'], {
+  const server = startProcess('coordinator', process.execPath, [...COORDINATOR_NODE_OPTIONS, join(COORDINATOR_DIR, 'apps/coordinator/dist/main.js')], {
     NODE_ENV: 'production',
     DATABASE_URL: database.url,
     REDIS_URL,
@@ -396,6 +417,7 @@ function startClients(url, seed) {
     const options = {
       url, seed, from, count, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, ackTimeoutMs: ACK_TIMEOUT_MS, protocolVersion: PROTOCOL_VERSION,
       connectPerSecond: CONNECT_PER_SECOND / CLIENT_PROCESSES, maxPending: Math.max(1, Math.floor(MAX_PENDING / CLIENT_PROCESSES)),
+      liveDashboards: i === 0 ? LIVE_DASHBOARDS : 0, liveEvent: LiveEvents.fleetChanges,
     };
     const client = startProcess(`clients ${i}`, process.execPath, [join(HERE, 'fleet-telemetry-clients.mjs')], { BENCH_CLIENT_OPTIONS: JSON.stringify(options) }, true);
     client.count = count;
@@ -494,18 +516,18 @@ async function runTarget(target, seed) {
     redis: redis ? cpuSecondsOf(redis) : null,
     postgres: cpuByPid('postgres'),
     machine: machineTicks(),
-    processes: allProcesses(),
     at: performance.now(),
   };
+  const watcher = processWatcher();
+  watcher.watch();
   clients.send('window-start');
   let peakRss = 0;
-  const rssSamples = [];
   const windowEnd = Date.now() + DURATION_S * 1000;
   while (Date.now() < windowEnd) {
     await sleep(Math.min(1000, windowEnd - Date.now()));
     if (!server.isRunning()) throw new Error(`${server.name} exited during the window:\n${server.output()}`);
+    watcher.watch();
     const { rss } = memoryOf(server.pid);
-    rssSamples.push(rss);
     peakRss = Math.max(peakRss, rss);
   }
   const stats = await clients.request('window-end', 'stats');
@@ -515,9 +537,9 @@ async function runTarget(target, seed) {
     redis: redis ? cpuSecondsOf(redis) : null,
     postgres: cpuByPid('postgres'),
     machine: machineTicks(),
-    processes: allProcesses(),
     at: performance.now(),
   };
+  watcher.watch();
   const memory = memoryOf(server.pid);
 
   const seconds = (after.at - before.at) / 1000;
@@ -533,6 +555,10 @@ async function runTarget(target, seed) {
 
   await clients.stop();
   await server.stop('SIGTERM', 15_000);
+  if (process.env.KEEP_SERVER_OUTPUT) {
+    mkdirSync(KEEP_JSON, { recursive: true });
+    writeFileSync(join(KEEP_JSON, `fleet-telemetry-${target}-output.txt`), server.output());
+  }
 
   const result = {
     target,
@@ -547,6 +573,7 @@ async function runTarget(target, seed) {
     acked,
     timeouts,
     ackErrors,
+    dashboards: stats[0]?.dashboards ?? null,
     messagesPerSecond: acked / seconds,
     latencyMs: {
       p50: percentile(latencies, 0.5),
@@ -569,7 +596,7 @@ async function runTarget(target, seed) {
     postgresCoreShare: cpuDelta(before.postgres, after.postgres) / seconds,
     machineBusyShare: (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total),
     machineStealShare: (after.machine.steal - before.machine.steal) / (after.machine.total - before.machine.total),
-    busyOthers: busyOthers(before.processes, after.processes, new Set([server.pid, process.pid, ...clients.processes.map((client) => client.pid), ...(redis ? [redis] : []), ...after.postgres.keys()]), seconds),
+    busyOthers: watcher.busyOthers(new Set([server.pid, process.pid, ...clients.processes.map((client) => client.pid), ...(redis ? [redis] : []), ...after.postgres.keys()]), seconds),
     serverErrors: errorSummary(server.errors),
   };
   /** What the machine's other processes used (other work on a shared machine skews every number). */
@@ -610,6 +637,7 @@ function printReport(results, seed) {
     ['window (s)', (r) => fixed(r.windowSeconds)],
     ['telemetry acks / s (sustained)', (r) => fixed(r.messagesPerSecond)],
     ['ack errors / timeouts', (r) => `${Object.values(r.ackErrors).reduce((a, b) => a + b, 0)} / ${r.timeouts}`],
+    ['/live pushes / agents / summaries', (r) => (r.dashboards ? `${r.dashboards.pushes} / ${r.dashboards.agents} / ${r.dashboards.summaries}` : '—')],
     ['ack latency p50 (ms)', (r) => fixed(r.latencyMs.p50, 2)],
     ['ack latency p90 (ms)', (r) => fixed(r.latencyMs.p90, 2)],
     ['ack latency p99 (ms)', (r) => fixed(r.latencyMs.p99, 2)],
@@ -630,7 +658,8 @@ function printReport(results, seed) {
   const lines = [];
   lines.push('');
   lines.push(`fleet telemetry: ${AGENTS} agents, a batch every ${INTERVAL_MS} ms ± ${JITTER_MS} ms, ${DURATION_S} s window after ${WARMUP_S} s warm-up`);
-  lines.push(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${CLIENT_PROCESSES} client process(es); seed ${seed}`);
+  if (COORDINATOR_DIR !== ROOT) lines.push(`coordinator built in ${COORDINATOR_DIR}`);
+  lines.push(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${CLIENT_PROCESSES} client process(es), ${LIVE_DASHBOARDS} /live dashboard(s); seed ${seed}`);
   lines.push('');
   lines.push(`${''.padEnd(width)}${columns.map((column) => column.padStart(16)).join('')}`);
   for (const [label, format] of rows) lines.push(`${label.padEnd(width)}${results.map((r) => format(r).padStart(16)).join('')}`);
@@ -666,7 +695,7 @@ async function main() {
   printReport(results, seed);
   mkdirSync(KEEP_JSON, { recursive: true });
   const file = join(KEEP_JSON, `fleet-telemetry-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ agents: AGENTS, durationS: DURATION_S, warmupS: WARMUP_S, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, clientProcesses: CLIENT_PROCESSES, cpus: availableParallelism(), node: process.version, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ agents: AGENTS, durationS: DURATION_S, warmupS: WARMUP_S, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, clientProcesses: CLIENT_PROCESSES, liveDashboards: LIVE_DASHBOARDS, cpus: availableParallelism(), node: process.version, results }, null, 2)}\n`);
   log(`raw results: ${file}`);
 }
 

@@ -17,8 +17,10 @@ import {
 import type { PotluckClient } from '@potluck/sdk';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisService } from '../redis/redis.service.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
+import { FleetService } from './fleet.service.js';
 import { TelemetryService } from './telemetry.service.js';
 
 const FIXTURES = new URL('../../../../../shared/fixtures/nvidia-smi/', import.meta.url);
@@ -144,6 +146,18 @@ describe('the /agents namespace', () => {
     expect(socket.connected).toBe(true);
   });
 
+  it('stores telemetry after Redis lost its scripts (EVALSHA falls back to EVAL)', async () => {
+    const { token } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__rtx-3090-v12.xml');
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    await t.app.get(RedisService).client.script('FLUSH');
+    const samples = [sample(inventory.gpus[0]?.uuid ?? '', Date.now())];
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples })).toEqual({ ok: true, result: { accepted: 1, duplicate: false } });
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples })).toEqual({ ok: true, result: { accepted: 0, duplicate: true } });
+  });
+
   it('refuses an agent that speaks no common protocol version', async () => {
     const { token } = await donorWithAgent();
     const socket = connect(AGENTS_NAMESPACE, { token });
@@ -197,6 +211,28 @@ describe('the /agents namespace', () => {
     await socket.emitWithAck(AgentEvents.hello, hello(inventoryOf('xml/telegraf__tesla-t4.xml')));
     await expect.poll(() => seen.some((changes) => changes.agents.some((agent) => agent.id === agentId && agent.status === 'online')), { timeout: 5000 }).toBe(true);
     expect(seen.flatMap((changes) => changes.agents).every((agent) => agent.hostname === null)).toBe(true);
+  });
+});
+
+describe('the live summary', () => {
+  it('equals the summary of the whole fleet list, revoked and paused agents included', async () => {
+    const inventory = inventoryOf('xml/telegraf__dual_2080-v13.xml');
+    const [first, second] = [await donorWithAgent(), await donorWithAgent()];
+    for (const [i, agent] of [first, second].entries()) {
+      const socket = connect(AGENTS_NAMESPACE, { token: agent.token });
+      await connected(socket);
+      const gpus = inventory.gpus.map((gpu) => ({ index: gpu.index, deviceId: gpu.uuid ?? '', availability: gpu.index === 1 ? ('paused' as const) : ('available' as const), reason: '', until: null }));
+      await socket.emitWithAck(AgentEvents.hello, hello(inventory, { gpus }));
+      expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [sample(inventory.gpus[0]?.uuid ?? '', Date.now(), 100.1 + i)] })).toMatchObject({ ok: true });
+    }
+    await second.donor.agents.revoke(second.agentId);
+
+    const fleetService = t.app.get(FleetService);
+    const now = Date.now();
+    const [summary, page] = await Promise.all([fleetService.summary(now), fleetService.list({ limit: 1, offset: 0 }, null, now)]);
+    expect(summary).toEqual({ ...page.summary, powerDrawW: expect.closeTo(page.summary.powerDrawW, 6) as number });
+    expect(summary.agentsOnline).toBeGreaterThanOrEqual(1);
+    expect(summary.gpusAvailable).toBeLessThan(summary.gpusOnline);
   });
 });
 

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetAgent, FleetGpu, FleetPage, FleetQuery, FleetSummary, TelemetrySample } from '@potluck/protocol';
 import { canAccess, type Principal } from '../auth/principal.js';
@@ -19,6 +20,13 @@ interface AgentRow {
 }
 
 const STATUS_ORDER = { online: 0, draining: 1, paused: 2, unhealthy: 3, offline: 4 } as const;
+/** Agents read per step of `summary`. */
+const SUMMARY_CHUNK_AGENTS = 1000;
+
+/** What `toView` needs of a database row when only the presence counts (the summary). */
+function summaryRow(id: string): AgentRow {
+  return { id, name: '', ownerId: '', simulated: false, hostname: null, lastSeenAt: null, owner: { handle: '' } };
+}
 
 /** Builds the fleet's public view from PostgreSQL (who exists) and Redis (who is live). */
 @Injectable()
@@ -54,6 +62,28 @@ export class FleetService {
     const [view] = await this.views([row], viewer, now);
     if (!view) throw new NotFoundError('Agent');
     return view;
+  }
+
+  /**
+   * `list(…).summary` without building the whole fleet: only agents seen within the offline
+   * threshold can be live, so only they are read, a chunk at a time, yielding to the event
+   * loop between chunks (with thousands of agents, one pass would hold it for long).
+   */
+  async summary(now = Date.now()): Promise<FleetSummary> {
+    const candidates = await this.presence.recentAgents(now - this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS);
+    const total: FleetSummary = summarize([]);
+    for (let start = 0; start < candidates.length; start += SUMMARY_CHUNK_AGENTS) {
+      if (start > 0) await yieldToEventLoop();
+      const chunk = candidates.slice(start, start + SUMMARY_CHUNK_AGENTS);
+      const revoked = await this.prisma.client.agent.findMany({ where: { id: { in: chunk }, revokedAt: { not: null } }, select: { id: true } });
+      const revokedIds = new Set(revoked.map((row) => row.id));
+      const ids = chunk.filter((id) => !revokedIds.has(id));
+      const [presences, latest] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids)]);
+      const views = ids.map((id, i) => toView(summaryRow(id), presences[i] ?? null, latest.get(id) ?? new Map<string, TelemetrySample>(), null, now, this.config));
+      const part = summarize(views);
+      for (const key of Object.keys(total) as (keyof FleetSummary)[]) total[key] += part[key];
+    }
+    return total;
   }
 
   /** Views of these agents (unknown or revoked ids are left out). */

@@ -64,7 +64,7 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
     for (const id of ids) this.dirty.delete(id);
     const agents = await this.fleet.viewsByIds(ids);
     this.pushes += 1;
-    const summary = this.pushes % SUMMARY_EVERY_PUSHES === 1 ? (await this.fleet.list({ limit: 1, offset: 0 }, null)).summary : null;
+    const summary = this.pushes % SUMMARY_EVERY_PUSHES === 1 ? await this.fleet.summary() : null;
     const changes: FleetChanges = { agents, summary };
     namespace.emit(LiveEvents.fleetChanges, changes);
   }

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { TelemetrySample } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
+import { RedisTurnBatch } from './redis-turn-batch.js';
 
 /**
  * Applies one telemetry batch atomically: drops a replayed batch (same agent run, seq
@@ -12,9 +14,9 @@ import type { Presence, PresenceInfo, PresenceState } from './presence.types.js'
  * KEYS: presence, latest. ARGV: runId, seq, now, ttlMs, historyLimit, historyPrefix, then (gpuUuid, json) pairs.
  */
 const APPLY_TELEMETRY = `
-local runId = redis.call('HGET', KEYS[1], 'runId')
-if not runId or runId ~= ARGV[1] then return -1 end
-local lastSeq = tonumber(redis.call('HGET', KEYS[1], 'lastSeq') or '-1')
+local current = redis.call('HMGET', KEYS[1], 'runId', 'lastSeq')
+if not current[1] or current[1] ~= ARGV[1] then return -1 end
+local lastSeq = tonumber(current[2] or '-1')
 local seq = tonumber(ARGV[2])
 if seq <= lastSeq then
   redis.call('HSET', KEYS[1], 'lastSeen', ARGV[3])
@@ -36,6 +38,8 @@ end
 redis.call('PEXPIRE', KEYS[2], 86400000)
 return 1
 `;
+/** Sent with EVALSHA (the script body, about 1 KB, is sent again only when Redis lost it). */
+const APPLY_TELEMETRY_SHA1 = createHash('sha1').update(APPLY_TELEMETRY).digest('hex');
 
 export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
 
@@ -46,6 +50,13 @@ export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
  */
 @Injectable()
 export class PresenceStore {
+  /** The telemetry path's commands: one pipeline per event-loop turn for every batch that arrived in it. */
+  private readonly batch = new RedisTurnBatch(async (commands) => {
+    const pipeline = this.redis.client.pipeline();
+    for (const { name, args } of commands) pipeline.call(name, ...args);
+    return (await pipeline.exec()) ?? [];
+  });
+
   constructor(
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -105,16 +116,31 @@ export class PresenceStore {
   }
 
   async applyTelemetry(agentId: string, runId: string, seq: number, samples: readonly TelemetrySample[], now: number): Promise<TelemetryOutcome> {
-    const args: (string | number)[] = [runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
-    for (const sample of samples) args.push(sample.gpuUuid, JSON.stringify(sample));
-    const result = await this.redis.client.eval(APPLY_TELEMETRY, 2, this.presenceKey(agentId), this.latestKey(agentId), ...args);
+    const args: (string | number)[] = [this.presenceKey(agentId), this.latestKey(agentId), runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
+    const additions: [string, number, string][] = [[this.fleetKey, now, agentId]];
+    for (const sample of samples) {
+      args.push(sample.gpuUuid, JSON.stringify(sample));
+      additions.push([this.activeGpusKey, now, `${agentId}|${sample.gpuUuid}`]);
+    }
+    const result = await this.applyTelemetryScript(args);
     if (result === 1) {
-      const pipeline = this.redis.client.pipeline().zadd(this.fleetKey, now, agentId);
-      for (const gpu of new Set(samples.map((sample) => sample.gpuUuid))) pipeline.zadd(this.activeGpusKey, now, `${agentId}|${gpu}`);
-      await pipeline.exec();
+      await this.batch.zadd(additions);
       return 'stored';
     }
-    return result === 0 ? 'duplicate' : 'no-session';
+    if (result === 0) {
+      await this.batch.zadd([[this.fleetKey, now, agentId]]); // a replay refreshed lastSeen: keep recentAgents in step with it
+      return 'duplicate';
+    }
+    return 'no-session';
+  }
+
+  private async applyTelemetryScript(keysAndArgs: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.batch.call('evalsha', [APPLY_TELEMETRY_SHA1, 2, ...keysAndArgs]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.redis.client.eval(APPLY_TELEMETRY, 2, ...keysAndArgs); // loads it for the next EVALSHA
+    }
   }
 
   /** Marks the connection ended, unless a newer connection of the same agent took over. */
@@ -174,14 +200,37 @@ export class PresenceStore {
     });
   }
 
-  /** Minute up to which a GPU's roll-ups were written (ms), for the roll-up job. */
-  async rolledUpTo(agentId: string, gpuUuid: string): Promise<number> {
-    return Number((await this.redis.client.hget(this.redis.key('telemetry', 'rolled-up'), `${agentId}|${gpuUuid}`)) ?? 0);
+  /**
+   * For the roll-up job, in one round trip: each GPU's mark (the minute up to which its
+   * roll-ups were written, ms; 0 before the first) and raw history (oldest first), in the order asked.
+   */
+  async rollupInputs(gpus: readonly { agentId: string; gpuUuid: string }[]): Promise<{ rolledUpTo: number; history: TelemetrySample[] }[]> {
+    if (gpus.length === 0) return [];
+    const pipeline = this.redis.client.pipeline().hmget(this.rolledUpKey, ...gpus.map(({ agentId, gpuUuid }) => `${agentId}|${gpuUuid}`));
+    for (const { agentId, gpuUuid } of gpus) pipeline.lrange(`${this.historyPrefix(agentId)}${gpuUuid}`, 0, -1);
+    const [marks, ...histories] = await execOrThrow(pipeline.exec());
+    return gpus.map((_, i) => ({
+      rolledUpTo: Number((marks as (string | null)[])[i] ?? 0),
+      history: (histories[i] as string[]).map((json) => JSON.parse(json) as TelemetrySample).reverse(),
+    }));
   }
 
-  async setRolledUpTo(agentId: string, gpuUuid: string, minute: number): Promise<void> {
-    await this.redis.client.hset(this.redis.key('telemetry', 'rolled-up'), `${agentId}|${gpuUuid}`, String(minute));
+  /** Moves the marks of many GPUs in one command. */
+  async setRolledUpToMany(marks: readonly { agentId: string; gpuUuid: string; minute: number }[]): Promise<void> {
+    if (marks.length === 0) return;
+    await this.redis.client.hset(this.rolledUpKey, Object.fromEntries(marks.map(({ agentId, gpuUuid, minute }) => [`${agentId}|${gpuUuid}`, String(minute)])));
   }
+
+  private get rolledUpKey(): string {
+    return this.redis.key('telemetry', 'rolled-up');
+  }
+}
+
+/** A pipeline's replies; the first failed command's error is thrown (ioredis resolves with per-command errors). */
+async function execOrThrow(pending: Promise<[error: Error | null, result: unknown][] | null>): Promise<unknown[]> {
+  const results = (await pending) ?? [];
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, result]) => result);
 }
 
 function parsePresence(raw: Record<string, string>): Presence | null {

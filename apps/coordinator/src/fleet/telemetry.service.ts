@@ -7,9 +7,13 @@ import { QueueService } from '../queues/queue.service.js';
 import { QUEUES } from '../queues/queue-registry.js';
 import { RedisService } from '../redis/redis.service.js';
 import { PresenceStore } from './presence.store.js';
-import { MINUTE_MS, rollupMinutes } from './telemetry-rollup.js';
+import { MINUTE_MS, rollupMinutes, type MinuteRollup } from './telemetry-rollup.js';
+
+type MinuteRow = MinuteRollup & { agentId: string };
 
 const DAY_MS = 86_400_000;
+/** GPUs rolled up per round trip (their raw histories are held in memory meanwhile). */
+const ROLLUP_CHUNK_GPUS = 500;
 const WORKER_CLOSE_GRACE_MS = 2000;
 
 /**
@@ -59,38 +63,64 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
     if (outcome === 'timeout') this.logger.warn('maintenance worker did not close in time (Redis unreachable?)');
   }
 
-  /** Writes every complete minute still in the raw history; returns how many rows were written. */
+  /**
+   * Writes every complete minute still in the raw history; returns how many rows were written.
+   * GPUs are handled in chunks: one Redis round trip for their marks and histories, one
+   * INSERT … ON CONFLICT for their minutes, one HSET for their new marks.
+   */
   async rollup(now: number): Promise<number> {
     const maxGapMs = this.config.POTLUCK_TELEMETRY_INTERVAL_MS * 3;
     const historySpan = this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES * this.config.POTLUCK_TELEMETRY_INTERVAL_MS;
+    const gpus = await this.presence.activeGpus(now - historySpan);
     let written = 0;
-    for (const { agentId, gpuUuid } of await this.presence.activeGpus(now - historySpan)) {
-      const from = await this.presence.rolledUpTo(agentId, gpuUuid);
-      const complete = rollupMinutes(gpuUuid, await this.presence.history(agentId, gpuUuid), maxGapMs).filter(
-        (minute) => minute.minute >= from && minute.minute + MINUTE_MS + maxGapMs <= now,
-      );
-      for (const minute of complete) {
-        const data = {
-          samples: minute.samples,
-          utilizationMin: minute.utilization?.min ?? null, utilizationAvg: minute.utilization?.avg ?? null, utilizationMax: minute.utilization?.max ?? null,
-          temperatureMin: minute.temperature?.min ?? null, temperatureAvg: minute.temperature?.avg ?? null, temperatureMax: minute.temperature?.max ?? null,
-          powerMin: minute.power?.min ?? null, powerAvg: minute.power?.avg ?? null, powerMax: minute.power?.max ?? null,
-          memoryUsedMin: minute.memoryUsed?.min ?? null, memoryUsedAvg: minute.memoryUsed?.avg ?? null, memoryUsedMax: minute.memoryUsed?.max ?? null,
-          energyWh: minute.energyWh,
-          coveredSeconds: minute.coveredSeconds,
-        };
-        await this.prisma.client.telemetryMinute.upsert({
-          where: { agentId_gpuUuid_minute: { agentId, gpuUuid, minute: new Date(minute.minute) } },
-          create: { agentId, gpuUuid, minute: new Date(minute.minute), ...data },
-          update: data,
-        });
-        written += 1;
-      }
-      const last = complete.at(-1);
-      if (last) await this.presence.setRolledUpTo(agentId, gpuUuid, last.minute + MINUTE_MS);
+    for (let start = 0; start < gpus.length; start += ROLLUP_CHUNK_GPUS) {
+      const chunk = gpus.slice(start, start + ROLLUP_CHUNK_GPUS);
+      const inputs = await this.presence.rollupInputs(chunk);
+      const rows: MinuteRow[] = [];
+      const marks: { agentId: string; gpuUuid: string; minute: number }[] = [];
+      chunk.forEach(({ agentId, gpuUuid }, i) => {
+        const { rolledUpTo, history } = inputs[i] ?? { rolledUpTo: 0, history: [] };
+        const complete = rollupMinutes(gpuUuid, history, maxGapMs).filter((minute) => minute.minute >= rolledUpTo && minute.minute + MINUTE_MS + maxGapMs <= now);
+        for (const minute of complete) rows.push({ agentId, ...minute });
+        const last = complete.at(-1);
+        if (last) marks.push({ agentId, gpuUuid, minute: last.minute + MINUTE_MS });
+      });
+      await this.upsertMinutes(rows);
+      await this.presence.setRolledUpToMany(marks);
+      written += rows.length;
     }
     await this.prisma.client.telemetryMinute.deleteMany({ where: { minute: { lt: new Date(now - this.config.POTLUCK_TELEMETRY_RETENTION_DAYS * DAY_MS) } } });
     return written;
+  }
+
+  /** One statement for many minutes (the same rows the per-minute upsert of the Prisma model wrote). */
+  private async upsertMinutes(rows: readonly MinuteRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <T>(value: (row: MinuteRow) => T): T[] => rows.map(value);
+    await this.prisma.client.$executeRaw`
+      INSERT INTO "TelemetryMinute" ("agentId", "gpuUuid", "minute", "samples",
+        "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
+        "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds")
+      SELECT "agentId", "gpuUuid", to_timestamp("minuteMs" / 1000.0), "samples",
+        "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
+        "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds"
+      FROM unnest(
+        ${column((row) => row.agentId)}::uuid[], ${column((row) => row.gpuUuid)}::text[], ${column((row) => row.minute)}::float8[], ${column((row) => row.samples)}::int[],
+        ${column((row) => row.utilization?.min ?? null)}::float8[], ${column((row) => row.utilization?.avg ?? null)}::float8[], ${column((row) => row.utilization?.max ?? null)}::float8[],
+        ${column((row) => row.temperature?.min ?? null)}::float8[], ${column((row) => row.temperature?.avg ?? null)}::float8[], ${column((row) => row.temperature?.max ?? null)}::float8[],
+        ${column((row) => row.power?.min ?? null)}::float8[], ${column((row) => row.power?.avg ?? null)}::float8[], ${column((row) => row.power?.max ?? null)}::float8[],
+        ${column((row) => row.memoryUsed?.min ?? null)}::float8[], ${column((row) => row.memoryUsed?.avg ?? null)}::float8[], ${column((row) => row.memoryUsed?.max ?? null)}::float8[],
+        ${column((row) => row.energyWh)}::float8[], ${column((row) => row.coveredSeconds)}::float8[]
+      ) AS input("agentId", "gpuUuid", "minuteMs", "samples",
+        "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
+        "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds")
+      ON CONFLICT ("agentId", "gpuUuid", "minute") DO UPDATE SET
+        "samples" = EXCLUDED."samples",
+        "utilizationMin" = EXCLUDED."utilizationMin", "utilizationAvg" = EXCLUDED."utilizationAvg", "utilizationMax" = EXCLUDED."utilizationMax",
+        "temperatureMin" = EXCLUDED."temperatureMin", "temperatureAvg" = EXCLUDED."temperatureAvg", "temperatureMax" = EXCLUDED."temperatureMax",
+        "powerMin" = EXCLUDED."powerMin", "powerAvg" = EXCLUDED."powerAvg", "powerMax" = EXCLUDED."powerMax",
+        "memoryUsedMin" = EXCLUDED."memoryUsedMin", "memoryUsedAvg" = EXCLUDED."memoryUsedAvg", "memoryUsedMax" = EXCLUDED."memoryUsedMax",
+        "energyWh" = EXCLUDED."energyWh", "coveredSeconds" = EXCLUDED."coveredSeconds"`;
   }
 
   async history(agentId: string, gpuUuids: readonly string[], query: TelemetryQuery): Promise<TelemetryHistory> {
