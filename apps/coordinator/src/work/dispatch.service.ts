@@ -152,7 +152,9 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       for (const attempt of expired) {
         await this.work.endAttempt(attempt.id, attempt.jobId, attempt.attemptNo, 'LOST', 'LEASE_EXPIRED: the agent stopped reporting', true, now);
       }
-      this.requestAll();
+      // Examining every idle agent costs queries per agent: only when something waits.
+      const waiting = await this.prisma.client.job.count({ where: { status: 'QUEUED', kind: 'FINE_TUNE', parentJobId: null } });
+      if (waiting > 0) this.requestAll();
     } catch (error) {
       this.logger.error({ err: error }, 'dispatch sweep failed');
     }
