@@ -10,3 +10,4 @@ export * from './agent-local.js';
 export * from './datasets.js';
 export * from './jobs.js';
 export * from './work.js';
+export * from './credits.js';

@@ -1,5 +1,31 @@
 import {
   AgentViewSchema,
+  BoardPageSchema,
+  ContributorProfileSchema,
+  PublicKeySchema,
+  ReceiptSchema,
+  ReceiptVerificationSchema,
+  StatsExportHeaderSchema,
+  StatsExportIndexSchema,
+  StatsExportRowSchema,
+  TeamDetailSchema,
+  TeamMembershipViewSchema,
+  TeamViewSchema,
+  type BoardPage,
+  type BoardWindow,
+  type BoardKind,
+  type BoardScope,
+  type ContributorProfile,
+  type CreateTeamInput,
+  type PublicKey,
+  type Receipt,
+  type ReceiptVerification,
+  type StatsExportHeader,
+  type StatsExportIndex,
+  type StatsExportRow,
+  type TeamDetail,
+  type TeamMembershipView,
+  type TeamView,
   ApiKeyViewSchema,
   AuditEntryViewSchema,
   AttemptViewSchema,
@@ -186,6 +212,51 @@ export class PotluckClient {
 
   models = {
     list: (): Promise<BaseModel[]> => this.request('GET', '/api/v1/models', z.array(BaseModelSchema)),
+  };
+
+  credits = {
+    /** A leaderboard page; `me` is the caller's own row when signed in. */
+    board: (query: { window?: BoardWindow; kind?: BoardKind; scope?: BoardScope; search?: string; limit?: number; cursor?: string } = {}): Promise<BoardPage> => this.request('GET', `/api/v1/boards${toQuery(query)}`, BoardPageSchema),
+    /** A contributor's public page (by handle or user id); pending credit only for the contributor themself. */
+    profile: (handleOrId: string): Promise<ContributorProfile> =>
+      this.request('GET', `/api/v1/contributors/${encodeURIComponent(handleOrId)}`, ContributorProfileSchema),
+    /** The coordinator's receipt-signing public key. */
+    publicKey: (): Promise<PublicKey> => this.request('GET', '/api/v1/credits/public-key', PublicKeySchema),
+  };
+
+  receipts = {
+    /** The caller's receipts, newest first (optionally of one job or one of their agents). */
+    list: (query: { limit?: number; cursor?: string; jobId?: string; agentId?: string } = {}): Promise<Page<Receipt>> =>
+      this.request('GET', `/api/v1/receipts${toQuery(query)}`, pageOf(ReceiptSchema)),
+    get: (id: string): Promise<Receipt> => this.request('GET', `/api/v1/receipts/${encodeURIComponent(id)}`, ReceiptSchema),
+    /** Asks the coordinator to check a receipt (scripts/verify-receipt.mjs does the same offline). */
+    verify: (receipt: Receipt): Promise<ReceiptVerification> => this.request('POST', '/api/v1/receipts/verify', ReceiptVerificationSchema, receipt),
+  };
+
+  teams = {
+    create: (body: CreateTeamInput): Promise<TeamDetail> => this.request('POST', '/api/v1/teams', TeamDetailSchema, body),
+    list: (query: { search?: string; limit?: number; cursor?: string } = {}): Promise<Page<TeamView>> =>
+      this.request('GET', `/api/v1/teams${toQuery(query)}`, pageOf(TeamViewSchema)),
+    get: (slugOrId: string): Promise<TeamDetail> => this.request('GET', `/api/v1/teams/${encodeURIComponent(slugOrId)}`, TeamDetailSchema),
+    /** Joins the team (leaving the caller's current team first). */
+    join: (slugOrId: string): Promise<TeamMembershipView> =>
+      this.request('POST', `/api/v1/teams/${encodeURIComponent(slugOrId)}/join`, TeamMembershipViewSchema, {}),
+    /** Leaves the caller's current team. */
+    leave: (): Promise<TeamMembershipView> => this.request('POST', '/api/v1/teams/leave', TeamMembershipViewSchema, {}),
+    /** The caller's membership history, newest first. */
+    history: (): Promise<TeamMembershipView[]> => this.request('GET', '/api/v1/me/teams', z.array(TeamMembershipViewSchema)),
+  };
+
+  stats = {
+    days: (): Promise<StatsExportIndex> => this.request('GET', '/api/v1/stats/export', StatsExportIndexSchema),
+    /** The daily snapshot of `day` (YYYY-MM-DD), parsed line by line. */
+    export: async (day: string): Promise<{ header: StatsExportHeader; rows: StatsExportRow[] }> => {
+      const response = await this.fetchImpl(`${this.baseUrl}/api/v1/stats/export/${encodeURIComponent(day)}`);
+      const text = await response.text();
+      if (!response.ok) throw PotluckApiError.from(response.status, text);
+      const [first, ...rest] = text.split('\n').filter((line) => line.length > 0);
+      return { header: StatsExportHeaderSchema.parse(JSON.parse(first ?? 'null')), rows: rest.map((line) => StatsExportRowSchema.parse(JSON.parse(line))) };
+    },
   };
 
   audit = {
