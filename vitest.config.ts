@@ -8,8 +8,11 @@ import { defineConfig } from 'vitest/config';
  *   tests/e2e/**   real processes through the public API and sockets
  * `potluck-source` makes workspace packages resolve to their TypeScript sources.
  */
+const sourceConditions = ['potluck-source', 'node', 'development|production'];
 const shared = {
-  resolve: { conditions: ['potluck-source'] },
+  // Tests run in Vite's SSR environment, which reads `ssr.resolve`, not `resolve`.
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions } },
   // SWC keeps decorator metadata, which NestJS dependency injection needs.
   plugins: [swc.vite({ module: { type: 'es6' } })],
 };
