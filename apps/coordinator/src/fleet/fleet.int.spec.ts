@@ -263,5 +263,29 @@ describe('telemetry roll-ups', () => {
     const raw = await t.anonymous.fleet.telemetry(agentId, { gpu: gpuUuid });
     expect(raw.raw).toHaveLength(13);
   });
+
+  it('reads only the unrolled head of the history, and all of it when samples came faster than expected', async () => {
+    const { agentId, token } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
+    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+    const rollups = t.app.get(TelemetryService);
+    // First minute at the expected 5 s interval, rolled up alone (its mark moves to minute + 60 s).
+    const slow = Array.from({ length: 13 }, (_, i) => sample(gpuUuid, minute + i * 5000, 360));
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: slow })).toMatchObject({ ok: true });
+    await rollups.rollup(minute + 134_000);
+    // Then two minutes at 1 s: more samples than the head estimate, so the roll-up must read further back.
+    const fast = Array.from({ length: 120 }, (_, i) => sample(gpuUuid, minute + 61_000 + i * 1000, 360));
+    for (const [seq, from] of [[1, 0], [2, 60]] as const) {
+      expect(await socket.emitWithAck(AgentEvents.telemetry, { seq, samples: fast.slice(from, from + 60) })).toMatchObject({ ok: true });
+    }
+    await rollups.rollup(Date.now());
+    const rows = await t.prisma.telemetryMinute.findMany({ where: { agentId }, orderBy: { minute: 'asc' } });
+    expect(rows.map((row) => [row.minute.getTime() - minute, row.samples])).toEqual([[0, 12], [60_000, 60], [120_000, 60], [180_000, 1]]);
+    for (const row of rows.slice(0, 3)) expect(row.energyWh).toBeCloseTo(6, 6);
+  });
 });
 

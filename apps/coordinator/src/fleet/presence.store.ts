@@ -201,18 +201,42 @@ export class PresenceStore {
   }
 
   /**
-   * For the roll-up job, in one round trip: each GPU's mark (the minute up to which its
-   * roll-ups were written, ms; 0 before the first) and raw history (oldest first), in the order asked.
+   * For the roll-up job: each GPU's mark (the minute up to which its roll-ups were
+   * written, ms; 0 before the first) and the raw samples from `marginMs` before that mark
+   * on (oldest first), in the order asked. The history is newest first, so only its head
+   * is read: as many samples as `expectedIntervalMs` predicts since the mark, with slack;
+   * a GPU whose head did not reach back far enough (it sent faster than expected) is read
+   * again in full. Two round trips per call in the usual case, whatever the history length.
    */
-  async rollupInputs(gpus: readonly { agentId: string; gpuUuid: string }[]): Promise<{ rolledUpTo: number; history: TelemetrySample[] }[]> {
+  async rollupInputs(
+    gpus: readonly { agentId: string; gpuUuid: string }[],
+    window: { now: number; marginMs: number; expectedIntervalMs: number },
+  ): Promise<{ rolledUpTo: number; history: TelemetrySample[] }[]> {
     if (gpus.length === 0) return [];
-    const pipeline = this.redis.client.pipeline().hmget(this.rolledUpKey, ...gpus.map(({ agentId, gpuUuid }) => `${agentId}|${gpuUuid}`));
-    for (const { agentId, gpuUuid } of gpus) pipeline.lrange(`${this.historyPrefix(agentId)}${gpuUuid}`, 0, -1);
-    const [marks, ...histories] = await execOrThrow(pipeline.exec());
-    return gpus.map((_, i) => ({
-      rolledUpTo: Number((marks as (string | null)[])[i] ?? 0),
-      history: (histories[i] as string[]).map((json) => JSON.parse(json) as TelemetrySample).reverse(),
-    }));
+    const historyKey = ({ agentId, gpuUuid }: { agentId: string; gpuUuid: string }) => `${this.historyPrefix(agentId)}${gpuUuid}`;
+    const marks = (await this.redis.client.hmget(this.rolledUpKey, ...gpus.map(({ agentId, gpuUuid }) => `${agentId}|${gpuUuid}`))).map((mark) => Number(mark ?? 0));
+    const needFrom = marks.map((mark) => mark - window.marginMs);
+    const headLength = needFrom.map((from, i) => (marks[i] === 0 ? -1 : Math.ceil(((window.now - from) / window.expectedIntervalMs) * 1.5) + 8));
+    const pipeline = this.redis.client.pipeline();
+    gpus.forEach((gpu, i) => pipeline.lrange(historyKey(gpu), 0, headLength[i] === -1 ? -1 : (headLength[i] ?? 0) - 1));
+    const heads = (await execOrThrow(pipeline.exec())) as string[][];
+    const parsed = heads.map((items) => items.map((json) => JSON.parse(json) as TelemetrySample));
+    // A full head whose oldest sample is still newer than needed may have more behind it.
+    const short = gpus.flatMap((gpu, i) => {
+      const items = parsed[i] ?? [];
+      const oldest = items.at(-1);
+      return headLength[i] !== -1 && items.length === headLength[i] && oldest && oldest.at > (needFrom[i] ?? 0) ? [i] : [];
+    });
+    if (short.length > 0) {
+      const again = this.redis.client.pipeline();
+      for (const i of short) again.lrange(historyKey(gpus[i] as { agentId: string; gpuUuid: string }), 0, -1);
+      const full = (await execOrThrow(again.exec())) as string[][];
+      short.forEach((i, j) => (parsed[i] = (full[j] ?? []).map((json) => JSON.parse(json) as TelemetrySample)));
+    }
+    return gpus.map((_, i) => {
+      const from = needFrom[i] ?? 0;
+      return { rolledUpTo: marks[i] ?? 0, history: (parsed[i] ?? []).filter((sample) => sample.at >= from).reverse() };
+    });
   }
 
   /** Moves the marks of many GPUs in one command. */

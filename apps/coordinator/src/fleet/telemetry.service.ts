@@ -75,7 +75,7 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
     let written = 0;
     for (let start = 0; start < gpus.length; start += ROLLUP_CHUNK_GPUS) {
       const chunk = gpus.slice(start, start + ROLLUP_CHUNK_GPUS);
-      const inputs = await this.presence.rollupInputs(chunk);
+      const inputs = await this.presence.rollupInputs(chunk, { now, marginMs: maxGapMs, expectedIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS });
       const rows: MinuteRow[] = [];
       const marks: { agentId: string; gpuUuid: string; minute: number }[] = [];
       chunk.forEach(({ agentId, gpuUuid }, i) => {
