@@ -35,7 +35,7 @@ let t: TestApp;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp({ POTLUCK_LIVE_THROTTLE_MS: '100', POTLUCK_SOCKET_MESSAGES_PER_SECOND: '50' });
+  t = await startTestApp({ POTLUCK_LIVE_THROTTLE_MS: '100', POTLUCK_SOCKET_MESSAGES_PER_SECOND: '50', POTLUCK_AGENT_UNHEALTHY_AFTER_MS: '2000' });
 });
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.disconnect();
@@ -212,6 +212,20 @@ describe('the /agents namespace', () => {
     await expect.poll(() => seen.some((changes) => changes.agents.some((agent) => agent.id === agentId && agent.status === 'online')), { timeout: 5000 }).toBe(true);
     expect(seen.flatMap((changes) => changes.agents).every((agent) => agent.hostname === null)).toBe(true);
   });
+
+  it('pushes an agent that fell silent as unhealthy, though it sent nothing', async () => {
+    const live = connect(LIVE_NAMESPACE);
+    await connected(live);
+    const seen: FleetChanges[] = [];
+    live.on(LiveEvents.fleetChanges, (changes: FleetChanges) => seen.push(changes));
+    const { agentId, token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventoryOf('xml/telegraf__tesla-t4.xml')));
+    const statuses = () => seen.flatMap((changes) => changes.agents).filter((agent) => agent.id === agentId).map((agent) => agent.status);
+    await expect.poll(statuses, { timeout: 5000 }).toContain('online');
+    await expect.poll(statuses, { timeout: 8000 }).toContain('unhealthy');
+  });
 });
 
 describe('the live summary', () => {
@@ -286,6 +300,27 @@ describe('telemetry roll-ups', () => {
     const rows = await t.prisma.telemetryMinute.findMany({ where: { agentId }, orderBy: { minute: 'asc' } });
     expect(rows.map((row) => [row.minute.getTime() - minute, row.samples])).toEqual([[0, 12], [60_000, 60], [120_000, 60], [180_000, 1]]);
     for (const row of rows.slice(0, 3)) expect(row.energyWh).toBeCloseTo(6, 6);
+  });
+
+  it('keeps the minutes and raw samples of an agent readable after its presence expired', async () => {
+    const { agentId, token } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
+    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+    const samples = Array.from({ length: 13 }, (_, i) => sample(gpuUuid, minute + i * 5000, 360));
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples })).toMatchObject({ ok: true });
+    await t.app.get(TelemetryService).rollup(Date.now());
+    socket.disconnect();
+    const redis = t.app.get(RedisService);
+    await redis.client.del(redis.key('agent', `{${agentId}}`, 'presence'));
+
+    expect((await agentInFleet(agentId))?.gpus).toEqual([]);
+    const minutes = await t.anonymous.fleet.telemetry(agentId, { resolution: 'minute' });
+    expect(minutes.minutes.map((row) => row.minute)).toEqual([minute, minute + 60_000]);
+    expect((await t.anonymous.fleet.telemetry(agentId, { gpu: gpuUuid })).raw).toHaveLength(13);
   });
 });
 

@@ -5,6 +5,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { FleetEvents } from './fleet-events.js';
 import { FleetService } from './fleet.service.js';
+import { PresenceStore } from './presence.store.js';
 
 /** Most agents in one push; the rest go in the next. */
 const MAX_AGENTS_PER_PUSH = 200;
@@ -17,6 +18,8 @@ const MAX_CONNECTIONS_PER_ADDRESS = 20;
  * The public `/live` namespace for dashboards: read-only, no credentials needed (the
  * fleet is public; hostnames are never sent). Changes are batched and pushed at most
  * every POTLUCK_LIVE_THROTTLE_MS, so a thousand busy agents cannot flood a browser.
+ * Agents that fall silent send nothing, so each tick also looks for agents whose last
+ * message just crossed the unhealthy or offline threshold and pushes them too.
  */
 @WebSocketGateway({ namespace: LIVE_NAMESPACE })
 export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
@@ -25,11 +28,13 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
   private readonly perAddress = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private pushes = 0;
+  private silenceCheckedAt = Date.now();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly fleet: FleetService,
     private readonly events: FleetEvents,
+    private readonly presence: PresenceStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -58,7 +63,17 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
+  /** Marks agents whose silence crossed a status threshold since the last check. */
+  private async markFallenSilent(now: number): Promise<void> {
+    const since = this.silenceCheckedAt;
+    this.silenceCheckedAt = now;
+    for (const threshold of [this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS]) {
+      for (const agentId of await this.presence.lastSeenBetween(since - threshold, now - threshold)) this.dirty.add(agentId);
+    }
+  }
+
   private async push(namespace: Namespace): Promise<void> {
+    await this.markFallenSilent(Date.now());
     if (this.dirty.size === 0) return;
     const ids = [...this.dirty].slice(0, MAX_AGENTS_PER_PUSH);
     for (const id of ids) this.dirty.delete(id);

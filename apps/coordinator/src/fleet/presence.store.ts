@@ -190,6 +190,12 @@ export class PresenceStore {
     return this.redis.client.zrevrangebyscore(this.fleetKey, '+inf', since);
   }
 
+  /** Agents last seen after `after` and at or before `until` (ms): those whose silence crossed a threshold in that span. */
+  async lastSeenBetween(after: number, until: number): Promise<string[]> {
+    if (until <= after) return [];
+    return this.redis.client.zrangebyscore(this.fleetKey, `(${after}`, until);
+  }
+
   /** GPUs that sent samples since `since`: pairs of agent id and GPU uuid. */
   async activeGpus(since: number): Promise<{ agentId: string; gpuUuid: string }[]> {
     const members = await this.redis.client.zrangebyscore(this.activeGpusKey, since, '+inf');

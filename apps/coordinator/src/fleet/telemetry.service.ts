@@ -123,16 +123,22 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
         "energyWh" = EXCLUDED."energyWh", "coveredSeconds" = EXCLUDED."coveredSeconds"`;
   }
 
-  async history(agentId: string, gpuUuids: readonly string[], query: TelemetryQuery): Promise<TelemetryHistory> {
-    const gpus = query.gpu ? gpuUuids.filter((uuid) => uuid === query.gpu) : gpuUuids;
+  /**
+   * An agent's telemetry. Minutes come from PostgreSQL by agent, so they stay readable
+   * after the agent went offline and its presence expired; raw samples are read per GPU
+   * (`liveGpuUuids` from the presence, or, once it expired, the whole GPUs on record).
+   */
+  async history(agentId: string, liveGpuUuids: readonly string[], query: TelemetryQuery): Promise<TelemetryHistory> {
     const from = query.from ?? 0;
     const to = query.to ?? Number.MAX_SAFE_INTEGER;
     if (query.resolution === 'raw') {
+      const known = liveGpuUuids.length > 0 ? liveGpuUuids : await this.recordedGpuUuids(agentId);
+      const gpus = query.gpu ? known.filter((uuid) => uuid === query.gpu) : known;
       const raw = (await Promise.all(gpus.map((gpu) => this.presence.history(agentId, gpu)))).flat().filter((s) => s.at >= from && s.at <= to);
       return { resolution: 'raw', raw: raw.sort((a, b) => a.at - b.at), minutes: [] };
     }
     const rows = await this.prisma.client.telemetryMinute.findMany({
-      where: { agentId, gpuUuid: { in: [...gpus] }, minute: { gte: new Date(from), lte: new Date(Math.min(to, 8.64e15)) } },
+      where: { agentId, ...(query.gpu ? { gpuUuid: query.gpu } : {}), minute: { gte: new Date(from), lte: new Date(Math.min(to, 8.64e15)) } },
       orderBy: { minute: 'asc' },
       take: 10_000,
     });
@@ -144,5 +150,11 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
         temperatureMax: row.temperatureMax, powerAvg: row.powerAvg, memoryUsedMax: row.memoryUsedMax, energyWh: row.energyWh,
       })),
     };
+  }
+
+  /** Whole GPUs (not MIG instances) this agent reported in its hellos. */
+  private async recordedGpuUuids(agentId: string): Promise<string[]> {
+    const rows = await this.prisma.client.gpu.findMany({ where: { agentId, migProfile: null }, select: { deviceId: true }, orderBy: { gpuIndex: 'asc' } });
+    return rows.map((row) => row.deviceId);
   }
 }
