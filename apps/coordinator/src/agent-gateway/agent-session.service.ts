@@ -124,22 +124,19 @@ export class AgentSessionService {
         where: { id: agentId },
         data: { hostname: hello.host.hostname, agentVersion: hello.agentVersion, protocolVersion: Math.max(...hello.protocolVersions), simulated: hello.simulated, lastSeenAt: seenAt },
       }),
-      ...devices.map((device) =>
-        this.prisma.client.gpu.upsert({
-          where: { agentId_deviceId: { agentId, deviceId: device.id } },
-          create: {
-            agentId, deviceId: device.id, gpuIndex: device.gpuIndex, name: device.name,
-            memoryTotalMiB: device.memoryTotalMiB === null ? null : Math.round(device.memoryTotalMiB),
-            computeCapability: device.computeCapability, architecture: device.architecture, migProfile: device.migProfile,
-            driverVersion: device.driverVersion, cudaVersion: device.cudaVersion, firstSeenAt: seenAt, lastSeenAt: seenAt,
-          },
-          update: {
-            gpuIndex: device.gpuIndex, name: device.name, memoryTotalMiB: device.memoryTotalMiB === null ? null : Math.round(device.memoryTotalMiB),
-            computeCapability: device.computeCapability, architecture: device.architecture, migProfile: device.migProfile,
-            driverVersion: device.driverVersion, cudaVersion: device.cudaVersion, lastSeenAt: seenAt,
-          },
-        }),
-      ),
+      // One statement for every device (an upsert per device made hellos slow when thousands of agents reconnect).
+      this.prisma.client.$executeRaw`
+        INSERT INTO "Gpu" ("id", "agentId", "deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion", "firstSeenAt", "lastSeenAt")
+        SELECT gen_random_uuid(), ${agentId}::uuid, input."deviceId", input."gpuIndex", input."name", input."memoryTotalMiB", input."computeCapability", input."architecture", input."migProfile", input."driverVersion", input."cudaVersion", ${seenAt}, ${seenAt}
+        FROM unnest(
+          ${devices.map((d) => d.id)}::text[], ${devices.map((d) => d.gpuIndex)}::int[], ${devices.map((d) => d.name)}::text[],
+          ${devices.map((d) => (d.memoryTotalMiB === null ? null : Math.round(d.memoryTotalMiB)))}::int[], ${devices.map((d) => d.computeCapability)}::text[],
+          ${devices.map((d) => d.architecture)}::text[], ${devices.map((d) => d.migProfile)}::text[], ${devices.map((d) => d.driverVersion)}::text[], ${devices.map((d) => d.cudaVersion)}::text[]
+        ) AS input("deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion")
+        ON CONFLICT ("agentId", "deviceId") DO UPDATE SET
+          "gpuIndex" = EXCLUDED."gpuIndex", "name" = EXCLUDED."name", "memoryTotalMiB" = EXCLUDED."memoryTotalMiB",
+          "computeCapability" = EXCLUDED."computeCapability", "architecture" = EXCLUDED."architecture", "migProfile" = EXCLUDED."migProfile",
+          "driverVersion" = EXCLUDED."driverVersion", "cudaVersion" = EXCLUDED."cudaVersion", "lastSeenAt" = EXCLUDED."lastSeenAt"`,
     ]);
     return inventory.gpus.map((gpu) => {
       const device = devices.find((d) => d.gpuIndex === gpu.index);

@@ -124,7 +124,13 @@ describe('the /agents namespace', () => {
     expect(view?.gpus[0]?.computeCapability).toBe('7.5');
     expect(view?.hostname).toBeNull();
     expect((await agentInFleet(agentId, donor))?.hostname).toBe('test-host');
-    expect(await t.prisma.gpu.count({ where: { agentId } })).toBe(2);
+    const recorded = await t.prisma.gpu.findMany({ where: { agentId }, orderBy: { gpuIndex: 'asc' } });
+    expect(recorded.map((gpu) => [gpu.gpuIndex, gpu.computeCapability, gpu.migProfile])).toEqual([[0, '7.5', null], [1, '7.5', null]]);
+    // A second hello updates the same rows.
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const again = await t.prisma.gpu.findMany({ where: { agentId }, orderBy: { gpuIndex: 'asc' } });
+    expect(again.map((gpu) => gpu.id)).toEqual(recorded.map((gpu) => gpu.id));
+    expect(again[0]?.lastSeenAt.getTime()).toBeGreaterThanOrEqual(recorded[0]?.lastSeenAt.getTime() ?? Infinity);
   });
 
   it('answers a malformed or foreign message with a typed error, stores nothing, and keeps the socket', async () => {
