@@ -1,6 +1,9 @@
 import type { AgentStatus } from '@potluck/protocol';
 import type { Presence } from './presence.types.js';
 
+/** The parts of a presence that decide the status. */
+export type StatusInputs = Pick<Presence, 'connected' | 'disconnectReason' | 'lastSeen'> & { state: Pick<Presence['state'], 'mode' | 'reason'> };
+
 export interface StatusThresholds {
   unhealthyAfterMs: number;
   offlineAfterMs: number;
@@ -10,7 +13,7 @@ export interface StatusThresholds {
  * An agent's status from its presence: offline when there is none (expired) or its
  * connection ended; unhealthy when it has been silent too long; otherwise its mode.
  */
-export function agentStatus(presence: Presence | null, now: number, thresholds: StatusThresholds): { status: AgentStatus; reason: string } {
+export function agentStatus(presence: StatusInputs | null, now: number, thresholds: StatusThresholds): { status: AgentStatus; reason: string } {
   if (!presence) return { status: 'offline', reason: 'not connected' };
   if (!presence.connected) return { status: 'offline', reason: presence.disconnectReason ?? 'disconnected' };
   const silentMs = now - presence.lastSeen;

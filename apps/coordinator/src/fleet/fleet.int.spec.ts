@@ -236,10 +236,13 @@ describe('the /agents namespace', () => {
 
 describe('the live summary', () => {
   it('equals the summary of the whole fleet list, revoked and paused agents included', async () => {
-    const inventory = inventoryOf('xml/telegraf__dual_2080-v13.xml');
+    // Two GPUs with distinct UUIDs (the dual-2080 fixture's share one, and samples are keyed by UUID).
+    const inventory = inventoryOf('xml/telegraf__dual_2070-v13.xml');
     const [first, second] = [await donorWithAgent(), await donorWithAgent()];
+    const agentSockets: Socket[] = [];
     for (const [i, agent] of [first, second].entries()) {
       const socket = connect(AGENTS_NAMESPACE, { token: agent.token });
+      agentSockets.push(socket);
       await connected(socket);
       const gpus = inventory.gpus.map((gpu) => ({ index: gpu.index, deviceId: gpu.uuid ?? '', availability: gpu.index === 1 ? ('paused' as const) : ('available' as const), reason: '', until: null }));
       await socket.emitWithAck(AgentEvents.hello, hello(inventory, { gpus }));
@@ -253,6 +256,14 @@ describe('the live summary', () => {
     expect(summary).toEqual({ ...page.summary, powerDrawW: expect.closeTo(page.summary.powerDrawW, 6) as number });
     expect(summary.agentsOnline).toBeGreaterThanOrEqual(1);
     expect(summary.gpusAvailable).toBeLessThan(summary.gpusOnline);
+
+    // A state report pausing the first agent's other GPU moves both the same way.
+    const allPaused = inventory.gpus.map((gpu) => ({ index: gpu.index, deviceId: gpu.uuid ?? '', availability: 'paused' as const, reason: 'donor', until: null }));
+    expect(await agentSockets[0]?.emitWithAck(AgentEvents.state, { at: Date.now(), mode: 'active', reason: 'all paused', gpus: allPaused })).toMatchObject({ ok: true });
+    const later = Date.now();
+    const [after, pageAfter] = await Promise.all([fleetService.summary(later), fleetService.list({ limit: 1, offset: 0 }, null, later)]);
+    expect(after).toEqual({ ...pageAfter.summary, powerDrawW: expect.closeTo(pageAfter.summary.powerDrawW, 6) as number });
+    expect(after.gpusAvailable).toBe(summary.gpusAvailable - 1);
   });
 });
 

@@ -23,11 +23,6 @@ const STATUS_ORDER = { online: 0, draining: 1, paused: 2, unhealthy: 3, offline:
 /** Agents read per step of `summary`. */
 const SUMMARY_CHUNK_AGENTS = 1000;
 
-/** What `toView` needs of a database row when only the presence counts (the summary). */
-function summaryRow(id: string): AgentRow {
-  return { id, name: '', ownerId: '', simulated: false, hostname: null, lastSeenAt: null, owner: { handle: '' } };
-}
-
 /** Builds the fleet's public view from PostgreSQL (who exists) and Redis (who is live). */
 @Injectable()
 export class FleetService {
@@ -67,21 +62,29 @@ export class FleetService {
   /**
    * `list(…).summary` without building the whole fleet: only agents seen within the offline
    * threshold can be live, so only they are read, a chunk at a time, yielding to the event
-   * loop between chunks (with thousands of agents, one pass would hold it for long).
+   * loop between chunks; and of each only its tally (plain presence fields and per-GPU
+   * power), not its inventory and samples.
    */
   async summary(now = Date.now()): Promise<FleetSummary> {
     const candidates = await this.presence.recentAgents(now - this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS);
     const total: FleetSummary = summarize([]);
+    const thresholds = { unhealthyAfterMs: this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS };
     for (let start = 0; start < candidates.length; start += SUMMARY_CHUNK_AGENTS) {
       if (start > 0) await yieldToEventLoop();
       const chunk = candidates.slice(start, start + SUMMARY_CHUNK_AGENTS);
       const revoked = await this.prisma.client.agent.findMany({ where: { id: { in: chunk }, revokedAt: { not: null } }, select: { id: true } });
       const revokedIds = new Set(revoked.map((row) => row.id));
-      const ids = chunk.filter((id) => !revokedIds.has(id));
-      const [presences, latest] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids)]);
-      const views = ids.map((id, i) => toView(summaryRow(id), presences[i] ?? null, latest.get(id) ?? new Map<string, TelemetrySample>(), null, now, this.config));
-      const part = summarize(views);
-      for (const key of Object.keys(total) as (keyof FleetSummary)[]) total[key] += part[key];
+      const tallies = await this.presence.tallies(chunk.filter((id) => !revokedIds.has(id)));
+      for (const tally of tallies) {
+        if (!tally) continue;
+        const { status } = agentStatus(tally, now, thresholds);
+        if (status === 'offline') continue;
+        total.agentsOnline += 1;
+        total.gpusOnline += tally.gpus;
+        total.vramOnlineMiB += tally.vramMiB;
+        total.powerDrawW += tally.powerW.reduce((sum, watts) => sum + watts, 0);
+        if (status === 'online') total.gpusAvailable += tally.available;
+      }
     }
     return total;
   }
