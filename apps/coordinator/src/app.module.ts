@@ -14,6 +14,25 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { RateLimitGuard } from './auth/rate-limit.guard.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { randomInt } from 'node:crypto';
+import { AttemptAssessor } from './credits/attempt-assessor.js';
+import { AttemptOutcomes } from './credits/attempt-outcomes.js';
+import { BoardSync } from './credits/board-sync.service.js';
+import { BoardsService } from './credits/boards.service.js';
+import { BoardsStore } from './credits/boards.store.js';
+import { CreditFlow } from './credits/credit-flow.service.js';
+import { CreditService } from './credits/credit.service.js';
+import { CREDITS_CONFIG, creditsConfigOf } from './credits/credits-config.js';
+import { CreditsController } from './credits/credits.controller.js';
+import { DataCreditService } from './credits/data-credit.service.js';
+import { LedgerService } from './credits/ledger.service.js';
+import { ProfileService } from './credits/profile.service.js';
+import { ReceiptSigner } from './credits/receipt-signer.js';
+import { ReceiptsService } from './credits/receipts.service.js';
+import { StatsExportService } from './credits/stats-export.service.js';
+import { TeamsController } from './credits/teams.controller.js';
+import { TeamsService } from './credits/teams.service.js';
+import { ValidationService } from './credits/validation.service.js';
 import { PrismaService } from './database/prisma.service.js';
 import { DatasetsController } from './datasets/datasets.controller.js';
 import { DatasetsService } from './datasets/datasets.service.js';
@@ -47,7 +66,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController, JobsController, TransferController],
+      controllers: [HealthController, MetricsController, UsersController, ApiKeysController, AgentsController, AuditController, FleetController, DatasetsController, JobsController, TransferController, CreditsController, TeamsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
@@ -77,6 +96,23 @@ export class AppModule {
         TransferService,
         WorkService,
         DispatchService,
+        { provide: CREDITS_CONFIG, useValue: creditsConfigOf(config) },
+        { provide: 'VALIDATION_RANDOM', useValue: () => randomInt(2 ** 47) / 2 ** 47 },
+        AttemptOutcomes,
+        LedgerService,
+        BoardsStore,
+        BoardSync,
+        AttemptAssessor,
+        DataCreditService,
+        CreditService,
+        ValidationService,
+        CreditFlow,
+        ReceiptSigner,
+        ReceiptsService,
+        BoardsService,
+        ProfileService,
+        TeamsService,
+        StatsExportService,
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -17,6 +17,8 @@ export const RequirementsSchema = z.strictObject({
   runtime: RuntimeSchema.default('builtin'),
   /** Agents below this trust level never get the job (see the credits issue). */
   minTrustLevel: z.number().int().min(0).max(100).default(0),
+  /** Donors (user ids) whose agents never get the job: validation runs exclude the donor whose result they check. */
+  excludeDonors: z.array(z.uuid()).max(32).default([]),
 });
 export type Requirements = z.infer<typeof RequirementsSchema>;
 
@@ -162,6 +164,7 @@ export const WhyNotSchema = z.enum([
   'cuda',
   'runtime',
   'trust',
+  'excluded-donor',
 ]);
 export type WhyNot = z.infer<typeof WhyNotSchema>;
 

@@ -59,6 +59,28 @@ export const ConfigSchema = z.object({
   POTLUCK_LIVE_THROTTLE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Whether simulated agents may earn credit (defaults to true in development only). */
   POTLUCK_ALLOW_SIMULATED_CREDIT: bool.optional(),
+  /**
+   * Credit constants (docs/credits.md), as JSON of libs/credits' CreditsConfigSchema keys, e.g.
+   * `{"maxEfficiency":0.75}`; unset keys keep their CREDITS.md defaults.
+   */
+  POTLUCK_CREDITS_CONFIG: z
+    .string()
+    .max(10_000)
+    .default('{}')
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    }),
+  /** Ed25519 private key (PKCS#8 PEM) that signs credit receipts; when unset, read from (or generated once into) the key file. */
+  POTLUCK_RECEIPT_PRIVATE_KEY: z.string().min(1).optional(),
+  /** Where the receipt-signing key is kept when POTLUCK_RECEIPT_PRIVATE_KEY is unset (created with mode 0600 on first start). */
+  POTLUCK_RECEIPT_KEY_FILE: z.string().min(1).default('.data/receipt-signing-key.pem'),
+  /** How often ledger entries of the last day that the boards have not applied yet are applied (after a crash between the two). */
+  POTLUCK_BOARD_CATCHUP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Apply pending migrations at start-up (turn off when an operator runs them separately). */
   POTLUCK_MIGRATE_ON_START: bool.default(true),
 });

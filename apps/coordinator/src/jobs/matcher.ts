@@ -5,6 +5,8 @@ import { compareVersions } from './versions.js';
 export interface AgentCapacity {
   status: AgentStatus;
   trustLevel: number;
+  /** The donor (user) the agent belongs to; validation runs exclude the donor they check. */
+  ownerId?: string | null;
   runtimes: readonly Runtime[];
   driverVersion: string | null;
   cudaVersion: string | null;
@@ -24,6 +26,7 @@ export type Match = { fits: true; deviceIds: string[] } | { fits: false; rule: W
 export function match(requirements: Requirements, agent: AgentCapacity): Match {
   if (!agent.runtimes.includes(requirements.runtime)) return no('runtime', `the donor does not allow the ${requirements.runtime} runtime (allows ${agent.runtimes.join(', ') || 'none'})`);
   if (agent.trustLevel < requirements.minTrustLevel) return no('trust', `needs trust level ${requirements.minTrustLevel}; the agent has ${agent.trustLevel}`);
+  if (agent.ownerId && requirements.excludeDonors.includes(agent.ownerId)) return no('excluded-donor', 'the job checks this donor\'s own result, so another donor must run it');
   if (requirements.minDriverVersion && (!agent.driverVersion || compareVersions(agent.driverVersion, requirements.minDriverVersion) < 0)) {
     return no('driver', `needs driver ≥ ${requirements.minDriverVersion}; the agent has ${agent.driverVersion ?? 'an unknown driver'}`);
   }

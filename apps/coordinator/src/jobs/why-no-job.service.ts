@@ -50,6 +50,7 @@ export class WhyNoJobService {
     return {
       status,
       trustLevel,
+      ownerId: presence?.info.ownerId ?? null,
       runtimes: presence?.info.runtimes ?? [],
       driverVersion: presence?.info.driverVersion ?? null,
       cudaVersion: presence?.info.cudaVersion ?? null,

@@ -10,6 +10,7 @@ import { RedisService } from '../redis/redis.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { TransferService } from '../transfer/transfer.service.js';
+import { AttemptOutcomes } from '../credits/attempt-outcomes.js';
 import { MAX_ATTEMPTS, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 
 function parse<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; value: z.infer<T> } | ReturnType<typeof fail> {
@@ -33,6 +34,7 @@ export class WorkService {
     private readonly events: FleetEvents,
     private readonly transfers: TransferService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outcomes: AttemptOutcomes,
   ) {}
 
   async progress(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
@@ -102,6 +104,7 @@ export class WorkService {
     if (recorded) {
       await this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
       this.events.freed(identity.agentId); // free again: the dispatcher looks for its next job
+      this.outcomes.succeeded(attemptId); // credit: claim and validation (credits/credit-flow.service.ts)
     }
     return { ok: true, result: { recorded, duplicate: !recorded } };
   }

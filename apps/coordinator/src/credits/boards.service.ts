@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CreditsConfig } from '@potluck/credits';
+import type { BoardKind, BoardPage, BoardQuery, BoardRow, BoardScope, BoardWindow } from '@potluck/protocol';
+import type { Principal } from '../auth/principal.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { floatToCredit, recentRate, unitsToCredit } from './board-math.js';
+import { BoardSync } from './board-sync.service.js';
+import { BoardsStore } from './boards.store.js';
+import { CREDITS_CONFIG } from './credits-config.js';
+
+/** How many matches of a search are ranked (prefix matches beyond this are not listed). */
+const SEARCH_CANDIDATES = 500;
+
+/** Leaderboard pages: ranks and scores from Redis, names from PostgreSQL (one query per page). */
+@Injectable()
+export class BoardsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly store: BoardsStore,
+    private readonly sync: BoardSync,
+    @Inject(CREDITS_CONFIG) private readonly credits: CreditsConfig,
+  ) {}
+
+  async page(query: BoardQuery, viewer: Principal | null, now = Date.now()): Promise<BoardPage> {
+    await this.sync.advance(now);
+    const { window, kind, scope } = query;
+    const offset = query.cursor ? Number(query.cursor) : 0;
+    let total: number;
+    let ranked: { member: string; rank: number }[];
+    if (query.search) {
+      const candidates = await this.searchMembers(scope, query.search, window, kind);
+      const ranks = await this.store.ranks(window, kind, scope, candidates);
+      const all = candidates
+        .map((member, i) => ({ member, rank: ranks[i] }))
+        .filter((row): row is { member: string; rank: number } => typeof row.rank === 'number')
+        .sort((a, b) => a.rank - b.rank);
+      total = (await this.store.slice(window, kind, scope, 0, 0)).total;
+      ranked = all.slice(offset, offset + query.limit).map((row) => ({ member: row.member, rank: row.rank + 1 }));
+      const items = await this.rows(window, kind, scope, ranked, now);
+      return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
+    }
+    const slice = await this.store.slice(window, kind, scope, offset, query.limit);
+    total = slice.total;
+    ranked = slice.rows.map((row, i) => ({ member: row.member, rank: offset + i + 1 }));
+    const items = await this.rows(window, kind, scope, ranked, now);
+    return { window, kind, scope, total, items, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
+  }
+
+  /** 1-based rank of a member on a board, or null. */
+  async rankOf(window: BoardWindow, kind: BoardKind, scope: BoardScope, member: string): Promise<number | null> {
+    const [rank] = await this.store.ranks(window, kind, scope, [member]);
+    return rank === null || rank === undefined ? null : rank + 1;
+  }
+
+  /** Recent average credit per day of a member (total kind). */
+  async recentAverage(scope: BoardScope, member: string, now = Date.now()): Promise<string> {
+    const [score] = await this.store.scores('recent', 'total', scope, [member]);
+    return floatToCredit(recentRate(score ?? 0, now, this.credits.recentAverageHalfLifeMs));
+  }
+
+  private async me(window: BoardWindow, kind: BoardKind, scope: BoardScope, viewer: Principal | null, now: number): Promise<BoardRow | null> {
+    if (!viewer || scope === 'gpu-class') return null;
+    const member =
+      scope === 'contributors' ? viewer.userId : (await this.prisma.client.teamMembership.findFirst({ where: { userId: viewer.userId, leftAt: null }, select: { teamId: true } }))?.teamId;
+    if (!member) return null;
+    const rank = await this.rankOf(window, kind, scope, member);
+    if (rank === null) return null;
+    const [row] = await this.rows(window, kind, scope, [{ member, rank }], now);
+    return row ?? null;
+  }
+
+  private async rows(window: BoardWindow, kind: BoardKind, scope: BoardScope, ranked: readonly { member: string; rank: number }[], now: number): Promise<BoardRow[]> {
+    const members = ranked.map((row) => row.member);
+    const credits =
+      window === 'recent'
+        ? (await this.store.scores(window, kind, scope, members)).map((score) => floatToCredit(recentRate(score ?? 0, now, this.credits.recentAverageHalfLifeMs)))
+        : (await this.store.totals(window, kind, scope, members)).map(unitsToCredit);
+    const names = await this.names(scope, members);
+    return ranked.map((row, i) => {
+      const name = names.get(row.member);
+      return { rank: row.rank, id: row.member, handle: name?.handle ?? row.member, name: name?.name ?? row.member, credit: credits[i] ?? '0' };
+    });
+  }
+
+  private async names(scope: BoardScope, members: readonly string[]): Promise<Map<string, { handle: string; name: string }>> {
+    const ids = members.filter((member) => /^[0-9a-f-]{36}$/.test(member));
+    if (scope === 'contributors' && ids.length) {
+      const users = await this.prisma.client.user.findMany({ where: { id: { in: ids } }, select: { id: true, handle: true, displayName: true } });
+      return new Map(users.map((user) => [user.id, { handle: user.handle, name: user.displayName }]));
+    }
+    if (scope === 'teams' && ids.length) {
+      const teams = await this.prisma.client.team.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true, name: true } });
+      return new Map(teams.map((team) => [team.id, { handle: team.slug, name: team.name }]));
+    }
+    return new Map();
+  }
+
+  private async searchMembers(scope: BoardScope, search: string, window: BoardWindow, kind: BoardKind): Promise<string[]> {
+    const prefix = search.toLowerCase();
+    if (scope === 'contributors') {
+      const users = await this.prisma.client.user.findMany({ where: { handle: { startsWith: prefix, mode: 'insensitive' } }, select: { id: true }, take: SEARCH_CANDIDATES });
+      return users.map((user) => user.id);
+    }
+    if (scope === 'teams') {
+      const teams = await this.prisma.client.team.findMany({ where: { slug: { startsWith: prefix, mode: 'insensitive' } }, select: { id: true }, take: SEARCH_CANDIDATES });
+      return teams.map((team) => team.id);
+    }
+    const classes = await this.store.slice(window, kind, scope, 0, 10_000);
+    return classes.rows.map((row) => row.member).filter((member) => member.toLowerCase().startsWith(prefix));
+  }
+}

@@ -1,0 +1,204 @@
+import { Injectable } from '@nestjs/common';
+import type { BoardKind, BoardScope, BoardWindow } from '@potluck/protocol';
+import { RedisService } from '../redis/redis.service.js';
+import { BOARD_KINDS, BOARD_SCOPES, windowStart, type BoardDelta, type DayWindow } from './board-math.js';
+
+/**
+ * Applies one entry to every board it touches, once (the entry id joins the applied set of
+ * the day it was written; a second apply changes nothing). Exact totals live in hashes
+ * (HINCRBY on integer units), the sorted set mirrors them for ranking; the 30 d and 7 d
+ * boards also take the entry when its day is inside the window, and a day bucket remembers
+ * it so the window can drop that day later. A member whose total returns to zero leaves.
+ * ARGV: prefix, entryId, writtenDay, day, units, recent, kind, appliedTtlMs, then scope/member pairs.
+ */
+const APPLY = `
+local p = ARGV[1]
+local applied = p .. 'applied:' .. ARGV[3]
+if redis.call('SADD', applied, ARGV[2]) == 0 then return 0 end
+redis.call('PEXPIRE', applied, ARGV[8])
+local day = tonumber(ARGV[4])
+local units = ARGV[5]
+local recent = ARGV[6]
+local kinds = { ARGV[7], 'total' }
+local function add(w, suffix, member)
+  local v = redis.call('HINCRBY', p .. 'tot:' .. w .. ':' .. suffix, member, units)
+  if v == 0 then
+    redis.call('HDEL', p .. 'tot:' .. w .. ':' .. suffix, member)
+    redis.call('ZREM', p .. 'z:' .. w .. ':' .. suffix, member)
+  else
+    redis.call('ZADD', p .. 'z:' .. w .. ':' .. suffix, v, member)
+  end
+end
+local s30 = redis.call('GET', p .. 'start:30d')
+local s7 = redis.call('GET', p .. 'start:7d')
+for _, k in ipairs(kinds) do
+  for j = 9, #ARGV, 2 do
+    local suffix = k .. ':' .. ARGV[j]
+    local member = ARGV[j + 1]
+    add('all', suffix, member)
+    if (not s30) or day >= tonumber(s30) then
+      add('30d', suffix, member)
+      redis.call('HINCRBY', p .. 'day:' .. day .. ':' .. suffix, member, units)
+    end
+    if (not s7) or day >= tonumber(s7) then add('7d', suffix, member) end
+    local score = redis.call('ZINCRBY', p .. 'z:recent:' .. suffix, recent, member)
+    if tonumber(score) == 0 then redis.call('ZREM', p .. 'z:recent:' .. suffix, member) end
+  end
+end
+return 1
+`;
+
+/**
+ * Moves a window's first day forward to ARGV[3], taking out each dropped day's bucket
+ * (the 30 d window also deletes the bucket: no window needs it any more). The first call
+ * only sets the start. ARGV: prefix, window, newStart, deleteBuckets (1/0), then suffixes.
+ */
+const ADVANCE = `
+local p = ARGV[1]
+local w = ARGV[2]
+local target = tonumber(ARGV[3])
+local current = redis.call('GET', p .. 'start:' .. w)
+if not current then redis.call('SET', p .. 'start:' .. w, target) return 0 end
+current = tonumber(current)
+if target <= current then return 0 end
+local dropped = 0
+for d = current, target - 1 do
+  for j = 5, #ARGV do
+    local suffix = ARGV[j]
+    local bucket = p .. 'day:' .. d .. ':' .. suffix
+    local pairs_ = redis.call('HGETALL', bucket)
+    for i = 1, #pairs_, 2 do
+      local member = pairs_[i]
+      local value = pairs_[i + 1]
+      local negated = string.sub(value, 1, 1) == '-' and string.sub(value, 2) or ('-' .. value)
+      local v = redis.call('HINCRBY', p .. 'tot:' .. w .. ':' .. suffix, member, negated)
+      if v == 0 then
+        redis.call('HDEL', p .. 'tot:' .. w .. ':' .. suffix, member)
+        redis.call('ZREM', p .. 'z:' .. w .. ':' .. suffix, member)
+      else
+        redis.call('ZADD', p .. 'z:' .. w .. ':' .. suffix, v, member)
+      end
+      dropped = dropped + 1
+    end
+    if ARGV[4] == '1' then redis.call('DEL', bucket) end
+  end
+end
+redis.call('SET', p .. 'start:' .. w, target)
+return dropped
+`;
+
+/** Applied sets outlive the catch-up window (one day) with room to spare. */
+const APPLIED_TTL_MS = 4 * 86_400_000;
+
+export interface BoardSlice {
+  total: number;
+  rows: { member: string; score: number }[];
+}
+
+/** The boards in Redis: sorted sets per window, kind and scope, with exact totals beside them. */
+@Injectable()
+export class BoardsStore {
+  constructor(private readonly redis: RedisService) {}
+
+  /** All board keys share one hash tag, so the scripts stay in one slot. */
+  get prefix(): string {
+    return `${this.redis.prefix}:{board}:`;
+  }
+
+  private suffixes(): string[] {
+    return BOARD_KINDS.flatMap((kind) => BOARD_SCOPES.map((scope) => `${kind}:${scope}`));
+  }
+
+  /** Applies entries (pipelined); returns how many were new to the boards. */
+  async apply(deltas: readonly BoardDelta[]): Promise<number> {
+    if (deltas.length === 0) return 0;
+    const pipeline = this.redis.client.pipeline();
+    for (const delta of deltas) {
+      const members = delta.members.flatMap(({ scope, member }) => [scope, member]);
+      pipeline.eval(APPLY, 0, this.prefix, delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, APPLIED_TTL_MS, ...members);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    let applied = 0;
+    for (const [error, result] of results) {
+      if (error) throw error;
+      if (result === 1) applied += 1;
+    }
+    return applied;
+  }
+
+  /** Moves the 7 d and 30 d windows so that they start where `today` says. */
+  async advance(today: number): Promise<void> {
+    // 7 d first: it reads buckets the 30 d step may delete.
+    for (const window of ['7d', '30d'] as const satisfies readonly DayWindow[]) {
+      await this.redis.client.eval(ADVANCE, 0, this.prefix, window, windowStart(window, today), window === '30d' ? '1' : '0', ...this.suffixes());
+    }
+  }
+
+  async starts(): Promise<{ '30d': number | null; '7d': number | null }> {
+    const [d30, d7] = await this.redis.client.mget(`${this.prefix}start:30d`, `${this.prefix}start:7d`);
+    return { '30d': d30 === null ? null : Number(d30), '7d': d7 === null ? null : Number(d7) };
+  }
+
+  /** Deletes every board key (the rebuild starts from nothing). */
+  async clear(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await this.redis.client.unlink(...keys);
+    } while (cursor !== '0');
+  }
+
+  private zkey(window: BoardWindow, kind: BoardKind, scope: BoardScope): string {
+    return `${this.prefix}z:${window}:${kind}:${scope}`;
+  }
+
+  private tkey(window: Exclude<BoardWindow, 'recent'>, kind: BoardKind, scope: BoardScope): string {
+    return `${this.prefix}tot:${window}:${kind}:${scope}`;
+  }
+
+  async slice(window: BoardWindow, kind: BoardKind, scope: BoardScope, offset: number, limit: number): Promise<BoardSlice> {
+    const key = this.zkey(window, kind, scope);
+    const [total, flat] = await Promise.all([this.redis.client.zcard(key), this.redis.client.zrevrange(key, offset, offset + limit - 1, 'WITHSCORES')]);
+    const rows: BoardSlice['rows'] = [];
+    for (let i = 0; i < flat.length; i += 2) rows.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
+    return { total, rows };
+  }
+
+  /** 0-based ranks (null when absent) of members. */
+  async ranks(window: BoardWindow, kind: BoardKind, scope: BoardScope, members: readonly string[]): Promise<(number | null)[]> {
+    if (members.length === 0) return [];
+    const pipeline = this.redis.client.pipeline();
+    for (const member of members) pipeline.zrevrank(this.zkey(window, kind, scope), member);
+    return ((await pipeline.exec()) ?? []).map(([error, rank]) => {
+      if (error) throw error;
+      return rank === null ? null : Number(rank);
+    });
+  }
+
+  async scores(window: BoardWindow, kind: BoardKind, scope: BoardScope, members: readonly string[]): Promise<(number | null)[]> {
+    if (members.length === 0) return [];
+    const scores = await this.redis.client.zmscore(this.zkey(window, kind, scope), ...members);
+    return scores.map((score) => (score === null ? null : Number(score)));
+  }
+
+  /** Exact totals (units) of members on an all/30d/7d board. */
+  async totals(window: Exclude<BoardWindow, 'recent'>, kind: BoardKind, scope: BoardScope, members: readonly string[]): Promise<bigint[]> {
+    if (members.length === 0) return [];
+    const values = await this.redis.client.hmget(this.tkey(window, kind, scope), ...members);
+    return values.map((value) => (value === null ? 0n : BigInt(value)));
+  }
+
+  /** A whole board (for the check): exact totals and sorted-set scores. */
+  async dump(window: BoardWindow, kind: BoardKind, scope: BoardScope): Promise<{ totals: Map<string, bigint>; scores: Map<string, number> }> {
+    const totals = new Map<string, bigint>();
+    if (window !== 'recent') {
+      const hash = await this.redis.client.hgetall(this.tkey(window, kind, scope));
+      for (const [member, value] of Object.entries(hash)) totals.set(member, BigInt(value));
+    }
+    const scores = new Map<string, number>();
+    const flat = await this.redis.client.zrange(this.zkey(window, kind, scope), '0', '-1', 'WITHSCORES');
+    for (let i = 0; i < flat.length; i += 2) scores.set(flat[i] as string, Number(flat[i + 1]));
+    return { totals, scores };
+  }
+}
