@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.data/**', 'tmp/**', 'apps/web/**', '**/*.mjs', '**/*.js'],
+    ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.data/**', 'tmp/**', '**/*.mjs', '**/*.js'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

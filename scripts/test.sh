@@ -14,6 +14,7 @@ npx nx show projects >/dev/null   # computes the project graph the boundary rule
 npx eslint --max-warnings 0 .
 echo "== type check (sources and tests)" >&2
 npx tsc -p tsconfig.json
+npx tsc -p apps/web/tsconfig.json   # the dashboard (DOM lib, JSX)
 
 echo "== tests" >&2
 mkdir -p tmp

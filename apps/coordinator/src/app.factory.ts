@@ -18,6 +18,7 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './queues/bull-board.js';
 import { QueueService } from './queues/queue.service.js';
 import { RedisService } from './redis/redis.service.js';
+import { dashboard } from './web/dashboard.js';
 
 const securityHeaders: RequestHandler = (_request, response, next) => {
   response.setHeader('x-content-type-options', 'nosniff');
@@ -54,6 +55,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Coor
   app.use(httpMetrics(app.get(MetricsService)));
   app.use(express.json({ limit: config.POTLUCK_BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use(BULL_BOARD_PATH, ...bullBoardRouter(app.get(QueueService), app.get(ApiKeyAuthenticator)));
+  app.use(dashboard(config.POTLUCK_WEB_DIR));
   app.use(middlewareProblems);
   app.useGlobalFilters(new ProblemFilter());
   const sockets = new PotluckIoAdapter(app, config, app.get(RedisService));

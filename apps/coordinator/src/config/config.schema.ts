@@ -81,6 +81,8 @@ export const ConfigSchema = z.object({
   POTLUCK_RECEIPT_KEY_FILE: z.string().min(1).default('.data/receipt-signing-key.pem'),
   /** How often ledger entries of the last day that the boards have not applied yet are applied (after a crash between the two). */
   POTLUCK_BOARD_CATCHUP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** The built dashboard (`vite build` of apps/web) served at `/`; defaults to apps/web/dist beside the coordinator. */
+  POTLUCK_WEB_DIR: z.string().min(1).optional(),
   /** Apply pending migrations at start-up (turn off when an operator runs them separately). */
   POTLUCK_MIGRATE_ON_START: bool.default(true),
 });

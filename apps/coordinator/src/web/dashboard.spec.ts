@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboard } from './dashboard.js';
+
+function serve(webDir: string): Promise<{ url: string; server: Server }> {
+  const app = express();
+  app.use(dashboard(webDir));
+  app.use((_request, response) => {
+    response.status(404).json({ code: 'ROUTE_NOT_FOUND' });
+  });
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, server });
+    });
+  });
+}
+
+describe('the dashboard middleware', () => {
+  const built = mkdtempSync(join(tmpdir(), 'potluck-web-'));
+  mkdirSync(join(built, 'assets'));
+  writeFileSync(join(built, 'index.html'), '<!doctype html><title>Potluck</title><div id="root"></div>');
+  writeFileSync(join(built, 'assets', 'index-abc123.js'), 'console.log(1)');
+  let app: { url: string; server: Server };
+  let empty: { url: string; server: Server };
+
+  beforeAll(async () => {
+    app = await serve(built);
+    empty = await serve(mkdtempSync(join(tmpdir(), 'potluck-web-empty-')));
+  });
+  afterAll(() => {
+    app.server.close();
+    empty.server.close();
+  });
+
+  it('serves index.html at / and at client routes, never cached, with a CSP', async () => {
+    for (const path of ['/', '/fleet', '/jobs/3f7c2d2e-0000-4000-8000-000000000000', '/contributors/ada']) {
+      const response = await fetch(`${app.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/text\/html/);
+      expect(response.headers.get('cache-control')).toBe('no-cache');
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await response.text()).toContain('<div id="root">');
+    }
+  });
+
+  it('serves hashed assets with a one-year immutable cache, and 404s for missing ones', async () => {
+    const asset = await fetch(`${app.url}/assets/index-abc123.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${app.url}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('leaves the API, sockets, health, metrics and bull-board alone', async () => {
+    for (const path of ['/api/v1/nothing', '/api', '/socket.io/', '/healthz', '/readyz', '/metrics', '/admin/queues', '/favicon.ico']) {
+      expect((await fetch(`${app.url}${path}`)).status, path).toBe(404);
+    }
+    expect((await fetch(`${app.url}/fleet`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('explains how to build the dashboard when the build is absent', async () => {
+    const response = await fetch(`${empty.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    expect(await response.text()).toContain('bash scripts/build.sh');
+  });
+});

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type RequestHandler, type Router } from 'express';
+
+/** Where `vite build` writes the dashboard (apps/web/dist), from src/ or dist/ alike. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+
+/** Paths that belong to the API and other servers; the dashboard never answers them. */
+const RESERVED = /^\/(api|socket\.io|admin|metrics|healthz|readyz)(\/|$)/;
+
+/**
+ * The dashboard's Content-Security-Policy: scripts, styles and connections (fetch and the
+ * /live WebSocket) only from this origin, no inline scripts, no framing.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+const NOT_BUILT = (dir: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Potluck: dashboard not built</title></head>
+<body>
+<h1>The Potluck coordinator is running, but its dashboard is not built</h1>
+<p>No <code>index.html</code> in <code>${dir.replace(/[<>&"]/g, '')}</code>. Build it from the repository root with</p>
+<pre>bash scripts/build.sh</pre>
+<p>(or only the dashboard: <code>npx vite build --config apps/web/vite.config.mjs</code>), then reload this page.
+For development, <code>npx vite --config apps/web/vite.config.mjs</code> serves it with hot reload and proxies the API here.</p>
+<p>The API works without it: <a href="/api/docs">API documentation</a>, <a href="/api/v1/fleet">the fleet</a>.</p>
+</body></html>
+`;
+
+/**
+ * Serves the built dashboard on the coordinator's own port: hashed files under /assets/
+ * with a one-year immutable cache, and index.html (never cached, so a new build is seen
+ * at once) for `/` and every client-side route (SPA fallback). Requests for the API,
+ * sockets, health, metrics and bull-board pass through untouched.
+ */
+export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
+  const dir = resolve(webDir);
+  const index = join(dir, 'index.html');
+  const router = express.Router();
+
+  router.use('/assets', express.static(join(dir, 'assets'), { index: false, fallthrough: true, etag: true, lastModified: false, setHeaders: (response) => response.setHeader('cache-control', IMMUTABLE) }));
+
+  const page: RequestHandler = (request, response, next) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
+    if (RESERVED.test(request.path) || request.path.startsWith('/assets/')) return next();
+    // A path with an extension is a file; only page routes fall back to index.html.
+    if (/\.[\w]+$/.test(request.path) && request.path !== '/index.html') return next();
+    response.setHeader('cache-control', 'no-cache');
+    response.setHeader('content-security-policy', DASHBOARD_CSP);
+    if (!existsSync(index)) {
+      response.status(200).type('text/html; charset=utf-8').send(NOT_BUILT(dir));
+      return;
+    }
+    response.sendFile(index, { cacheControl: false, lastModified: true, etag: true, dotfiles: 'deny' }, (error) => {
+      if (error) next(error);
+    });
+  };
+  router.use(page);
+  return router;
+}
