@@ -4,6 +4,9 @@ import { rejection } from '../testing/rejection.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 import { BoardSync } from './board-sync.service.js';
+import { boardsCommand } from './boards-command.js';
+import { BoardsStore } from './boards.store.js';
+import { RedisService } from '../redis/redis.service.js';
 import { CreditFlow } from './credit-flow.service.js';
 import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from './testing/credit-fixtures.js';
 
@@ -149,6 +152,23 @@ describe('the credit ledger', () => {
     // 4 × 30,912 parameters × 20,000 tokens by the formula; the successor claims the other 28,000 tokens.
     expect(partial.find((row) => row.state === 'GRANTED' && row.kind === 'COMPUTE')?.amount.toFixed()).toBe('0.00000247296');
     expect((await entries(final)).find((row) => row.state === 'CLAIMED')?.inputs).toMatchObject({ tokens: '28000', claimed: { source: 'formula' } });
+  });
+});
+
+describe('npm run credit-boards', () => {
+  it('check exits 1 when a board drifts from the ledger, rebuild repairs it, check exits 0', async () => {
+    const [builder, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];
+    const { attemptId } = await fineTuned(donor, builder, await makeDataset(t, builder));
+    await flow.process(attemptId);
+    await evalFinishes(attemptId, 1, validator, 2.5);
+    const lines: string[] = [];
+    expect(await boardsCommand(['check'], t.config, (line) => lines.push(line))).toBe(0);
+    await t.app.get(RedisService).client.hincrby(`${t.app.get(BoardsStore).prefix}tot:all:compute:contributors`, donor.userId, 1);
+    expect(await boardsCommand(['check'], t.config, (line) => lines.push(line))).toBe(1);
+    expect(lines.join('')).toContain(`differs: all compute contributors ${donor.userId}`);
+    expect(await boardsCommand(['rebuild'], t.config, (line) => lines.push(line))).toBe(0);
+    expect(await boardsCommand(['check'], t.config, (line) => lines.push(line))).toBe(0);
+    expect(await boardsCommand(['nonsense'], t.config, (line) => lines.push(line))).toBe(64);
   });
 });
 

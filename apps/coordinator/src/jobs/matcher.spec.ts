@@ -15,6 +15,7 @@ describe('match', () => {
   it.each([
     ['runtime', needs({ runtime: 'process' }), agent],
     ['trust', needs({ minTrustLevel: 2 }), agent],
+    ['excluded-donor', needs({ excludeDonors: ['6f1c0b1e-0000-4000-8000-000000000001'] }), { ...agent, ownerId: '6f1c0b1e-0000-4000-8000-000000000001' }],
     ['driver', needs({ minDriverVersion: '560' }), agent],
     ['cuda', needs({ minCudaVersion: '12.6' }), agent],
     ['gpu-count', needs({ gpuCount: 4 }), agent],
