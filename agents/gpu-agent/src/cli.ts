@@ -5,9 +5,10 @@
 import { type CliDeps, type Command, EXIT, type ExitCode } from './cli-types.js';
 import { drainCommand, pauseCommand, resumeCommand, statusCommand } from './commands/control.js';
 import { gpusCommand } from './commands/gpus.js';
+import { receiptsCommand } from './commands/receipts.js';
 import { startCommand } from './commands/start.js';
 
-export const COMMANDS: readonly Command[] = [startCommand, statusCommand, pauseCommand, resumeCommand, drainCommand, gpusCommand];
+export const COMMANDS: readonly Command[] = [startCommand, statusCommand, pauseCommand, resumeCommand, drainCommand, gpusCommand, receiptsCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -27,6 +27,9 @@ Options:
                              yieldCooldownSeconds, runtimes), bufferSamples, controlSocket
   --simulate FILE            simulate the machine recorded in FILE (any nvidia-smi output)
   --simulate-processes FILE  in simulation, a --query-compute-apps CSV read every tick
+  --simulate-fault FAULTS    in simulation, misbehave on purpose to test the coordinator's
+                             defences: inflate-tokens=K (report K × tokens and FLOPs),
+                             wrong-loss=D (report losses shifted by D); comma-separated
   --control-socket PATH      where status/pause/resume/drain reach this agent
   -h, --help                 show this help
 
@@ -46,6 +49,7 @@ function parseFlags(args: readonly string[]): { ok: true; flags: Flags; configFi
         config: { type: 'string' },
         simulate: { type: 'string' },
         'simulate-processes': { type: 'string' },
+        'simulate-fault': { type: 'string' },
         'control-socket': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -56,7 +60,7 @@ function parseFlags(args: readonly string[]): { ok: true; flags: Flags; configFi
     return {
       ok: true,
       configFile: values.config,
-      flags: { coordinator: values.coordinator, token: values.token, simulate: values.simulate, simulateProcesses: values['simulate-processes'], controlSocket: values['control-socket'] },
+      flags: { coordinator: values.coordinator, token: values.token, simulate: values.simulate, simulateProcesses: values['simulate-processes'], simulateFault: values['simulate-fault'], controlSocket: values['control-socket'] },
     };
   } catch (error) {
     return { ok: false, help: false, message: (error as Error).message };

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DonorPolicySchema } from '@potluck/protocol';
 import { z } from 'zod';
+import { SIMULATE_FAULT_PATTERN } from '../runtime/fault-injection.js';
 
 /**
  * The agent's settings: a JSON config file (`--config`), overridden by environment
@@ -14,6 +15,8 @@ export const AgentConfigSchema = z.object({
   simulate: z.string().min(1).optional(),
   /** In simulation: a file of `--query-compute-apps` CSV read each tick (lets tests and demos play "a game starts"). */
   simulateProcesses: z.string().min(1).optional(),
+  /** In simulation only: misbehave on purpose (runtime/fault-injection.ts), e.g. `inflate-tokens=10`. */
+  simulateFault: z.string().regex(SIMULATE_FAULT_PATTERN, 'inflate-tokens=K and/or wrong-loss=D, comma-separated').optional(),
   /** Where `potluck-agent status|pause|resume|drain` reach the running agent (owner-only permissions). */
   controlSocket: z.string().min(1).default(defaultControlSocket()),
   /** Samples kept while the coordinator is unreachable (oldest dropped beyond this). */
@@ -23,7 +26,7 @@ export const AgentConfigSchema = z.object({
   /** How long SIGTERM/SIGINT wait for running work before the agent exits. */
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
   policy: DonorPolicySchema.default(DonorPolicySchema.parse({})),
-});
+}).refine((config) => config.simulateFault === undefined || config.simulate !== undefined, { path: ['simulateFault'], message: 'faults can only be injected into a simulated agent (--simulate)' });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 export function defaultControlSocket(): string {

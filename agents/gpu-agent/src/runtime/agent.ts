@@ -26,6 +26,7 @@ import { CoordinatorLink, NotDeliveredError, type LinkState } from './coordinato
 import type { GpuSource } from './gpu-source.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { RunFailure, runBuiltinFineTune } from './builtin-runner.js';
+import { parseSimulatedFaults, withFaults } from './fault-injection.js';
 
 export interface AgentLog {
   info(message: string): void;
@@ -195,7 +196,7 @@ export class Agent {
         },
         shouldStop: () => current.stop,
       });
-      report = { completed: { attemptId: assignment.attemptId, result } };
+      report = { completed: { attemptId: assignment.attemptId, result: withFaults(result, parseSimulatedFaults(this.config.simulateFault)) } };
       this.log.info(`job ${assignment.jobId}: done, held-out loss ${result.heldOutLoss.toFixed(3)} (base ${result.baseHeldOutLoss.toFixed(3)})`);
     } catch (error) {
       const failure = error instanceof RunFailure ? error : new RunFailure('RUNTIME_ERROR', (error as Error).message, true);
