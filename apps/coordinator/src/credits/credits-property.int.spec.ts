@@ -5,7 +5,7 @@ import { uniqueId } from '../testing/test-database.js';
 import { BoardSync } from './board-sync.service.js';
 import { BoardsStore } from './boards.store.js';
 import { CreditService } from './credit.service.js';
-import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from './testing/credit-fixtures.js';
+import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from '../testing/credit-fixtures.js';
 
 /** mulberry32: a small seeded PRNG, so a failing sequence can be replayed from its seed. */
 function prng(seed: number): () => number {

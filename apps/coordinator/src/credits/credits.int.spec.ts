@@ -8,7 +8,7 @@ import { boardsCommand } from './boards-command.js';
 import { BoardsStore } from './boards.store.js';
 import { RedisService } from '../redis/redis.service.js';
 import { CreditFlow } from './credit-flow.service.js';
-import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from './testing/credit-fixtures.js';
+import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from '../testing/credit-fixtures.js';
 
 let t: TestApp;
 let flow: CreditFlow;

@@ -1,9 +1,9 @@
 import type { TelemetrySample } from '@potluck/protocol';
 import type { PotluckClient } from '@potluck/sdk';
 import { randomUUID } from 'node:crypto';
-import { PresenceStore } from '../../fleet/presence.store.js';
-import type { TestApp } from '../../testing/test-app.js';
-import { uniqueId } from '../../testing/test-database.js';
+import { PresenceStore } from '../fleet/presence.store.js';
+import type { TestApp } from './test-app.js';
+import { uniqueId } from './test-database.js';
 
 /** Test fixtures for the credit path: donors with an agent and a GPU on record, jobs and finished attempts. */
 export interface Donor {
