@@ -77,8 +77,11 @@ export const ConfigSchema = z.object({
     }),
   /** Ed25519 private key (PKCS#8 PEM) that signs credit receipts; when unset, read from (or generated once into) the key file. */
   POTLUCK_RECEIPT_PRIVATE_KEY: z.string().min(1).optional(),
-  /** Where the receipt-signing key is kept when POTLUCK_RECEIPT_PRIVATE_KEY is unset (created with mode 0600 on first start). */
-  POTLUCK_RECEIPT_KEY_FILE: z.string().min(1).default('.data/receipt-signing-key.pem'),
+  /**
+   * Where the receipt-signing key is kept when POTLUCK_RECEIPT_PRIVATE_KEY is unset (created with
+   * mode 0600 on first start); default: `receipt-signing-key.pem` beside the artifact folder.
+   */
+  POTLUCK_RECEIPT_KEY_FILE: z.string().min(1).optional(),
   /** How often ledger entries of the last day that the boards have not applied yet are applied (after a crash between the two). */
   POTLUCK_BOARD_CATCHUP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   /** The built dashboard (`vite build` of apps/web) served at `/`; defaults to apps/web/dist beside the coordinator. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PublicKey } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { canonicalJson } from './canonical-json.js';
@@ -34,7 +34,7 @@ export class ReceiptSigner implements OnModuleInit {
 
   private async load(): Promise<KeyObject> {
     if (this.config.POTLUCK_RECEIPT_PRIVATE_KEY) return createPrivateKey(this.config.POTLUCK_RECEIPT_PRIVATE_KEY.replace(/\\n/g, '\n'));
-    const file = this.config.POTLUCK_RECEIPT_KEY_FILE;
+    const file = this.config.POTLUCK_RECEIPT_KEY_FILE ?? join(dirname(this.config.POTLUCK_ARTIFACT_DIR), 'receipt-signing-key.pem');
     try {
       return createPrivateKey(await readFile(file, 'utf8'));
     } catch (error) {

@@ -39,6 +39,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     REDIS_URL: TEST_REDIS_URL,
     POTLUCK_REDIS_PREFIX: uniqueId('t'),
     POTLUCK_ARTIFACT_DIR: artifactDir,
+    POTLUCK_RECEIPT_KEY_FILE: join(artifactDir, 'receipt-signing-key.pem'),
     POTLUCK_PORT: '0',
     LOG_LEVEL: 'silent',
     ...env,
