@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
  *   *.spec.ts      unit tests next to the code (no I/O)
  *   *.int.spec.ts  integration tests next to the code (real PostgreSQL and Redis)
  *   tests/e2e/**   real processes through the public API and sockets
+ *   tests/browser/** the built dashboard in headless Chromium, served by the real coordinator
  * `potluck-source` makes workspace packages resolve to their TypeScript sources.
  */
 const sourceConditions = ['potluck-source', 'node', 'development|production'];
@@ -44,6 +45,16 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.spec.ts'],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.browser.spec.ts'],
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

@@ -9,6 +9,8 @@ import { run, type Running } from './process.js';
 export interface CoordinatorProcess extends Running {
   url: string;
   adminKey: string;
+  /** The coordinator's own database (tests that seed rows directly use it). */
+  databaseUrl: string;
   /**
    * Stops this process (SIGTERM), runs `whileDown`, and starts a new one on the same
    * port, database and Redis prefix.
@@ -58,6 +60,7 @@ async function launch(shared: Shared): Promise<CoordinatorProcess> {
     ...running,
     url,
     adminKey: shared.adminKey,
+    databaseUrl: shared.databaseUrl,
     async restart(whileDown) {
       const code = await running.stop('SIGTERM');
       if (code !== 0) throw new Error(`coordinator exited ${code} on SIGTERM:\n${running.output()}`);

@@ -33,7 +33,8 @@ function readStoredKey(): string | null {
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const anonymous = useMemo(() => new PotluckClient({ baseUrl: window.location.origin }), []);
+  // The SDK calls its fetch as a method; browsers refuse `fetch` called on another object, so bind it to window.
+  const anonymous = useMemo(() => new PotluckClient({ baseUrl: window.location.origin, fetch: (input, init) => window.fetch(input, init) }), []);
   const [apiKey, setApiKey] = useState<string | null>(readStoredKey);
   const [user, setUser] = useState<UserView | null>(null);
   const [checking, setChecking] = useState(apiKey !== null);

@@ -67,7 +67,7 @@ function MyAgent({ agent, live, onChanged }: { agent: AgentView; live: FleetAgen
         token {agent.tokenPrefix}… · {agent.lastSeenAt ? `seen ${formatRelative(agent.lastSeenAt)}` : 'not seen yet'}
         {agent.simulated && ' · simulated'}
       </p>
-      {live?.reason && <p className="reason">{live.reason}</p>}
+      {live?.reason && live.reason !== 'active' && <p className="reason">{live.reason}</p>}
       <div className="actions" role="group" aria-label={`Control ${agent.name}`}>
         <button type="button" disabled={!connected} onClick={() => send({ command: 'pause', reason: 'paused from the dashboard' }, 'Paused.')}>
           Pause agent
