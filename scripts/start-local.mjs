@@ -116,5 +116,8 @@ console.log(`
     node agents/gpu-agent/dist/main.js pause --gpu 1 --for 30m --control-socket ${DATA}/agent.sock
 ${sample ? `  A sample fine-tune was submitted; it runs on the local agent within seconds:
     curl -s -H "Authorization: Bearer $(cat ${ADMIN_KEY_FILE})" ${url}/api/v1/jobs/${sample.id}
+    or in the dashboard (sign in with the admin key): ${url}/jobs/${sample.id}
 ` : ''}  Ctrl-C stops both.
+
+  Dashboard (leaderboard, live fleet, jobs, datasets): ${url}/
 `);
