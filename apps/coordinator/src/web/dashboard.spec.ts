@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboard } from './dashboard.js';
+import { gzipSync } from 'node:zlib';
+import { accepts, dashboard } from './dashboard.js';
 
 function serve(webDir: string): Promise<{ url: string; server: Server }> {
   const app = express();
@@ -25,6 +26,7 @@ describe('the dashboard middleware', () => {
   mkdirSync(join(built, 'assets'));
   writeFileSync(join(built, 'index.html'), '<!doctype html><title>Potluck</title><div id="root"></div>');
   writeFileSync(join(built, 'assets', 'index-abc123.js'), 'console.log(1)');
+  writeFileSync(join(built, 'assets', 'index-abc123.js.gz'), gzipSync('console.log(1)'));
   let app: { url: string; server: Server };
   let empty: { url: string; server: Server };
 
@@ -53,6 +55,20 @@ describe('the dashboard middleware', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect((await fetch(`${app.url}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('serves the precompressed file to clients that accept it, the plain one otherwise', async () => {
+    const gzipped = await fetch(`${app.url}/assets/index-abc123.js`, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(gzipped.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(gzipped.headers.get('vary')).toBe('accept-encoding');
+    expect(gzipped.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await gzipped.text()).toBe('console.log(1)'); // fetch decodes it
+    const plain = await fetch(`${app.url}/assets/index-abc123.js`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe('console.log(1)');
+    expect(accepts('gzip;q=0, br', 'gzip')).toBe(false);
+    expect(accepts('deflate, gzip;q=0.5', 'gzip')).toBe(true);
   });
 
   it('leaves the API, sockets, health, metrics and bull-board alone', async () => {

@@ -39,6 +39,43 @@ For development, <code>npx vite --config apps/web/vite.config.mjs</code> serves 
 </body></html>
 `;
 
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
+const ENCODINGS = [
+  { token: 'br', suffix: '.br' },
+  { token: 'gzip', suffix: '.gz' },
+] as const;
+
+/** Whether `accept-encoding` allows `token` (present and not `;q=0`). */
+export function accepts(header: string | undefined, token: string): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    return name.trim() === token && !params.some((param) => /^\s*q=0(\.0*)?\s*$/.test(param));
+  });
+}
+
+/**
+ * The `.br` / `.gz` files `vite build` wrote beside each asset (apps/web/vite.config.mjs),
+ * served to clients that accept them, so nothing is compressed per request.
+ */
+function precompressed(assets: string): RequestHandler {
+  return (request, response, next) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
+    const match = /^\/([\w.-]+)\.(js|css|svg)$/.exec(request.path);
+    const type = match ? TYPES[match[2] ?? ''] : undefined;
+    if (!match || !type) return next();
+    const file = `${match[1]}.${match[2]}`;
+    const encoding = ENCODINGS.find((candidate) => accepts(request.headers['accept-encoding'], candidate.token) && existsSync(join(assets, file + candidate.suffix)));
+    if (!encoding) return next();
+    response.setHeader('content-type', type);
+    response.setHeader('content-encoding', encoding.token);
+    response.setHeader('vary', 'accept-encoding');
+    response.setHeader('cache-control', IMMUTABLE);
+    response.sendFile(join(assets, file + encoding.suffix), { cacheControl: false, lastModified: false, etag: true }, (error) => {
+      if (error) next(error);
+    });
+  };
+}
+
 /**
  * Serves the built dashboard on the coordinator's own port: hashed files under /assets/
  * with a one-year immutable cache, and index.html (never cached, so a new build is seen
@@ -50,7 +87,20 @@ export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
   const index = join(dir, 'index.html');
   const router = express.Router();
 
-  router.use('/assets', express.static(join(dir, 'assets'), { index: false, fallthrough: true, etag: true, lastModified: false, setHeaders: (response) => response.setHeader('cache-control', IMMUTABLE) }));
+  router.use('/assets', precompressed(join(dir, 'assets')));
+  router.use(
+    '/assets',
+    express.static(join(dir, 'assets'), {
+      index: false,
+      fallthrough: true,
+      etag: true,
+      lastModified: false,
+      setHeaders: (response) => {
+        response.setHeader('cache-control', IMMUTABLE);
+        response.setHeader('vary', 'accept-encoding');
+      },
+    }),
+  );
 
   const page: RequestHandler = (request, response, next) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return next();

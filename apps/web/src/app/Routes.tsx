@@ -1,23 +1,26 @@
-import type { ReactNode } from 'react';
-import { AuditPage } from '../pages/admin/AuditPage';
-import { TokensPage } from '../pages/admin/TokensPage';
-import { UsersPage } from '../pages/admin/UsersPage';
-import { DatasetNewPage } from '../pages/datasets/DatasetNewPage';
-import { DatasetPage } from '../pages/datasets/DatasetPage';
-import { DatasetsPage } from '../pages/datasets/DatasetsPage';
-import { DonatePage } from '../pages/donate/DonatePage';
-import { FleetPage } from '../pages/fleet/FleetPage';
-import { JobPage } from '../pages/jobs/JobPage';
-import { JobsPage } from '../pages/jobs/JobsPage';
-import { SubmitJobPage } from '../pages/jobs/SubmitJobPage';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Loading } from '../components/status';
 import { LeaderboardPage } from '../pages/leaderboard/LeaderboardPage';
-import { ProfilePage } from '../pages/profile/ProfilePage';
-import { TeamPage } from '../pages/leaderboard/TeamPage';
-import { SignInPage } from '../pages/SignInPage';
-import { NotFoundPage } from '../pages/NotFoundPage';
 import { matchPath, useRouter } from './router';
 import { useSession } from './session';
 import { RequireSignIn } from './RequireSignIn';
+
+// The home page is in the main bundle; every other page loads on first visit.
+const AuditPage = lazy(() => import('../pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
+const TokensPage = lazy(() => import('../pages/admin/TokensPage').then((m) => ({ default: m.TokensPage })));
+const UsersPage = lazy(() => import('../pages/admin/UsersPage').then((m) => ({ default: m.UsersPage })));
+const DatasetNewPage = lazy(() => import('../pages/datasets/DatasetNewPage').then((m) => ({ default: m.DatasetNewPage })));
+const DatasetPage = lazy(() => import('../pages/datasets/DatasetPage').then((m) => ({ default: m.DatasetPage })));
+const DatasetsPage = lazy(() => import('../pages/datasets/DatasetsPage').then((m) => ({ default: m.DatasetsPage })));
+const DonatePage = lazy(() => import('../pages/donate/DonatePage').then((m) => ({ default: m.DonatePage })));
+const FleetPage = lazy(() => import('../pages/fleet/FleetPage').then((m) => ({ default: m.FleetPage })));
+const JobPage = lazy(() => import('../pages/jobs/JobPage').then((m) => ({ default: m.JobPage })));
+const JobsPage = lazy(() => import('../pages/jobs/JobsPage').then((m) => ({ default: m.JobsPage })));
+const SubmitJobPage = lazy(() => import('../pages/jobs/SubmitJobPage').then((m) => ({ default: m.SubmitJobPage })));
+const ProfilePage = lazy(() => import('../pages/profile/ProfilePage').then((m) => ({ default: m.ProfilePage })));
+const TeamPage = lazy(() => import('../pages/leaderboard/TeamPage').then((m) => ({ default: m.TeamPage })));
+const SignInPage = lazy(() => import('../pages/SignInPage').then((m) => ({ default: m.SignInPage })));
+const NotFoundPage = lazy(() => import('../pages/NotFoundPage').then((m) => ({ default: m.NotFoundPage })));
 
 type Render = (params: Record<string, string>) => ReactNode;
 const routes: [string, Render, { signedIn?: boolean }?][] = [
@@ -45,7 +48,7 @@ export function Routes() {
     const params = matchPath(pattern, location.path);
     if (!params) continue;
     if (options?.signedIn && !session.user) return <RequireSignIn checking={session.checking} />;
-    return <>{render(params)}</>;
+    return <Suspense fallback={<Loading what="the page" />}>{render(params)}</Suspense>;
   }
   return <NotFoundPage />;
 }

@@ -1,4 +1,4 @@
-import type { AttemptView, JobProgressView, JobView } from '@potluck/protocol';
+import { JobSpecSchema, type AttemptView, type JobProgressView, type JobView } from '@potluck/protocol';
 import { useState } from 'react';
 import { Link, useRouter } from '../../app/router';
 import { useSession } from '../../app/session';
@@ -116,10 +116,12 @@ function JobActions({ job, onChanged }: { job: JobView; onChanged: () => void })
       },
     );
   };
-  /** A retry is the same spec submitted again as a new job (the old one stays as it ended). */
+  /** A retry is the same spec submitted again as a new job (the old one stays as it ended); steps of a pipeline are retried through their pipeline. */
+  const resubmittable = JobSpecSchema.safeParse(job.spec);
   const retry = () => {
+    if (!resubmittable.success) return;
     setBusy(true);
-    client.jobs.create({ spec: job.spec, requirements: job.requirements, priority: job.priority }).then(
+    client.jobs.create({ spec: resubmittable.data, requirements: job.requirements, priority: job.priority }).then(
       (next) => navigate(`/jobs/${next.id}`),
       (error: unknown) => {
         setBusy(false);
@@ -134,7 +136,7 @@ function JobActions({ job, onChanged }: { job: JobView; onChanged: () => void })
           Cancel job
         </button>
       )}
-      {(job.status === 'failed' || job.status === 'cancelled') && !job.parentJobId && (
+      {(job.status === 'failed' || job.status === 'cancelled') && !job.parentJobId && resubmittable.success && (
         <button type="button" onClick={retry} disabled={busy}>
           Retry as a new job
         </button>
