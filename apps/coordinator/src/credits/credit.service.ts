@@ -8,7 +8,7 @@ import { ModelRegistry } from '../jobs/model-registry.js';
 import { AttemptAssessor, type Assessed } from './attempt-assessor.js';
 import { BoardSync } from './board-sync.service.js';
 import { simulatedMayEarn } from './credits-config.js';
-import { DataCreditService } from './data-credit.service.js';
+import { DataCreditService, datasetsOfSpec } from './data-credit.service.js';
 import { ledgerKeys, LedgerService, type LedgerRow, type NewEntry, type Tx } from './ledger.service.js';
 
 type State = 'claimed' | 'pending' | 'granted' | 'revoked';
@@ -65,7 +65,7 @@ export class CreditService {
   }
 
   /** What the attempt did, in libs/credits' terms; tokens before a resumed checkpoint are its predecessors'. */
-  private workOf(attempt: AttemptWithJob, tokens: number): JobWork {
+  private workOf(attempt: AttemptWithJob, tokens: number, inputBytes = 0): JobWork {
     const spec = attempt.job.spec;
     const parameters = this.models.find(str(spec, 'baseModel') ?? '')?.parameters ?? 0;
     switch (attempt.job.kind) {
@@ -74,8 +74,9 @@ export class CreditService {
       case 'EVAL':
         return { kind: 'eval', parameters, tokens };
       default: {
+        // Rows read (the runtime reports them) and bytes read (the input version's size on record).
         const result = attempt.job.result;
-        return { kind: 'dataset', model: false, rows: num(result, 'rows') ?? num(result, 'rowsIn') ?? 0, bytes: num(result, 'bytes') ?? num(result, 'bytesIn') ?? 0 };
+        return { kind: 'dataset', model: false, rows: num(result, 'rowsIn') ?? num(result, 'rows') ?? 0, bytes: inputBytes };
       }
     }
   }
@@ -122,7 +123,10 @@ export class CreditService {
     const tokens = Math.max(0, totalTokens - resumedTokens);
     // A resumed run reports counts from step 0: its own share is claimed by the formula.
     const reported = attempt.resumedFrom ? null : num(result, 'flops');
-    const assessed = await this.assessor.assess(attempt, this.workOf(attempt, tokens), reported === null ? null : String(Math.floor(reported)));
+    const input = attempt.job.kind === 'DATASET' ? datasetsOfSpec(attempt.job.spec)[0] : undefined;
+    const inputVersion = input ? await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: input }, select: { bytes: true } }) : null;
+    const work = this.workOf(attempt, tokens, Number(inputVersion?.bytes ?? 0n));
+    const assessed = await this.assessor.assess(attempt, work, reported === null ? null : String(Math.floor(reported)));
     return this.ledger.transaction(async (tx) => {
       await this.ledger.lock(tx, attemptId);
       const teamId = await this.ledger.teamOf(tx, attempt.agent.ownerId);

@@ -155,6 +155,47 @@ describe('the credit ledger', () => {
   });
 });
 
+describe('adaptive replication of eval jobs', () => {
+  async function evalJob(builder: Donor, dataset: { datasetId: string }, loss: number) {
+    const job = await t.prisma.job.create({
+      data: { ownerId: builder.userId, kind: 'EVAL', status: 'SUCCEEDED', spec: { kind: 'eval', baseModel: 'potluck-tiny-byte-v1', dataset: { datasetId: dataset.datasetId, version: 1 }, split: 'all', heldOutFraction: 0.1, metrics: ['loss'] }, requirements: {}, result: { kind: 'eval', loss, tokens: 5000, flops: 309_120_000 } },
+    });
+    return job.id;
+  }
+
+  it('replicates an untrusted agent\'s eval on another donor; agreement grants both and raises CV', async () => {
+    const [builder, donor, other] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];
+    const dataset = await makeDataset(t, builder);
+    const start = Date.now() - 10_000;
+    await sendTelemetry(t, donor, [0, 5000].map((dt) => ({ at: start + dt, util: 100 })));
+    const attemptId = await finishedAttempt(t, await evalJob(builder, dataset, 3.1), donor, start, start + 5000);
+    await flow.process(attemptId);
+    expect((await entries(attemptId)).map((row) => row.state)).toEqual(['CLAIMED', 'PENDING']);
+    const replica = await t.prisma.creditValidation.findUniqueOrThrow({ where: { subjectAttemptId_round: { subjectAttemptId: attemptId, round: 1 } } });
+    expect(replica.purpose).toBe('replicate');
+    expect((await t.prisma.job.findUniqueOrThrow({ where: { id: replica.validatorJobId } })).requirements).toMatchObject({ excludeDonors: [donor.userId] });
+    await evalFinishes(attemptId, 1, other, 3.1);
+    const own = (await entries(attemptId)).filter((row) => row.kind !== 'DATA');
+    expect(own.map((row) => row.state)).toEqual(['CLAIMED', 'PENDING', 'GRANTED']);
+    expect(own.at(-1)?.inputs).toMatchObject({ validation: { status: 'replicated-agree' } });
+    expect((await t.prisma.agent.findUniqueOrThrow({ where: { id: other.agentId } })).consecutiveValid).toBe(1);
+  });
+
+  it('grants a trusted agent\'s eval unreplicated when the 1/CV draw says so', async () => {
+    const [builder, donor] = [await makeDonor(t), await makeDonor(t)];
+    await t.prisma.agent.update({ where: { id: donor.agentId }, data: { consecutiveValid: 1_000_000_000, trustLevel: 3 } });
+    const dataset = await makeDataset(t, builder);
+    const start = Date.now() - 10_000;
+    await sendTelemetry(t, donor, [0, 5000].map((dt) => ({ at: start + dt, util: 100 })));
+    const attemptId = await finishedAttempt(t, await evalJob(builder, dataset, 3.1), donor, start, start + 5000);
+    await flow.process(attemptId);
+    const rows = (await entries(attemptId)).filter((row) => row.kind !== 'DATA');
+    expect(rows.map((row) => row.state)).toEqual(['CLAIMED', 'GRANTED']);
+    expect(rows[1]?.inputs).toMatchObject({ validation: { status: 'not-required' } });
+    expect(await t.prisma.creditValidation.count({ where: { subjectAttemptId: attemptId } })).toBe(0);
+  });
+});
+
 describe('npm run credit-boards', () => {
   it('check exits 1 when a board drifts from the ledger, rebuild repairs it, check exits 0', async () => {
     const [builder, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];

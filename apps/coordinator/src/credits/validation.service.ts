@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { lossesAgree, nextConsecutiveValid, replicationDecision, type CreditsConfig } from '@potluck/credits';
-import { RequirementsSchema, type CreateJobBody, type JobSpec, type ValidationOutcome } from '@potluck/protocol';
+import { JobSpecSchema, RequirementsSchema, type CreateJobBody, type JobSpec, type ValidationOutcome } from '@potluck/protocol';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Job } from '../generated/prisma/client.js';
 import { JobsService } from '../jobs/jobs.service.js';
@@ -41,6 +41,26 @@ export function resultsAgree(a: unknown, b: unknown, config: CreditsConfig): { a
 
 type Purpose = 'reproduce-loss' | 'replicate';
 
+/** A job whose spec cannot be submitted again on its own (a pipeline step with placeholders). */
+export class UnreplicableError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} cannot be replicated on its own`);
+    this.name = 'UnreplicableError';
+  }
+}
+
+/**
+ * The spec a replica runs: the same work. A dataset job's replica writes its output under
+ * `<outputName>.replica` (a dataset of its own), so checking a result never adds a version
+ * to the dataset the builder asked for. Null when the spec is not a standalone job spec.
+ */
+export function replicaSpec(spec: unknown): JobSpec | null {
+  const parsed = JobSpecSchema.safeParse(spec);
+  if (!parsed.success || parsed.data.kind === 'pipeline') return null;
+  if (parsed.data.kind === 'dataset') return { ...parsed.data, outputName: `${parsed.data.outputName.slice(0, 90)}.replica` };
+  return parsed.data;
+}
+
 /**
  * Validation (CREDITS.md): a fine-tune's claim waits for an eval of its adapter on another
  * donor that reproduces the held-out loss; eval and dataset jobs are replicated on another
@@ -80,6 +100,11 @@ export class ValidationService {
       await this.credits.grant(attempt.id, this.outcome('not-required', `agent CV ${attempt.agent.consecutiveValid}: replicated with probability ${decision.probability}, not drawn this time`, null, null, null, null), 'unreplicated result of a trusted agent');
       return;
     }
+    if (!replicaSpec(attempt.job.spec)) {
+      // Not replicable on its own (a pipeline step): it waits, visibly, instead of passing unchecked.
+      await this.credits.pending(attempt.id, this.outcome('pending', 'awaiting review: a pipeline step cannot be replicated on its own', null, null, null, null));
+      return;
+    }
     const replica = await this.schedule(attempt.job, attempt.id, 1, 'replicate', [attempt.agent.ownerId]);
     await this.credits.pending(attempt.id, this.outcome('pending', `replicated on another donor (${decision.reason}, agent CV ${attempt.agent.consecutiveValid})`, replica.id, null, null, null));
   }
@@ -92,7 +117,7 @@ export class ValidationService {
   private async schedule(subject: Job, attemptId: string, round: number, purpose: Purpose, excludeDonors: string[]): Promise<Job> {
     const owner = await this.prisma.client.user.findUniqueOrThrow({ where: { id: subject.ownerId } });
     const requirements = RequirementsSchema.parse({ ...RequirementsSchema.parse(subject.requirements), excludeDonors: [...new Set(excludeDonors)] });
-    const spec: JobSpec =
+    const spec: JobSpec | null =
       purpose === 'reproduce-loss'
         ? (() => {
             const fineTune = subject.spec as { baseModel: string; datasets: { datasetId: string; version: number }[]; heldOutFraction?: number };
@@ -100,7 +125,8 @@ export class ValidationService {
             if (!dataset) throw new Error(`fine-tune ${subject.id} has no dataset`);
             return { kind: 'eval', baseModel: fineTune.baseModel, adapterFromJob: subject.id, dataset, split: 'held-out', heldOutFraction: fineTune.heldOutFraction ?? 0.1, metrics: ['loss'] };
           })()
-        : (subject.spec as JobSpec);
+        : replicaSpec(subject.spec);
+    if (!spec) throw new UnreplicableError(subject.id);
     const body: CreateJobBody = { spec, requirements, priority: 100, idempotencyKey: `validation-${attemptId}-${round}` };
     const { job } = await this.jobs.create(body, {
       principal: { userId: owner.id, handle: owner.handle, roles: owner.roles, apiKeyId: 'coordinator-validation' },
