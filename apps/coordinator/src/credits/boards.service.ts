@@ -34,7 +34,7 @@ export class BoardsService {
         .map((member, i) => ({ member, rank: ranks[i] }))
         .filter((row): row is { member: string; rank: number } => typeof row.rank === 'number')
         .sort((a, b) => a.rank - b.rank);
-      total = (await this.store.slice(window, kind, scope, 0, 0)).total;
+      total = await this.store.count(window, kind, scope);
       ranked = all.slice(offset, offset + query.limit).map((row) => ({ member: row.member, rank: row.rank + 1 }));
       const items = await this.rows(window, kind, scope, ranked, now);
       return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
@@ -105,7 +105,7 @@ export class BoardsService {
       const teams = await this.prisma.client.team.findMany({ where: { slug: { startsWith: prefix, mode: 'insensitive' } }, select: { id: true }, take: SEARCH_CANDIDATES });
       return teams.map((team) => team.id);
     }
-    const classes = await this.store.slice(window, kind, scope, 0, 10_000);
+    const classes = await this.store.slice(window, kind, scope, 0, SEARCH_CANDIDATES);
     return classes.rows.map((row) => row.member).filter((member) => member.toLowerCase().startsWith(prefix));
   }
 }

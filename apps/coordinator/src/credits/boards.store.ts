@@ -157,6 +157,10 @@ export class BoardsStore {
     return `${this.prefix}tot:${window}:${kind}:${scope}`;
   }
 
+  async count(window: BoardWindow, kind: BoardKind, scope: BoardScope): Promise<number> {
+    return this.redis.client.zcard(this.zkey(window, kind, scope));
+  }
+
   async slice(window: BoardWindow, kind: BoardKind, scope: BoardScope, offset: number, limit: number): Promise<BoardSlice> {
     const key = this.zkey(window, kind, scope);
     const [total, flat] = await Promise.all([this.redis.client.zcard(key), this.redis.client.zrevrange(key, offset, offset + limit - 1, 'WITHSCORES')]);
