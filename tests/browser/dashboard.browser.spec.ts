@@ -6,7 +6,7 @@ import { FineTuneResultSchema } from '@potluck/protocol';
 import { PotluckClient } from '@potluck/sdk';
 import { sampleChatRows } from '@potluck/trainer';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { startAgent } from '../support/agent.js';
 import { launchChromium, screenshot } from '../support/browser.js';
 import { startCoordinator, type CoordinatorProcess } from '../support/coordinator.js';
@@ -39,10 +39,14 @@ function simulatedAgent(name: string, token: string): Running {
   return agent;
 }
 
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+/** A fresh browser context; when the test fails, its page is saved as tmp/screenshots/failed-<name>.png. */
+async function newPage(name: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  onTestFailed(async () => {
+    await screenshot(page, `failed-${name}`).catch(() => undefined);
+  });
   return { context, page };
 }
 
@@ -82,18 +86,18 @@ describe('the dashboard in a browser', () => {
     // The coordinator's board catch-up (every second here) applies the entries.
     await expect.poll(async () => (await admin.credits.board({})).total, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
 
-    const { context, page } = await newPage();
+    const { context, page } = await newPage('visitor');
     await page.goto(`${coordinator.url}/`);
     await page.getByRole('heading', { name: 'Leaderboard' }).waitFor();
     const rows = page.locator('table.board tbody tr');
-    await rows.first().waitFor().catch(async (error: unknown) => {
-      await screenshot(page, 'failed-leaderboard');
-      throw error;
-    });
+    await rows.first().waitFor();
     const handles = await rows.locator('td:nth-child(2) .muted').allInnerTexts();
     expect(handles.map((text) => text.trim().replace(/^@/, ''))).toEqual([people[1]?.handle, people[0]?.handle, people[2]?.handle]);
     expect(await rows.locator('td.num').allInnerTexts()).toEqual(['40.25', '12.5', '3']);
     await screenshot(page, 'leaderboard');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'leaderboard-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // A contributor's profile opens from the board.
     await page.getByRole('link', { name: 'grace (test)' }).click();
@@ -109,7 +113,7 @@ describe('the dashboard in a browser', () => {
     await simulatedAgent('community-rig', registered.token).waitFor(/connected as agent/);
     const builder = await admin.users.create({ handle: uniqueId('builder-'), displayName: 'Builder', roles: ['BUILDER'] });
 
-    const { context, page } = await newPage();
+    const { context, page } = await newPage('builder');
     await signIn(page, builder.secret);
 
     await page.goto(`${coordinator.url}/datasets/new`);
@@ -161,7 +165,7 @@ describe('the dashboard in a browser', () => {
 
   it('a donor creates an agent token, starts the agent, pauses a GPU, and the fleet page shows the reason', async () => {
     const donor = await admin.users.create({ handle: uniqueId('donor-'), displayName: 'Donor', roles: ['DONOR'] });
-    const { context, page } = await newPage();
+    const { context, page } = await newPage('donor');
     await signIn(page, donor.secret);
     await page.goto(`${coordinator.url}/donate`);
     await page.getByLabel('Agent name').fill('dashboard-rig');
