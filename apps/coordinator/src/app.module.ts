@@ -59,6 +59,8 @@ import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
 import { DispatchService } from './work/dispatch.service.js';
 import { WorkService } from './work/work.service.js';
+import { PipelineService } from './work/pipeline.service.js';
+import { DatasetOutputsService } from './datasets/dataset-outputs.service.js';
 
 /** The coordinator's composition root. Guards run in order: rate limit, then authentication. */
 @Module({})
@@ -96,6 +98,8 @@ export class AppModule {
         TransferService,
         WorkService,
         DispatchService,
+        PipelineService,
+        DatasetOutputsService,
         { provide: CREDITS_CONFIG, useValue: creditsConfigOf(config) },
         { provide: 'VALIDATION_RANDOM', useValue: () => randomInt(2 ** 47) / 2 ** 47 },
         AttemptOutcomes,

@@ -36,5 +36,7 @@ export const LocalStatusSchema = z.object({
   gpus: z.array(GpuStatusSchema.extend({ name: z.string() })),
   buffer: z.object({ samples: z.number().int(), capacity: z.number().int(), droppedTotal: z.number().int() }),
   startedAt: z.number().int(),
+  /** Idle while jobs wait: the coordinator's latest "why no job?" (absent when it sent none). */
+  why: z.object({ at: z.number().int(), summary: z.string(), jobs: z.array(z.object({ jobId: z.string(), kind: z.string(), rule: z.string(), detail: z.string() })) }).nullable().default(null),
 });
 export type LocalStatus = z.infer<typeof LocalStatusSchema>;

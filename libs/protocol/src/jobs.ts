@@ -19,6 +19,8 @@ export const RequirementsSchema = z.strictObject({
   minTrustLevel: z.number().int().min(0).max(100).default(0),
   /** Donors (user ids) whose agents never get the job: validation runs exclude the donor whose result they check. */
   excludeDonors: z.array(z.uuid()).max(32).default([]),
+  /** Wall-clock limit of one attempt; the coordinator ends the attempt (and fails the job) when it runs longer. */
+  maxRuntimeSeconds: z.number().int().min(1).max(7 * 86_400).default(86_400),
 });
 export type Requirements = z.infer<typeof RequirementsSchema>;
 
@@ -86,11 +88,34 @@ export type DatasetJobSpec = z.infer<typeof DatasetJobSpecSchema>;
 export const StepSpecSchema = z.discriminatedUnion('kind', [FineTuneSpecSchema, EvalSpecSchema, DatasetJobSpecSchema]);
 export type StepSpec = z.infer<typeof StepSpecSchema>;
 
-/** Steps run in order; a step may name the previous step's output with `"fromStep": "<id>"` (resolved when it is queued). */
+const StepIdSchema = z.string().regex(/^[\w-]{1,32}$/);
+
+/** Inside a pipeline, a dataset reference may name an earlier dataset step's output: `{ "fromStep": "prepare" }`. */
+export const DatasetInputSchema = z.union([DatasetRefSchema, z.strictObject({ fromStep: StepIdSchema })]);
+export type DatasetInput = z.infer<typeof DatasetInputSchema>;
+
+/** Pipeline step specs: as the standalone ones, plus placeholders resolved when the step is dispatched. */
+export const PipelineStepSpecSchema = z.discriminatedUnion('kind', [
+  FineTuneSpecSchema.extend({ datasets: z.array(DatasetInputSchema).min(1).max(16) }),
+  EvalSpecSchema.extend({
+    dataset: DatasetInputSchema,
+    /** The adapter an earlier fine-tune step of this pipeline produced (instead of `adapterFromJob`). */
+    adapterFromStep: StepIdSchema.optional(),
+  }),
+  DatasetJobSpecSchema.extend({ input: DatasetInputSchema }),
+]);
+export type PipelineStepSpec = z.infer<typeof PipelineStepSpecSchema>;
+
+/**
+ * Steps run in order, each after the previous one succeeded. A step refers to an earlier
+ * step's output by its id: a dataset reference `{ "fromStep": "<id>" }` is the dataset
+ * version that dataset step produced; an eval's `"adapterFromStep": "<id>"` is the adapter
+ * that fine-tune step produced. Placeholders are resolved when the step is dispatched.
+ */
 export const PipelineSpecSchema = z.strictObject({
   kind: z.literal('pipeline'),
   steps: z
-    .array(z.strictObject({ id: z.string().regex(/^[\w-]{1,32}$/), spec: StepSpecSchema, requirements: RequirementsSchema.optional() }))
+    .array(z.strictObject({ id: StepIdSchema, spec: PipelineStepSpecSchema, requirements: RequirementsSchema.optional() }))
     .min(1)
     .max(16),
 });
@@ -119,7 +144,8 @@ export const JobViewSchema = z.object({
   ownerHandle: z.string(),
   kind: z.enum(['fine-tune', 'eval', 'dataset', 'pipeline']),
   status: JobStatusSchema,
-  spec: JobSpecSchema,
+  /** A pipeline step shows its placeholders until it is dispatched, then the resolved spec. */
+  spec: z.union([JobSpecSchema, PipelineStepSpecSchema]),
   requirements: RequirementsSchema,
   priority: z.number().int(),
   parentJobId: z.uuid().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DatasetRefSchema, FineTuneSpecSchema } from './jobs.js';
+import { DatasetRefSchema, StepSpecSchema } from './jobs.js';
 
 /**
  * Work on the `/agents` namespace: the coordinator assigns an attempt of a job to an
@@ -15,17 +15,25 @@ export const TransferInputSchema = DatasetRefSchema.extend({
 });
 export type TransferInput = z.infer<typeof TransferInputSchema>;
 
+const TransferPathSchema = z.string().regex(/^\/api\/v1\/transfer\/[\w-]{20,100}$/);
+
 export const JobAssignmentSchema = z.object({
   attemptId: z.uuid(),
   jobId: z.uuid(),
   attemptNo: z.number().int().positive(),
-  spec: FineTuneSpecSchema,
+  /** Fine-tune, eval or dataset job; a pipeline step arrives with its placeholders resolved. */
+  spec: StepSpecSchema,
   deviceIds: z.array(z.string()).min(1),
   /** The agent must report progress before this many milliseconds pass, or the attempt is lost. */
   leaseMs: z.number().int().positive(),
+  /** The attempt's time limit: the coordinator ends it after this long, and the agent stops by itself too. */
+  maxRuntimeMs: z.number().int().positive().default(86_400_000),
+  /** The dataset versions the job reads (fine-tune: its datasets; eval: its dataset; dataset job: its input). */
   inputs: z.array(TransferInputSchema).min(1),
-  /** One-time upload path for the adapter, relative to the coordinator URL. */
-  uploadPath: z.string().regex(/^\/api\/v1\/transfer\/[\w-]{20,100}$/),
+  /** An eval of an adapter: one-time download of the adapter bytes. */
+  adapter: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive(), path: TransferPathSchema }).nullable().default(null),
+  /** One-time upload path for the output (fine-tune: the adapter; eval: the report; dataset job: the new JSONL), relative to the coordinator URL. */
+  uploadPath: TransferPathSchema,
   /** Resume from this checkpoint of an earlier attempt (its agent was lost). */
   resumeFrom: z
     .object({
@@ -52,6 +60,8 @@ export const JobProgressSchema = z.object({
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 export const FineTuneResultSchema = z.object({
+  /** Optional for agents of protocol 1 that sent no kind: a result without one is a fine-tune's. */
+  kind: z.literal('fine-tune').default('fine-tune'),
   adapterSha256: z.string().regex(/^[0-9a-f]{64}$/),
   adapterBytes: z.number().int().positive(),
   steps: z.number().int().nonnegative(),
@@ -67,7 +77,50 @@ export const FineTuneResultSchema = z.object({
 });
 export type FineTuneResult = z.infer<typeof FineTuneResultSchema>;
 
-export const JobCompletedSchema = z.object({ attemptId: z.uuid(), result: FineTuneResultSchema });
+/**
+ * An eval's result. Stable for other consumers (credits validation): `loss` is the mean loss
+ * in nats per scored token on the evaluated split — on `held-out` the same rows (and the same
+ * number, bit for bit) as the fine-tune's `heldOutLoss`.
+ */
+export const EvalResultSchema = z.object({
+  kind: z.literal('eval'),
+  split: z.enum(['held-out', 'all']),
+  /** The adapter evaluated (null: the base model alone). */
+  adapterSha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  loss: z.number().finite(),
+  perplexity: z.number().finite(),
+  /** Loss of a uniform guess over the vocabulary, for scale. */
+  uniformLoss: z.number().finite(),
+  rows: z.number().int().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  flops: z.number().nonnegative(),
+  formulaFlops: z.number().nonnegative(),
+  /** The eval report (JSON, `potluck-eval-report/1`) uploaded to the assignment's upload path. */
+  reportSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  reportBytes: z.number().int().positive(),
+  durationMs: z.number().int().nonnegative(),
+});
+export type EvalResult = z.infer<typeof EvalResultSchema>;
+
+/** A dataset job's result: the new JSONL uploaded to the assignment's upload path. */
+export const DatasetResultSchema = z.object({
+  kind: z.literal('dataset'),
+  outputSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  outputBytes: z.number().int().nonnegative(),
+  rowsIn: z.number().int().nonnegative(),
+  rowsOut: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  /** Dropped rows by reason (libs/datasets `DropReason`). */
+  reasons: z.record(z.string().max(40), z.number().int().nonnegative()),
+  durationMs: z.number().int().nonnegative(),
+});
+export type DatasetResult = z.infer<typeof DatasetResultSchema>;
+
+/** A result by job kind (`kind`); a result without `kind` is a fine-tune's (protocol 1 agents). */
+export const JobResultSchema = z.union([EvalResultSchema, DatasetResultSchema, FineTuneResultSchema]);
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+export const JobCompletedSchema = z.object({ attemptId: z.uuid(), result: JobResultSchema });
 export type JobCompleted = z.infer<typeof JobCompletedSchema>;
 
 export const JobFailedSchema = z.object({
@@ -104,7 +157,32 @@ export const WorkEvents = {
   cancel: 'job:cancel',
   checkpointSlot: 'job:checkpoint-slot',
   checkpoint: 'job:checkpoint',
+  log: 'job:log',
+  why: 'job:why',
 } as const;
+
+/** Log lines of an attempt (the coordinator keeps the last few hundred per job). */
+export const JobLogSchema = z.object({
+  attemptId: z.uuid(),
+  lines: z
+    .array(z.object({ at: z.number().int().nonnegative(), level: z.enum(['info', 'warn', 'error']), message: z.string().max(2000) }))
+    .min(1)
+    .max(100),
+});
+export type JobLog = z.infer<typeof JobLogSchema>;
+export type JobLogLine = JobLog['lines'][number];
+
+/** A job's log (oldest first), bounded. */
+export const JobLogViewSchema = z.object({ lines: z.array(z.object({ at: z.number().int(), attemptNo: z.number().int(), level: z.string(), message: z.string() })) });
+export type JobLogView = z.infer<typeof JobLogViewSchema>;
+
+/** Pushed to an idle agent when jobs wait that it cannot take: the rules keeping them away (at most 10). */
+export const WhyPushSchema = z.object({
+  at: z.number().int(),
+  summary: z.string().max(500),
+  jobs: z.array(z.object({ jobId: z.uuid(), kind: z.string(), rule: z.string(), detail: z.string().max(500) })).max(10),
+});
+export type WhyPush = z.infer<typeof WhyPushSchema>;
 
 /** A job's live progress (latest report) and its loss curve (bounded). */
 export const JobProgressViewSchema = z.object({

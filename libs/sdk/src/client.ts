@@ -31,6 +31,7 @@ import {
   AttemptViewSchema,
   BaseModelSchema,
   JobProgressViewSchema,
+  JobLogViewSchema,
   ControlResultSchema,
   JobViewSchema,
   WhyNoJobSchema,
@@ -52,6 +53,7 @@ import {
   type AttemptView,
   type BaseModel,
   type JobProgressView,
+  type JobLogView,
   type ControlResult,
   type CreateJobInput,
   type JobView,
@@ -199,6 +201,8 @@ export class PotluckClient {
     cancel: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, JobViewSchema),
     attempts: (id: string): Promise<AttemptView[]> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/attempts`, z.array(AttemptViewSchema)),
     progress: (id: string): Promise<JobProgressView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/progress`, JobProgressViewSchema),
+    /** The job's latest log lines (bounded), oldest first. */
+    logs: (id: string): Promise<JobLogView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/logs`, JobLogViewSchema),
     /** The adapter bytes a succeeded fine-tune produced. */
     adapter: async (id: string): Promise<Uint8Array> => {
       const response = await this.fetchImpl(`${this.baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/adapter`, {

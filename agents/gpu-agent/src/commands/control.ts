@@ -20,6 +20,7 @@ function statusText(status: LocalStatus): string {
     '',
     'GPU  NAME                          STATE              REASON',
     ...status.gpus.map((gpu) => `${String(gpu.index).padEnd(4)} ${gpu.name.slice(0, 29).padEnd(29)} ${gpu.availability.padEnd(18)} ${gpu.reason === gpu.availability ? '' : gpu.reason}`.trimEnd()),
+    ...(status.why ? ['', `why no job: ${status.why.summary}`, ...status.why.jobs.map((job) => `  ${job.kind} ${job.jobId}: ${job.rule} — ${job.detail}`)] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -15,6 +15,7 @@ import {
   type LocalPauseBody,
   type LocalResumeBody,
   type LocalStatus,
+  type WhyPush,
   type StateReport,
   type TelemetrySample,
 } from '@potluck/protocol';
@@ -25,7 +26,9 @@ import { applyRemote, drain, emptyControls, pause, resume, withoutExpired, type 
 import { CoordinatorLink, NotDeliveredError, type LinkState } from './coordinator-link.js';
 import type { GpuSource } from './gpu-source.js';
 import { SampleBuffer } from './sample-buffer.js';
-import { RunFailure, runBuiltinFineTune } from './builtin-runner.js';
+import { RunFailure, runBuiltin } from './builtin-runner.js';
+import { JobLogBuffer } from './job-log.js';
+import { describeResult } from './describe-result.js';
 import { parseSimulatedFaults, withFaults } from './fault-injection.js';
 
 export interface AgentLog {
@@ -62,6 +65,8 @@ export class Agent {
   /** Load our own work puts on each GPU (by index), for availability and simulation. */
   private readonly loads = new Map<number, number>();
   private current: { assignment: JobAssignment; stop: boolean } | null = null;
+  /** The coordinator's latest "why no job?" while this agent was idle. */
+  private why: WhyPush | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -84,6 +89,9 @@ export class Agent {
         refused: (code, message) => this.stopListener?.({ kind: 'refused', code, message }),
         control: (command) => this.applyRemoteControl(command),
         assign: (assignment) => this.accept(assignment),
+        why: (why) => {
+          this.why = why;
+        },
         cancel: (attemptId, reason) => {
           if (this.current?.assignment.attemptId !== attemptId) return;
           this.current.stop = true;
@@ -146,6 +154,7 @@ export class Agent {
       gpus: (decision?.gpus ?? []).map((gpu) => ({ ...gpu, name: this.inventory.gpus.find((g) => g.index === gpu.index)?.name ?? '' })),
       buffer: { samples: this.buffer.size, capacity: this.buffer.capacity, droppedTotal: this.buffer.dropped },
       startedAt: this.startedAt,
+      why: this.current ? null : this.why,
     };
   }
 
@@ -157,6 +166,7 @@ export class Agent {
     if (!free) return false;
     const current = { assignment, stop: false };
     this.current = current;
+    this.why = null;
     for (const index of indexes) if (index !== undefined) this.loads.set(index, 1);
     this.log.info(`job ${assignment.jobId}: attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}${assignment.resumeFrom ? `, resuming from step ${assignment.resumeFrom.step}` : ''}`);
     void this.run(current, indexes.filter((index): index is number => index !== undefined));
@@ -166,9 +176,14 @@ export class Agent {
   private async run(current: { assignment: JobAssignment; stop: boolean }, indexes: number[]): Promise<void> {
     const { assignment } = current;
     const base = this.config.coordinator.replace(/\/+$/, '');
+    const logs = new JobLogBuffer(assignment.attemptId, (batch) => this.link.jobLog(batch));
+    // The attempt's time limit: the coordinator ends it too; stopping here frees the GPU even if that message is lost.
+    const deadline = this.clock() + assignment.maxRuntimeMs;
+    let timedOut = false;
     let report: { completed: JobCompleted } | { failed: JobFailed };
+    logs.add('info', `attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}`);
     try {
-      const result = await runBuiltinFineTune(assignment, {
+      const result = await runBuiltin(assignment, {
         download: async (path) => {
           const response = await fetch(`${base}${path}`);
           if (!response.ok) throw new RunFailure('INPUT_UNAVAILABLE', `download failed: HTTP ${response.status}`, true);
@@ -189,22 +204,37 @@ export class Agent {
             if (!response.ok) return;
             const stored = (await response.json()) as { sha256: string; bytes: number };
             const ack = await this.link.checkpoint({ attemptId: assignment.attemptId, step, tokens, sha256: stored.sha256, bytes: stored.bytes });
-            if (ack.ok) this.log.info(`job ${assignment.jobId}: checkpoint at step ${step} stored`);
+            if (ack.ok) {
+              this.log.info(`job ${assignment.jobId}: checkpoint at step ${step} stored`);
+              logs.add('info', `checkpoint at step ${step} stored`);
+            }
           } catch (error) {
             this.log.warn(`job ${assignment.jobId}: checkpoint at step ${step} not stored: ${(error as Error).message}`);
+            logs.add('warn', `checkpoint at step ${step} not stored: ${(error as Error).message}`);
           }
         },
-        shouldStop: () => current.stop,
+        shouldStop: () => {
+          if (!current.stop && this.clock() > deadline) {
+            timedOut = true;
+            current.stop = true;
+          }
+          return current.stop;
+        },
+        log: (level, message) => logs.add(level, message),
       });
       report = { completed: { attemptId: assignment.attemptId, result: withFaults(result, parseSimulatedFaults(this.config.simulateFault)) } };
-      this.log.info(`job ${assignment.jobId}: done, held-out loss ${result.heldOutLoss.toFixed(3)} (base ${result.baseHeldOutLoss.toFixed(3)})`);
+      this.log.info(`job ${assignment.jobId}: done, ${describeResult(result)}`);
+      logs.add('info', `done, ${describeResult(result)}`);
     } catch (error) {
-      const failure = error instanceof RunFailure ? error : new RunFailure('RUNTIME_ERROR', (error as Error).message, true);
+      let failure = error instanceof RunFailure ? error : new RunFailure('RUNTIME_ERROR', (error as Error).message, true);
+      if (timedOut && failure.code === 'CANCELLED') failure = new RunFailure('TIME_LIMIT', `the attempt ran longer than its limit of ${Math.round(assignment.maxRuntimeMs / 1000)} s`, false);
       report = { failed: { attemptId: assignment.attemptId, code: failure.code, message: failure.message, retryable: failure.retryable } };
       this.log.warn(`job ${assignment.jobId}: failed: ${failure.code} ${failure.message}`);
+      logs.add('error', `failed: ${failure.code} ${failure.message}`);
     } finally {
       for (const index of indexes) this.loads.delete(index);
     }
+    await logs.close();
     await this.deliver(report);
     this.current = null;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FineTuneResult, FineTuneSpec, JobAssignment, JobProgress } from '@potluck/protocol';
-import { parseCheckpoint, train, type TrainerCheckpoint, type TrainerSpecInput } from '@potluck/trainer';
+import { JsonlTransform } from '@potluck/datasets';
+import type { DatasetJobSpec, DatasetResult, EvalResult, EvalSpec, FineTuneResult, FineTuneSpec, JobAssignment, JobProgress, JobResult } from '@potluck/protocol';
+import { adapterFromBytes, evaluate, parseCheckpoint, parseRows, splitRows, train, uniformLoss, VOCAB_SIZE, type TrainerCheckpoint, type TrainerSpecInput } from '@potluck/trainer';
 
 /** What the runner needs from the outside world (the agent provides it; tests fake it). */
 export interface RunnerIo {
@@ -10,6 +11,8 @@ export interface RunnerIo {
   /** Stores a checkpoint with the coordinator (so a successor can resume); awaited before training goes on. */
   saveCheckpoint(step: number, tokens: number, bytes: Uint8Array): Promise<void>;
   shouldStop(): boolean;
+  /** A line for the job's log (kept by the coordinator, bounded). */
+  log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
 /** A failure with a code and whether another attempt could succeed. */
@@ -59,6 +62,13 @@ function rowsOf(bytes: Uint8Array, label: string): unknown[] {
   return rows;
 }
 
+async function fetchChecked(path: string, sha256: string, label: string, io: RunnerIo): Promise<Uint8Array> {
+  const bytes = await io.download(path);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== sha256) throw new RunFailure('INPUT_CORRUPT', `${label}: sha256 ${actual} ≠ ${sha256}`, true);
+  return bytes;
+}
+
 async function fetchCheckpoint(resume: NonNullable<JobAssignment['resumeFrom']>, io: RunnerIo): Promise<TrainerCheckpoint> {
   const bytes = await io.download(resume.path);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -74,7 +84,7 @@ async function fetchCheckpoint(resume: NonNullable<JobAssignment['resumeFrom']>,
  * The builtin runtime: fetches the attempt's datasets (checking their sha256), runs the
  * reference trainer (libs/trainer) on CPU, uploads the adapter and returns the result.
  */
-export async function runBuiltinFineTune(assignment: JobAssignment, io: RunnerIo): Promise<FineTuneResult> {
+export async function runBuiltinFineTune(assignment: JobAssignment & { spec: FineTuneSpec }, io: RunnerIo): Promise<FineTuneResult> {
   const started = Date.now();
   if (assignment.spec.hyperparameters.rank > 64) throw new RunFailure('UNSUPPORTED_SPEC', 'the builtin runtime supports LoRA ranks up to 64', false);
   const rows: unknown[] = [];
@@ -110,6 +120,7 @@ export async function runBuiltinFineTune(assignment: JobAssignment, io: RunnerIo
   const uploaded = await io.upload(assignment.uploadPath, outcome.adapterBytes);
   if (uploaded.sha256 !== outcome.adapterSha256) throw new RunFailure('UPLOAD_CORRUPT', 'the coordinator stored different adapter bytes', true);
   return {
+    kind: 'fine-tune',
     adapterSha256: outcome.adapterSha256,
     adapterBytes: outcome.adapterBytes.length,
     steps: outcome.steps,
@@ -123,4 +134,114 @@ export async function runBuiltinFineTune(assignment: JobAssignment, io: RunnerIo
     uniformLoss: outcome.heldOut.uniform,
     durationMs: Date.now() - started,
   };
+}
+
+/** Runs any job kind of the builtin runtime. */
+export async function runBuiltin(assignment: JobAssignment, io: RunnerIo): Promise<JobResult> {
+  const { spec } = assignment;
+  switch (spec.kind) {
+    case 'fine-tune':
+      return runBuiltinFineTune({ ...assignment, spec }, io);
+    case 'eval':
+      return runBuiltinEval({ ...assignment, spec }, io);
+    case 'dataset':
+      return runBuiltinDatasetJob({ ...assignment, spec }, io);
+  }
+}
+
+/** The failure a trainer error maps to (none of them is fixed by a retry). */
+function trainerFailure(error: unknown): RunFailure {
+  if (error instanceof RunFailure) return error;
+  const code = (error as { code?: unknown }).code;
+  return new RunFailure(typeof code === 'string' ? code.toUpperCase() : 'TRAINER_FAILED', (error as Error).message, false);
+}
+
+/**
+ * Evaluates the base model, or base + adapter, on a dataset split: `held-out` takes the rows
+ * a fine-tune with the same `heldOutFraction` held out (same hash, same salt), so the loss
+ * is comparable with — and for the same adapter identical to — the fine-tune's held-out loss.
+ */
+export async function runBuiltinEval(assignment: JobAssignment & { spec: EvalSpec }, io: RunnerIo): Promise<EvalResult> {
+  const started = Date.now();
+  const { spec } = assignment;
+  const [input] = assignment.inputs;
+  if (!input) throw new RunFailure('INVALID_SPEC', 'an eval needs one dataset', false);
+  const bytes = await fetchChecked(input.path, input.sha256, `dataset ${input.datasetId} v${input.version}`, io);
+  if (spec.adapterFromJob && !assignment.adapter) throw new RunFailure('INVALID_SPEC', 'the adapter to evaluate was not sent', false);
+  const adapterBytes = assignment.adapter ? await fetchChecked(assignment.adapter.path, assignment.adapter.sha256, 'adapter', io) : null;
+  let result;
+  let rows;
+  try {
+    const all = parseRows(rowsOf(bytes, `dataset ${input.datasetId} v${input.version}`));
+    rows = spec.split === 'held-out' ? splitRows(all, spec.heldOutFraction).heldOut : all;
+    const adapter = adapterBytes ? adapterFromBytes(adapterBytes) : null;
+    io.log?.('info', `evaluating ${adapter ? 'the adapter' : 'the base model'} on ${rows.length} ${spec.split} rows of ${all.length}`);
+    result = evaluate({ baseModel: spec.baseModel, adapter, rows });
+  } catch (error) {
+    throw trainerFailure(error);
+  }
+  io.progress({ attemptId: assignment.attemptId, step: 1, totalSteps: 1, tokens: result.tokens, loss: result.loss, learningRate: null, flops: result.flops, etaMs: 0 });
+  const metrics = { loss: result.loss, perplexity: result.perplexity, uniformLoss: uniformLoss(VOCAB_SIZE) };
+  const report = Buffer.from(
+    `${JSON.stringify({ format: 'potluck-eval-report/1', jobId: assignment.jobId, spec, adapterSha256: assignment.adapter?.sha256 ?? null, dataset: { datasetId: input.datasetId, version: input.version, sha256: input.sha256 }, rows: result.rows, tokens: result.tokens, positions: result.positions, metrics, flops: result.flops, formulaFlops: result.formulaFlops })}\n`,
+    'utf8',
+  );
+  const uploaded = await io.upload(assignment.uploadPath, report);
+  const reportSha256 = createHash('sha256').update(report).digest('hex');
+  if (uploaded.sha256 !== reportSha256) throw new RunFailure('UPLOAD_CORRUPT', 'the coordinator stored different report bytes', true);
+  return {
+    kind: 'eval',
+    split: spec.split,
+    adapterSha256: assignment.adapter?.sha256 ?? null,
+    loss: result.loss,
+    perplexity: result.perplexity,
+    uniformLoss: metrics.uniformLoss,
+    rows: result.rows,
+    tokens: result.tokens,
+    flops: result.flops,
+    formulaFlops: result.formulaFlops,
+    reportSha256,
+    reportBytes: report.length,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Applies a libs/datasets transform to the input version, line by line, and uploads the output JSONL. */
+export async function runBuiltinDatasetJob(assignment: JobAssignment & { spec: DatasetJobSpec }, io: RunnerIo): Promise<DatasetResult> {
+  const started = Date.now();
+  const [input] = assignment.inputs;
+  if (!input) throw new RunFailure('INVALID_SPEC', 'a dataset job needs one input', false);
+  const bytes = await fetchChecked(input.path, input.sha256, `dataset ${input.datasetId} v${input.version}`, io);
+  let transform: JsonlTransform;
+  const out: string[] = [];
+  try {
+    transform = new JsonlTransform(assignment.spec.transform);
+    const lines = Buffer.from(bytes).toString('utf8').split('\n');
+    for (const [index, line] of lines.entries()) {
+      if (index === lines.length - 1 && line === '') break;
+      out.push(...transform.pushLine(line));
+      if (transform.failed) break;
+      if (index % 1000 === 999 && io.shouldStop()) throw new RunFailure('CANCELLED', 'the run was stopped', false);
+    }
+    out.push(...transform.finish());
+  } catch (error) {
+    if (error instanceof RunFailure) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new RunFailure(typeof code === 'string' ? code.toUpperCase() : 'TRANSFORM_FAILED', (error as Error).message, false);
+  }
+  if (transform.errors.length > 0) {
+    const first = transform.errors[0];
+    throw new RunFailure('INVALID_DATASET', `line ${first?.line ?? '?'}: ${first?.message ?? 'invalid row'}`, false);
+  }
+  const stats = transform.stats();
+  if (stats.rowsOut === 0) throw new RunFailure('EMPTY_OUTPUT', `the ${assignment.spec.transform.operation} left no rows (of ${stats.rowsIn})`, false);
+  io.log?.('info', `${assignment.spec.transform.operation}: ${stats.rowsIn} rows in, ${stats.rowsOut} out`);
+  const output = Buffer.from(`${out.join('\n')}\n`, 'utf8');
+  io.progress({ attemptId: assignment.attemptId, step: 1, totalSteps: 1, tokens: 0, loss: null, learningRate: null, flops: 0, etaMs: 0 });
+  const uploaded = await io.upload(assignment.uploadPath, output);
+  const outputSha256 = createHash('sha256').update(output).digest('hex');
+  if (uploaded.sha256 !== outputSha256) throw new RunFailure('UPLOAD_CORRUPT', 'the coordinator stored different output bytes', true);
+  const reasons: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(stats.reasons)) if (count !== undefined) reasons[reason] = count;
+  return { kind: 'dataset', outputSha256, outputBytes: output.length, rowsIn: stats.rowsIn, rowsOut: stats.rowsOut, dropped: stats.dropped, reasons, durationMs: Date.now() - started };
 }

@@ -4,6 +4,7 @@ import {
   ControlCommandSchema,
   JobAssignmentSchema,
   JobCancelSchema,
+  WhyPushSchema,
   WorkEvents,
   type AgentAck,
   type ControlCommand,
@@ -12,7 +13,9 @@ import {
   type JobCheckpoint,
   type JobCompleted,
   type JobFailed,
+  type JobLog,
   type JobProgress,
+  type WhyPush,
   type HelloResult,
   type StateReport,
   type TelemetryBatch,
@@ -33,6 +36,8 @@ export interface LinkEvents {
   assign(assignment: JobAssignment): boolean;
   /** The coordinator asks to stop an attempt (cancelled by its builder). */
   cancel(attemptId: string, reason: string): void;
+  /** The coordinator says why no waiting job came to this idle agent. */
+  why?(why: WhyPush): void;
   /** Connection state changed (for status and logs). */
   state(state: LinkState, detail: string): void;
 }
@@ -96,6 +101,10 @@ export class CoordinatorLink {
       if (!parsed.success) return ack?.({ ok: false, error: { code: 'INVALID_PAYLOAD', message: parsed.error.message } });
       ack?.({ ok: true, result: { accepted: this.events.assign(parsed.data) } });
     });
+    this.socket.on(WorkEvents.why, (payload: unknown) => {
+      const parsed = WhyPushSchema.safeParse(payload);
+      if (parsed.success) this.events.why?.(parsed.data);
+    });
     this.socket.on(WorkEvents.cancel, (payload: unknown) => {
       const parsed = JobCancelSchema.safeParse(payload);
       if (parsed.success) this.events.cancel(parsed.data.attemptId, parsed.data.reason);
@@ -137,6 +146,10 @@ export class CoordinatorLink {
 
   async failed(report: JobFailed): Promise<AgentAck<{ recorded: boolean }>> {
     return this.send<{ recorded: boolean }>(WorkEvents.failed, report);
+  }
+
+  async jobLog(report: JobLog): Promise<AgentAck<{ recorded: number }>> {
+    return this.send<{ recorded: number }>(WorkEvents.log, report);
   }
 
   /** The coordinator forgot this session: introduce ourselves again on the same connection. */

@@ -1,6 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
-import { AGENTS_NAMESPACE, AgentEvents, WorkEvents, type AgentAck, type ControlCommand, type JobAssignment, type JobCancel } from '@potluck/protocol';
+import { AGENTS_NAMESPACE, AgentEvents, WorkEvents, type AgentAck, type ControlCommand, type JobAssignment, type JobCancel, type WhyPush } from '@potluck/protocol';
 import type { Namespace } from 'socket.io';
 import { AgentRevocations } from '../agents/agent-revocations.js';
 import { AgentsService } from '../agents/agents.service.js';
@@ -64,6 +64,11 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
   /** Tells the agent (on whichever coordinator holds it) to stop an attempt. */
   cancel(agentId: string, cancel: JobCancel): void {
     this.namespace?.to(`agent:${agentId}`).emit(WorkEvents.cancel, cancel);
+  }
+
+  /** Tells an idle agent on this process why no waiting job came to it (shown in `potluck-agent status`). */
+  why(agentId: string, why: WhyPush): void {
+    (this.local.get(agentId) as { emit(event: string, payload: WhyPush): boolean } | undefined)?.emit(WorkEvents.why, why);
   }
 
   /** Offers an attempt to the agent on this process's socket; true when it accepted. */
@@ -148,6 +153,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     on(WorkEvents.checkpointSlot, async (payload) => (socket.data.session ? this.work.checkpointSlot(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
     on(WorkEvents.checkpoint, async (payload) => (socket.data.session ? this.work.checkpoint(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
     on(WorkEvents.failed, async (payload) => (socket.data.session ? this.work.failed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
+    on(WorkEvents.log, async (payload) => (socket.data.session ? this.work.log(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
 
     socket.on('disconnect', (reason) => {
       clearTimeout(helloTimer);

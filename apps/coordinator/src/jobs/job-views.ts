@@ -1,4 +1,4 @@
-import { JobSpecSchema, RequirementsSchema, type JobStatus, type JobView } from '@potluck/protocol';
+import { JobSpecSchema, PipelineStepSpecSchema, RequirementsSchema, type JobStatus, type JobView } from '@potluck/protocol';
 import type { Prisma } from '../generated/prisma/client.js';
 
 export const JOB_INCLUDE = { owner: { select: { handle: true } }, steps: { select: { id: true }, orderBy: { createdAt: 'asc' } } } satisfies Prisma.JobInclude;
@@ -15,7 +15,7 @@ export function jobView(job: JobWithRelations): JobView {
     ownerHandle: job.owner.handle,
     kind: KIND[job.kind] ?? 'fine-tune',
     status: STATUS[job.status] ?? 'queued',
-    spec: JobSpecSchema.parse(job.spec),
+    spec: job.parentJobId ? PipelineStepSpecSchema.parse(job.spec) : JobSpecSchema.parse(job.spec),
     requirements: RequirementsSchema.parse(job.requirements),
     priority: job.priority,
     parentJobId: job.parentJobId,

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   AttemptViewSchema,
   BaseModelSchema,
+  JobLogViewSchema,
   JobProgressViewSchema,
   CreateJobBodySchema,
   JobListQuerySchema,
@@ -10,8 +11,10 @@ import {
   WhyNoJobSchema,
   type AttemptView,
   type BaseModel,
+  type JobLogView,
   type JobProgressView,
   type CreateJobBody,
+  type FieldError,
   type JobListQuery,
   type JobView,
   type Page,
@@ -26,9 +29,22 @@ import type { RequestContext } from '../auth/principal.js';
 import { ApiContract } from '../common/openapi.js';
 import { UuidParam } from '../common/params.js';
 import { ZodPipe } from '../common/zod.pipe.js';
+import { ValidationError } from '../common/errors.js';
 import { JobsService } from './jobs.service.js';
 import { ModelRegistry } from './model-registry.js';
 import { WhyNoJobService } from './why-no-job.service.js';
+
+/** `excludeDonors` is set by the coordinator only (validation runs); a builder may not choose who never runs a job. */
+function refuseCoordinatorFields(body: CreateJobBody): void {
+  const errors: FieldError[] = [];
+  if (body.requirements.excludeDonors.length > 0) errors.push({ field: 'body.requirements.excludeDonors', message: 'set by the coordinator only (validation runs)' });
+  if (body.spec.kind === 'pipeline') {
+    body.spec.steps.forEach((step, i) => {
+      if ((step.requirements?.excludeDonors.length ?? 0) > 0) errors.push({ field: `body.spec.steps.${i}.requirements.excludeDonors`, message: 'set by the coordinator only (validation runs)' });
+    });
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+}
 
 @ApiTags('jobs')
 @ApiBearerAuth()
@@ -46,6 +62,7 @@ export class JobsController {
   @Post('jobs')
   @ApiContract({ body: CreateJobBodySchema, response: JobViewSchema, status: 201 })
   async create(@Body(new ZodPipe(CreateJobBodySchema)) body: CreateJobBody, @Ctx() context: RequestContext, @Res({ passthrough: true }) response: Response): Promise<JobView> {
+    refuseCoordinatorFields(body);
     const { job, created } = await this.jobs.create(body, context);
     response.status(created ? 201 : 200);
     return job;
@@ -86,6 +103,13 @@ export class JobsController {
       etag: `"${file.sha256}"`,
     });
     await pipeline(this.store.open(file.storageKey), response).catch(() => response.destroy());
+  }
+
+  /** The job's log (the latest lines its attempts sent; a pipeline: all its steps'). */
+  @Get('jobs/:id/logs')
+  @ApiContract({ response: JobLogViewSchema })
+  logs(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobLogView> {
+    return this.jobs.logs(id, context);
   }
 
   @Post('jobs/:id/cancel')

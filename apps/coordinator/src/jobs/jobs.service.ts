@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JobProgressSchema, type AttemptView, type CreateJobBody, type DatasetRef, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
+import { JobLogViewSchema, JobProgressSchema, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, type RequestContext } from '../auth/principal.js';
@@ -52,7 +52,7 @@ export class JobsService {
           },
         });
         if (body.spec.kind === 'pipeline') {
-          for (const step of body.spec.steps) {
+          for (const [stepIndex, step] of body.spec.steps.entries()) {
             await tx.job.create({
               data: {
                 ownerId,
@@ -61,6 +61,7 @@ export class JobsService {
                 requirements: step.requirements ?? body.requirements,
                 priority: body.priority,
                 parentJobId: created.id,
+                stepIndex,
               },
             });
           }
@@ -178,17 +179,45 @@ export class JobsService {
     return this.get(id, context);
   }
 
+  /** The job's log lines (the last JOB_LOG_LINES; a pipeline: its steps'), oldest first. */
+  async logs(id: string, context: RequestContext): Promise<JobLogView> {
+    const job = await this.get(id, context);
+    const ids = job.kind === 'pipeline' ? job.stepJobIds : [id];
+    const lists = await Promise.all(ids.map((jobId) => this.redis.client.lrange(this.redis.key('job', jobId, 'log'), 0, -1)));
+    const lines = lists.flat().flatMap((raw) => {
+      const parsed = JobLogViewSchema.shape.lines.element.safeParse(JSON.parse(raw));
+      return parsed.success ? [parsed.data] : [];
+    });
+    return { lines: lines.sort((a, b) => a.at - b.at) };
+  }
+
   private async checkReferences(spec: JobSpec, context: RequestContext): Promise<void> {
     const errors: FieldError[] = [];
-    const steps: { path: string; spec: StepSpec }[] = spec.kind === 'pipeline' ? spec.steps.map((step, i) => ({ path: `body.spec.steps.${i}.spec`, spec: step.spec })) : [{ path: 'body.spec', spec }];
-    for (const { path, spec: step } of steps) {
+    const steps: { path: string; spec: StepSpec | PipelineStepSpec; index: number }[] = spec.kind === 'pipeline' ? spec.steps.map((step, i) => ({ path: `body.spec.steps.${i}.spec`, spec: step.spec, index: i })) : [{ path: 'body.spec', spec, index: 0 }];
+    const stepIds = spec.kind === 'pipeline' ? spec.steps.map((step) => step.id) : [];
+    if (new Set(stepIds).size !== stepIds.length) errors.push({ field: 'body.spec.steps', message: 'step ids must be unique' });
+    /** A placeholder must name an earlier step of the right kind. */
+    const earlier = (field: string, stepId: string, index: number, kind: 'dataset' | 'fine-tune') => {
+      const at = stepIds.indexOf(stepId);
+      const target = spec.kind === 'pipeline' ? spec.steps[at] : undefined;
+      if (at < 0 || at >= index || target?.spec.kind !== kind) errors.push({ field, message: `must name an earlier ${kind} step of this pipeline` });
+    };
+    for (const { path, spec: step, index } of steps) {
       if (step.kind !== 'dataset' && !this.models.find(step.baseModel)) errors.push({ field: `${path}.baseModel`, message: `unknown base model; known: ${this.models.ids().join(', ')}` });
-      const refs: { field: string; ref: DatasetRef }[] =
-        step.kind === 'fine-tune' ? step.datasets.map((ref, i) => ({ field: `${path}.datasets.${i}`, ref })) : step.kind === 'eval' ? [{ field: `${path}.dataset`, ref: step.dataset }] : [{ field: `${path}.input`, ref: step.input }];
-      for (const { field, ref } of refs) {
-        const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: ref.datasetId, version: ref.version } }, include: { dataset: true } });
+      const inputs: { field: string; input: DatasetInput }[] =
+        step.kind === 'fine-tune' ? step.datasets.map((input, i) => ({ field: `${path}.datasets.${i}`, input })) : step.kind === 'eval' ? [{ field: `${path}.dataset`, input: step.dataset }] : [{ field: `${path}.input`, input: step.input }];
+      for (const { field, input } of inputs) {
+        if ('fromStep' in input) {
+          earlier(field, input.fromStep, index, 'dataset');
+          continue;
+        }
+        const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: input.datasetId, version: input.version } }, include: { dataset: true } });
         const visible = version && (version.dataset.visibility === 'PUBLIC' || canAccess(context.principal, version.dataset.ownerId));
         if (!visible) errors.push({ field, message: 'no such dataset version (or it is private)' });
+      }
+      if (step.kind === 'eval' && 'adapterFromStep' in step && step.adapterFromStep) {
+        if (step.adapterFromJob) errors.push({ field: `${path}.adapterFromStep`, message: 'give adapterFromJob or adapterFromStep, not both' });
+        earlier(`${path}.adapterFromStep`, step.adapterFromStep, index, 'fine-tune');
       }
       if (step.kind === 'eval' && step.adapterFromJob) {
         const source = await this.prisma.client.job.findUnique({ where: { id: step.adapterFromJob } });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { FineTuneSpecSchema, RequirementsSchema, type JobAssignment, type TransferInput } from '@potluck/protocol';
+import { RequirementsSchema, type DatasetRef, type JobAssignment, type TransferInput } from '@potluck/protocol';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
@@ -7,8 +7,19 @@ import { match } from '../jobs/matcher.js';
 import { WhyNoJobService } from '../jobs/why-no-job.service.js';
 import { TransferService } from '../transfer/transfer.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { MAX_ADAPTER_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { MAX_ADAPTER_BYTES, MAX_DATASET_OUTPUT_BYTES, MAX_REPORT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { PipelineService } from './pipeline.service.js';
 import { WorkService } from './work.service.js';
+
+/** Where an attempt uploads its output, by job kind. */
+const OUTPUT = {
+  FINE_TUNE: { maxBytes: MAX_ADAPTER_BYTES, mediaType: 'application/vnd.potluck.adapter' },
+  EVAL: { maxBytes: MAX_REPORT_BYTES, mediaType: 'application/vnd.potluck.eval-report+json' },
+  DATASET: { maxBytes: MAX_DATASET_OUTPUT_BYTES, mediaType: 'application/jsonl' },
+} as const;
+
+/** Idle agents are told why no job came to them at most this often (each). */
+const WHY_EVERY_MS = 15_000;
 
 /** Waiting jobs considered per dispatch decision. */
 const CANDIDATES = 100;
@@ -39,7 +50,11 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     private readonly work: WorkService,
     private readonly events: FleetEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pipelines: PipelineService,
   ) {}
+
+  /** When each local agent was last told why it has no job. */
+  private readonly whySent = new Map<string, number>();
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribeFreed((agentId) => this.request(agentId));
@@ -84,49 +99,91 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     const agent = await this.prisma.client.agent.findUnique({ where: { id: agentId }, select: { trustLevel: true, revokedAt: true } });
     if (!agent || agent.revokedAt) return null;
     const capacity = await this.why.capacity(agentId, agent.trustLevel, now);
-    for (const candidate of await this.candidates()) {
+    const candidates = await this.candidates();
+    const refusals: { jobId: string; kind: string; rule: string; detail: string }[] = [];
+    for (const candidate of candidates) {
       const fit = match(RequirementsSchema.parse(candidate.requirements), capacity);
-      if (!fit.fits) continue;
+      if (!fit.fits) {
+        refusals.push({ jobId: candidate.id, kind: candidate.kind.toLowerCase().replace('_', '-'), rule: fit.rule, detail: fit.detail });
+        continue;
+      }
       const claimed = await this.prisma.client.job.updateMany({ where: { id: candidate.id, status: 'QUEUED' }, data: { status: 'RUNNING', startedAt: new Date(now) } });
       if (claimed.count === 0) continue; // another coordinator took it
+      this.whySent.delete(agentId);
       return this.assign(agentId, candidate.id, fit.deviceIds, now);
     }
+    this.tellWhy(agentId, candidates.length, refusals, now);
     return null;
   }
 
-  /** Builders with fewer running jobs first; then priority; then age. (Standalone fine-tunes for now.) */
-  private async candidates(): Promise<{ id: string; requirements: unknown }[]> {
-    return this.prisma.client.$queryRaw<{ id: string; requirements: unknown }[]>`
-      SELECT j.id, j.requirements
+  /** Pushes "why no job?" to an idle agent while jobs wait that it cannot take (rate-limited per agent). */
+  private tellWhy(agentId: string, waiting: number, refusals: { jobId: string; kind: string; rule: string; detail: string }[], now: number): void {
+    if (waiting === 0 || refusals.length === 0) return;
+    if (now - (this.whySent.get(agentId) ?? 0) < WHY_EVERY_MS) return;
+    this.whySent.set(agentId, now);
+    const rules = [...new Set(refusals.map((r) => r.rule))].join(', ');
+    this.gateway.why(agentId, { at: now, summary: `${refusals.length} waiting job(s) do not fit this agent (${rules})`, jobs: refusals.slice(0, 10).map((r) => ({ ...r, detail: r.detail.slice(0, 500) })) });
+  }
+
+  /**
+   * Builders with fewer running jobs first; then priority; then age. Standalone jobs and
+   * pipeline steps whose previous step succeeded (pipelines themselves are never run).
+   */
+  private async candidates(): Promise<{ id: string; kind: string; requirements: unknown }[]> {
+    return this.prisma.client.$queryRaw<{ id: string; kind: string; requirements: unknown }[]>`
+      SELECT j.id, j.kind::text AS kind, j.requirements
       FROM "Job" j
-      LEFT JOIN (SELECT "ownerId", count(*) AS running FROM "Job" WHERE status = 'RUNNING' GROUP BY "ownerId") r ON r."ownerId" = j."ownerId"
-      WHERE j.status = 'QUEUED' AND j.kind = 'FINE_TUNE' AND j."parentJobId" IS NULL
+      LEFT JOIN (SELECT "ownerId", count(*) AS running FROM "Job" WHERE status = 'RUNNING' AND kind <> 'PIPELINE' GROUP BY "ownerId") r ON r."ownerId" = j."ownerId"
+      WHERE j.status = 'QUEUED' AND j.kind <> 'PIPELINE'
+        AND (j."parentJobId" IS NULL OR j."stepIndex" = 0 OR EXISTS (
+          SELECT 1 FROM "Job" p WHERE p."parentJobId" = j."parentJobId" AND p."stepIndex" = j."stepIndex" - 1 AND p.status = 'SUCCEEDED'))
       ORDER BY coalesce(r.running, 0) ASC, j.priority DESC, j."createdAt" ASC
       LIMIT ${CANDIDATES}`;
   }
 
   private async assign(agentId: string, jobId: string, deviceIds: string[], now: number): Promise<string | null> {
     const job = await this.prisma.client.job.findUniqueOrThrow({ where: { id: jobId } });
-    const spec = FineTuneSpecSchema.parse(job.spec);
+    await this.pipelines.stepStarted(job, now);
     const attemptNo = (await this.prisma.client.jobAttempt.count({ where: { jobId } })) + 1;
     const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
+    const requirements = RequirementsSchema.parse(job.requirements);
     // A lost predecessor's last checkpoint: the new attempt resumes there.
-    const checkpoint = await this.prisma.client.checkpoint.findFirst({ where: { jobId }, orderBy: [{ tokens: 'desc' }, { step: 'desc' }], include: { artifact: true } });
+    const checkpoint = job.kind === 'FINE_TUNE' ? await this.prisma.client.checkpoint.findFirst({ where: { jobId }, orderBy: [{ tokens: 'desc' }, { step: 'desc' }], include: { artifact: true } }) : null;
     const attempt = await this.prisma.client.jobAttempt.create({
       data: { jobId, attemptNo, agentId, deviceIds, status: 'ASSIGNED', leaseExpiresAt: new Date(now + lease), resumedFromId: checkpoint?.id ?? null },
     });
+    const failNow = async (reason: string): Promise<null> => {
+      await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', reason, false, now);
+      this.events.freed(agentId);
+      return null;
+    };
+    const resolved = await this.pipelines.resolve(job);
+    if (!resolved.ok) return failNow(`INVALID_SPEC: ${resolved.reason}`);
+    const spec = resolved.spec;
+    if (job.parentJobId) await this.prisma.client.job.update({ where: { id: jobId }, data: { spec } }); // the step now shows what it runs
+    const refs: DatasetRef[] = spec.kind === 'fine-tune' ? spec.datasets : spec.kind === 'eval' ? [spec.dataset] : [spec.input];
     const inputs: TransferInput[] = [];
-    for (const ref of spec.datasets) {
+    for (const ref of refs) {
       const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: ref.datasetId, version: ref.version } }, include: { artifact: true } });
-      if (!version) {
-        await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', `DATASET_MISSING: dataset ${ref.datasetId} v${ref.version} no longer exists`, false, now);
-        return null;
-      }
+      if (!version) return failNow(`DATASET_MISSING: dataset ${ref.datasetId} v${ref.version} no longer exists`);
       const { artifact } = version;
       const path = await this.transfers.issue({ kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, TRANSFER_TTL_MS);
       inputs.push({ ...ref, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes), path });
     }
-    const uploadPath = await this.transfers.issue({ kind: 'upload', attemptId: attempt.id, maxBytes: MAX_ADAPTER_BYTES, mediaType: 'application/vnd.potluck.adapter' }, 24 * 3_600_000);
+    let adapter: JobAssignment['adapter'] = null;
+    if (spec.kind === 'eval' && spec.adapterFromJob) {
+      const source = await this.prisma.client.job.findUnique({ where: { id: spec.adapterFromJob } });
+      const artifactId = (source?.result as { adapterArtifactId?: unknown } | null | undefined)?.adapterArtifactId;
+      if (source?.status !== 'SUCCEEDED' || typeof artifactId !== 'string') return failNow(`ADAPTER_MISSING: job ${spec.adapterFromJob} has no adapter`);
+      const artifact = await this.prisma.client.artifact.findUniqueOrThrow({ where: { id: artifactId } });
+      adapter = {
+        sha256: artifact.sha256,
+        bytes: Number(artifact.sizeBytes),
+        path: await this.transfers.issue({ kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, TRANSFER_TTL_MS),
+      };
+    }
+    const output = OUTPUT[job.kind as keyof typeof OUTPUT];
+    const uploadPath = await this.transfers.issue({ kind: 'upload', attemptId: attempt.id, maxBytes: output.maxBytes, mediaType: output.mediaType }, 24 * 3_600_000);
     const resumeFrom = checkpoint
       ? {
           checkpointId: checkpoint.id,
@@ -135,14 +192,31 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
           path: await this.transfers.issue({ kind: 'download', storageKey: checkpoint.artifact.storageKey, bytes: Number(checkpoint.artifact.sizeBytes), sha256: checkpoint.artifact.sha256 }, TRANSFER_TTL_MS),
         }
       : null;
-    const assignment: JobAssignment = { attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, inputs, uploadPath, resumeFrom };
+    const assignment: JobAssignment = { attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000, inputs, adapter, uploadPath, resumeFrom };
     const accepted = await this.gateway.assign(agentId, assignment);
     if (!accepted) {
       await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', 'AGENT_DECLINED: the agent did not accept the assignment', true, now);
       return null;
     }
-    this.logger.log({ agentId, jobId, attemptId: attempt.id, resumedFromStep: checkpoint?.step ?? null }, 'job assigned');
+    this.logger.log({ agentId, jobId, attemptId: attempt.id, kind: spec.kind, resumedFromStep: checkpoint?.step ?? null }, 'job assigned');
     return attempt.id;
+  }
+
+  /** Ends attempts that ran past their job's `maxRuntimeSeconds`: the job fails (no retry) and the agent is told to stop. */
+  private async endOverdue(now: number): Promise<void> {
+    const overdue = await this.prisma.client.$queryRaw<{ id: string; jobId: string; attemptNo: number; agentId: string; limit: number }[]>`
+      SELECT a.id, a."jobId", a."attemptNo", a."agentId", coalesce((j.requirements->>'maxRuntimeSeconds')::int, 86400) AS "limit"
+      FROM "JobAttempt" a JOIN "Job" j ON j.id = a."jobId"
+      WHERE a.status IN ('ASSIGNED', 'RUNNING')
+        AND a."startedAt" + make_interval(secs => coalesce((j.requirements->>'maxRuntimeSeconds')::int, 86400)) < ${new Date(now)}
+      LIMIT 100`;
+    for (const attempt of overdue) {
+      const reason = `TIME_LIMIT: the attempt ran longer than its limit of ${attempt.limit} s`;
+      if (await this.work.endAttempt(attempt.id, attempt.jobId, attempt.attemptNo, 'FAILED', reason, false, now)) {
+        this.gateway.cancel(attempt.agentId, { attemptId: attempt.id, reason: reason.slice(0, 200) });
+        this.logger.log({ jobId: attempt.jobId, attemptId: attempt.id }, 'attempt ended at its time limit');
+      }
+    }
   }
 
   /** Reclaims expired leases, then re-examines this process's idle agents. */
@@ -152,8 +226,9 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       for (const attempt of expired) {
         await this.work.endAttempt(attempt.id, attempt.jobId, attempt.attemptNo, 'LOST', 'LEASE_EXPIRED: the agent stopped reporting', true, now);
       }
+      await this.endOverdue(now);
       // Examining every idle agent costs queries per agent: only when something waits.
-      const waiting = await this.prisma.client.job.count({ where: { status: 'QUEUED', kind: 'FINE_TUNE', parentJobId: null } });
+      const waiting = await this.prisma.client.job.count({ where: { status: 'QUEUED', kind: { not: 'PIPELINE' } } });
       if (waiting > 0) this.requestAll();
     } catch (error) {
       this.logger.error({ err: error }, 'dispatch sweep failed');

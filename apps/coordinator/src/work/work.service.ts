@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CheckpointSlotSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobProgressSchema, type AgentAck, type JobProgress } from '@potluck/protocol';
+import { CheckpointSlotSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
 import type { z } from 'zod';
 import { fail } from '../agent-gateway/agent-session.service.js';
 import type { AgentIdentity } from '../agent-gateway/socket-context.js';
@@ -11,7 +11,13 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { TransferService } from '../transfer/transfer.service.js';
 import { AttemptOutcomes } from '../credits/attempt-outcomes.js';
-import { MAX_ATTEMPTS, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { DatasetOutputsService } from '../datasets/dataset-outputs.service.js';
+import type { Job, Prisma } from '../generated/prisma/client.js';
+import { JOB_LOG_LINES, MAX_ATTEMPTS, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { PipelineService } from './pipeline.service.js';
+
+/** The job kind each result kind belongs to. */
+const KIND_OF_RESULT = { 'fine-tune': 'FINE_TUNE', eval: 'EVAL', dataset: 'DATASET' } as const;
 
 function parse<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; value: z.infer<T> } | ReturnType<typeof fail> {
   const result = schema.safeParse(payload);
@@ -35,6 +41,8 @@ export class WorkService {
     private readonly transfers: TransferService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outcomes: AttemptOutcomes,
+    private readonly pipelines: PipelineService,
+    private readonly datasetOutputs: DatasetOutputsService,
   ) {}
 
   async progress(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
@@ -84,29 +92,79 @@ export class WorkService {
     const parsed = parse(JobCompletedSchema, payload);
     if (!parsed.ok) return parsed;
     const { attemptId, result } = parsed.value;
-    const attempt = await this.prisma.client.jobAttempt.findUnique({ where: { id: attemptId } });
+    const attempt = await this.prisma.client.jobAttempt.findUnique({ where: { id: attemptId }, include: { job: true } });
     if (!attempt || attempt.agentId !== identity.agentId) return fail('NOT_YOURS', 'No attempt of this agent has that id.');
     if (attempt.status === 'SUCCEEDED') return { ok: true, result: { recorded: false, duplicate: true } };
     if (attempt.status !== 'RUNNING' && attempt.status !== 'ASSIGNED') return fail('NOT_YOURS', `The attempt already ended (${attempt.status.toLowerCase()}); its result is not used.`);
-    const adapter = await this.prisma.client.artifact.findUnique({ where: { sha256: result.adapterSha256 } });
-    if (!adapter || Number(adapter.sizeBytes) !== result.adapterBytes) {
-      return fail('INVALID_PAYLOAD', 'The adapter was not uploaded (or its size differs); upload it before reporting completion.');
+    const expected = KIND_OF_RESULT[result.kind];
+    if (attempt.job.kind !== expected) return fail('INVALID_PAYLOAD', `A ${result.kind} result does not fit a ${attempt.job.kind.toLowerCase().replace('_', '-')} job.`);
+    const stored = await this.storedResult(attempt.job, result);
+    if (!stored.ok) {
+      if (stored.endAttempt) {
+        const ended = await this.endAttempt(attempt.id, attempt.jobId, attempt.attemptNo, 'FAILED', `INVALID_OUTPUT: ${stored.message}`, true, now);
+        if (ended) this.events.freed(identity.agentId);
+      }
+      return fail('INVALID_PAYLOAD', stored.message);
     }
     const recorded = await this.prisma.client.$transaction(async (tx) => {
-      const closed = await tx.jobAttempt.updateMany({ where: { id: attemptId, status: { in: ['RUNNING', 'ASSIGNED'] } }, data: { status: 'SUCCEEDED', endedAt: new Date(now), endReason: 'completed', tokens: BigInt(result.tokens) } });
+      const closed = await tx.jobAttempt.updateMany({ where: { id: attemptId, status: { in: ['RUNNING', 'ASSIGNED'] } }, data: { status: 'SUCCEEDED', endedAt: new Date(now), endReason: 'completed', tokens: BigInt('tokens' in result ? result.tokens : 0) } });
       if (closed.count === 0) return false;
       await tx.job.updateMany({
         where: { id: attempt.jobId, status: 'RUNNING' },
-        data: { status: 'SUCCEEDED', finishedAt: new Date(now), result: { ...result, adapterArtifactId: adapter.id } },
+        data: { status: 'SUCCEEDED', finishedAt: new Date(now), result: stored.value },
       });
       return true;
     });
     if (recorded) {
       await this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
+      await this.pipelines.stepSucceeded(attempt.jobId, now);
       this.events.freed(identity.agentId); // free again: the dispatcher looks for its next job
       this.outcomes.succeeded(attemptId); // credit: claim and validation (credits/credit-flow.service.ts)
     }
     return { ok: true, result: { recorded, duplicate: !recorded } };
+  }
+
+  /**
+   * The result as the job stores it, after checking its outputs: each names an artifact the
+   * attempt uploaded (sha256 and size must match); a dataset job's output must pass the
+   * upload inspector and becomes a new dataset version with lineage.
+   */
+  private async storedResult(job: Job, result: JobResult): Promise<{ ok: true; value: Prisma.InputJsonObject } | { ok: false; message: string; endAttempt: boolean }> {
+    const uploaded = async (sha256: string, bytes: number) => {
+      const artifact = await this.prisma.client.artifact.findUnique({ where: { sha256 } });
+      return artifact && Number(artifact.sizeBytes) === bytes ? artifact : null;
+    };
+    switch (result.kind) {
+      case 'fine-tune': {
+        const adapter = await uploaded(result.adapterSha256, result.adapterBytes);
+        if (!adapter) return { ok: false, message: 'The adapter was not uploaded (or its size differs); upload it before reporting completion.', endAttempt: false };
+        return { ok: true, value: { ...result, adapterArtifactId: adapter.id } };
+      }
+      case 'eval': {
+        const report = await uploaded(result.reportSha256, result.reportBytes);
+        if (!report) return { ok: false, message: 'The eval report was not uploaded (or its size differs); upload it before reporting completion.', endAttempt: false };
+        return { ok: true, value: { ...result, reportArtifactId: report.id } };
+      }
+      case 'dataset': {
+        const output = await uploaded(result.outputSha256, result.outputBytes);
+        if (!output) return { ok: false, message: 'The output was not uploaded (or its size differs); upload it before reporting completion.', endAttempt: false };
+        const version = await this.datasetOutputs.record(job, result, output);
+        if (!version.ok) return { ok: false, message: version.reason, endAttempt: true };
+        return { ok: true, value: { ...result, outputArtifactId: output.id, datasetId: version.datasetId, version: version.version, datasetVersionId: version.datasetVersionId } };
+      }
+    }
+  }
+
+  /** Log lines of a running attempt of this agent: the job keeps the last `JOB_LOG_LINES`. */
+  async log(identity: AgentIdentity, payload: unknown): Promise<AgentAck<{ recorded: number }>> {
+    const parsed = parse(JobLogSchema, payload);
+    if (!parsed.ok) return parsed;
+    const attempt = await this.prisma.client.jobAttempt.findUnique({ where: { id: parsed.value.attemptId }, select: { agentId: true, jobId: true, attemptNo: true, status: true } });
+    if (!attempt || attempt.agentId !== identity.agentId) return fail('NOT_YOURS', 'No attempt of this agent has that id.');
+    const key = this.redis.key('job', attempt.jobId, 'log');
+    const lines = parsed.value.lines.map((line) => JSON.stringify({ at: line.at, attemptNo: attempt.attemptNo, level: line.level, message: line.message }));
+    await this.redis.client.multi().rpush(key, ...lines).ltrim(key, -JOB_LOG_LINES, -1).pexpire(key, 7 * 86_400_000).exec();
+    return { ok: true, result: { recorded: lines.length } };
   }
 
   async failed(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
@@ -134,6 +192,9 @@ export class WorkService {
         data: retry ? { status: 'QUEUED' } : { status: 'FAILED', finishedAt: new Date(now), errorCode: status === 'LOST' ? 'ATTEMPTS_EXHAUSTED' : 'FAILED', errorMessage: reason },
       });
       return true;
+    }).then(async (ended) => {
+      if (ended) await this.pipelines.stepFailed(jobId, now); // a step that failed for good fails its pipeline
+      return ended;
     });
   }
 
