@@ -70,15 +70,18 @@ for d = current, target - 1 do
     for i = 1, #pairs_, 2 do
       local member = pairs_[i]
       local value = pairs_[i + 1]
-      local negated = string.sub(value, 1, 1) == '-' and string.sub(value, 2) or ('-' .. value)
-      local v = redis.call('HINCRBY', p .. 'tot:' .. w .. ':' .. suffix, member, negated)
-      if v == 0 then
-        redis.call('HDEL', p .. 'tot:' .. w .. ':' .. suffix, member)
-        redis.call('ZREM', p .. 'z:' .. w .. ':' .. suffix, member)
-      else
-        redis.call('ZADD', p .. 'z:' .. w .. ':' .. suffix, v, member)
+      if value ~= '0' then
+        -- Negated as text: the units may exceed what a Lua number holds exactly ("-0" is no integer to Redis).
+        local negated = string.sub(value, 1, 1) == '-' and string.sub(value, 2) or ('-' .. value)
+        local v = redis.call('HINCRBY', p .. 'tot:' .. w .. ':' .. suffix, member, negated)
+        if v == 0 then
+          redis.call('HDEL', p .. 'tot:' .. w .. ':' .. suffix, member)
+          redis.call('ZREM', p .. 'z:' .. w .. ':' .. suffix, member)
+        else
+          redis.call('ZADD', p .. 'z:' .. w .. ':' .. suffix, v, member)
+        end
+        dropped = dropped + 1
       end
-      dropped = dropped + 1
     end
     if ARGV[4] == '1' then redis.call('DEL', bucket) end
   end

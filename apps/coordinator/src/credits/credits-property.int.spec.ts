@@ -38,7 +38,7 @@ afterAll(async () => {
   await t.close();
 });
 
-type Step = 'claim' | 'pending' | 'grant' | 'revoke' | 'join' | 'leave' | 'crash-next-board-write' | 'catch-up' | 'rebuild';
+type Step = 'claim' | 'pending' | 'grant' | 'revoke' | 'join' | 'leave' | 'crash-next-board-write' | 'catch-up' | 'rebuild' | 'days-pass';
 
 describe('the ledger and the boards under random replays', () => {
   it.each([11, 2024, 77_777])('seed %i: never two grants for an attempt; boards equal the ledger after every recovery', async (seed) => {
@@ -56,7 +56,8 @@ describe('the ledger and the boards under random replays', () => {
       const jobId = await makeFineTune(t, builder, dataset, { tokens: 1000 + Math.floor(random() * 50_000), flops: Math.floor(random() * 1e12), heldOutLoss: 2 });
       attempts.push(await finishedAttempt(t, jobId, donor, start, start + 15_000));
     }
-    const steps: Step[] = ['claim', 'claim', 'pending', 'grant', 'grant', 'revoke', 'join', 'leave', 'crash-next-board-write', 'catch-up', 'rebuild'];
+    const steps: Step[] = ['claim', 'claim', 'pending', 'grant', 'grant', 'revoke', 'join', 'leave', 'crash-next-board-write', 'catch-up', 'rebuild', 'days-pass'];
+    let clock = Date.now(); // the boards' notion of now: days pass, so the 7- and 30-day windows drop credit
     for (let round = 0; round < 12; round += 1) {
       // A burst of events, some duplicated, run concurrently (arbitrary interleavings).
       const burst = Array.from({ length: 6 }, () => ({ step: pick(steps), attempt: pick(attempts), donor: pick(donors) }));
@@ -80,6 +81,9 @@ describe('the ledger and the boards under random replays', () => {
               // The process dies after the ledger commit, before Redis hears of it.
               vi.spyOn(store, 'apply').mockRejectedValueOnce(new Error('crashed before the boards were updated'));
               return null;
+            case 'days-pass':
+              clock += Math.floor(1 + random() * 9) * 86_400_000;
+              return null;
             case 'catch-up':
               return null;
             case 'rebuild':
@@ -89,9 +93,10 @@ describe('the ledger and the boards under random replays', () => {
       );
       const recovery = burst.some((event) => event.step === 'rebuild') ? 'rebuild' : 'catch-up';
       vi.restoreAllMocks();
-      if (recovery === 'rebuild') await sync.rebuild(Date.now());
-      else await sync.catchUp(Date.now(), start - 60_000);
-      expect(await sync.check(Date.now()), `seed ${seed}, round ${round}`).toEqual([]);
+      clock = Math.max(clock, Date.now());
+      if (recovery === 'rebuild') await sync.rebuild(clock);
+      else await sync.catchUp(clock, start - 60_000);
+      expect(await sync.check(clock), `seed ${seed}, round ${round}`).toEqual([]);
     }
     const rows = await t.prisma.creditLedgerEntry.findMany({ where: { attemptId: { in: attempts } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     expect(rows.some((row) => row.state === 'GRANTED')).toBe(true); // the sequence exercised grants…

@@ -1,9 +1,11 @@
-import { ReceiptSchema } from '@potluck/protocol';
+import { ReceiptSchema, StatsExportHeaderSchema, StatsExportRowSchema } from '@potluck/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '../testing/rejection.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 import { BoardSync } from './board-sync.service.js';
+import { dayOf, dayString } from './board-math.js';
+import { StatsExportService } from './stats-export.service.js';
 import { boardsCommand } from './boards-command.js';
 import { BoardsStore } from './boards.store.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -210,6 +212,30 @@ describe('npm run credit-boards', () => {
     expect(await boardsCommand(['rebuild'], t.config, (line) => lines.push(line))).toBe(0);
     expect(await boardsCommand(['check'], t.config, (line) => lines.push(line))).toBe(0);
     expect(await boardsCommand(['nonsense'], t.config, (line) => lines.push(line))).toBe(64);
+  });
+});
+
+describe('the daily stats export', () => {
+  it('writes a closed day once as versioned JSON lines, serves it publicly, and refuses days not closed', async () => {
+    const [builder, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];
+    const { attemptId } = await fineTuned(donor, builder, await makeDataset(t, builder));
+    await flow.process(attemptId);
+    await evalFinishes(attemptId, 1, validator, 2.5);
+    // Today's snapshot, written directly (the public route serves closed days only).
+    const today = dayOf(Date.now());
+    const content = await t.app.get(StatsExportService).ensure(today, Date.now());
+    const [header, ...rows] = content.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(StatsExportHeaderSchema.parse(header)).toMatchObject({ v: 1, day: dayString(today) });
+    const parsed = rows.map((row) => StatsExportRowSchema.parse(row));
+    expect(parsed.find((row) => row.id === donor.userId)).toMatchObject({ type: 'contributor', handle: donor.handle, compute: '0.000005935104', total: '0.000005935104' });
+    expect(parsed.filter((row) => row.type === 'contributor').map((row) => row.rank)).toEqual(parsed.filter((row) => row.type === 'contributor').map((_, i) => i + 1));
+    expect(await t.app.get(StatsExportService).ensure(today, Date.now() + 60_000)).toBe(content); // written once, never changed
+
+    const yesterday = dayString(today - 1);
+    const file = await t.anonymous.stats.export(yesterday);
+    expect(file.header).toMatchObject({ v: 1, type: 'header', day: yesterday, contributors: 0 });
+    expect((await t.anonymous.stats.days()).days).toContain(yesterday);
+    expect((await rejection(t.anonymous.stats.export(dayString(today + 1)))).status).toBe(404);
   });
 });
 
