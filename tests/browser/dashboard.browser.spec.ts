@@ -144,6 +144,7 @@ describe('the dashboard in a browser', () => {
     await page.getByLabel('Steps', { exact: true }).fill('0');
     await page.getByRole('button', { name: 'Submit job' }).click();
     await expect.poll(async () => page.locator('.field-invalid').filter({ hasText: 'Steps' }).innerText()).toMatch(/>=\s*1|too small/i);
+    await screenshot(page, 'job-form-error');
     await page.getByLabel('Steps', { exact: true }).fill('80');
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
