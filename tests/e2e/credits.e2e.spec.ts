@@ -14,24 +14,22 @@ import { REPO_ROOT } from '../support/paths.js';
 import type { Running } from '../support/process.js';
 
 /**
- * Credits end to end: a real coordinator and a real simulated agent that cheats on purpose
- * (--simulate-fault: ten times the tokens and FLOPs it processed, and a held-out loss 1 nat
- * better than its adapter's). The maximum efficiency is set so low that the tiny builtin
- * model's tenfold claim must exceed what the simulated RTX 4090 could have done.
- *
- * The validation evals are coordinator-made EVAL jobs; until EVAL jobs execute on agents,
- * their results are written into the database as two other donors' agents would report
- * them, and the coordinator's own sweep picks them up (nothing else is seeded).
+ * Credits end to end: a real coordinator and real simulated agents. One cheats on purpose
+ * (--simulate-fault: ten times the tokens and FLOPs it processed, and losses 1 nat lower than
+ * the truth); two honest donors' agents run the coordinator's validation jobs. The maximum
+ * efficiency is set so low that the tiny builtin model's tenfold claim must exceed what the
+ * simulated RTX 4090 could have done.
  */
 const work = mkdtempSync(join(tmpdir(), 'potluck-credits-'));
 let coordinator: CoordinatorProcess;
 let cheat: Running;
+const honest: Running[] = [];
 let builder: PotluckClient;
 let donor: PotluckClient;
 let db: pg.Client;
 let cheatToken = '';
 let cheatAgentId = '';
-const validators: { userId: string; agentId: string; client: PotluckClient }[] = [];
+const validators: { userId: string; client: PotluckClient; socket: string }[] = [];
 
 async function one<T>(sql: string, params: unknown[] = []): Promise<T | undefined> {
   return (await db.query(sql, params)).rows[0] as T | undefined;
@@ -66,7 +64,7 @@ beforeAll(async () => {
   for (const name of ['v1', 'v2']) {
     const created = await admin.users.create({ handle: uniqueId(`${name}-`), displayName: name, roles: ['DONOR'] });
     const client = admin.withApiKey(created.secret);
-    validators.push({ userId: created.user.id, agentId: (await client.agents.create({ name })).agent.id, client });
+    validators.push({ userId: created.user.id, client, socket: join(work, `${name}.sock`) });
   }
   const registered = await donor.agents.create({ name: 'rig' });
   cheatToken = registered.token;
@@ -81,18 +79,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cheat?.stop('SIGKILL');
+  for (const agent of honest) await agent.stop('SIGKILL');
   await db?.end();
   await coordinator?.dispose();
 });
 
-/** What a validator's agent reports for an eval job: seeded as a succeeded attempt (see the file comment). */
-async function evalReported(jobId: string, agentId: string, loss: number): Promise<void> {
-  await db.query(
-    `INSERT INTO "JobAttempt" (id, "jobId", "attemptNo", "agentId", "deviceIds", status, "leaseExpiresAt", "startedAt", "endedAt", "endReason", tokens)
-     VALUES (gen_random_uuid(), $1, 1, $2, ARRAY['GPU-validator'], 'SUCCEEDED', now(), now() - interval '5 seconds', now(), 'completed', 1000)`,
-    [jobId, agentId],
-  );
-  await db.query(`UPDATE "Job" SET status = 'SUCCEEDED', "finishedAt" = now(), result = $2 WHERE id = $1`, [jobId, JSON.stringify({ loss, tokens: 1000 })]);
+/** The honest donors' agents join (their work: the validation runs). */
+async function startHonest(): Promise<void> {
+  for (const validator of validators) {
+    const registered = await validator.client.agents.create({ name: uniqueId('honest-') });
+    const agent = startAgent(['start', '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', validator.socket], { POTLUCK_AGENT_TOKEN: registered.token });
+    honest.push(agent);
+    await agent.waitFor(/connected as agent/);
+  }
 }
 
 function verifyOffline(receipt: Receipt, dir: string): { status: number; out: string } {
@@ -130,18 +129,24 @@ describe('credits with a cheating agent', () => {
     expect((await builder.credits.profile(handle)).pending).toBeNull();
   });
 
-  it('an eval on two other donors catches the wrong held-out loss: the claim is revoked and the agent\'s CV resets', async () => {
-    const reported = (await builder.jobs.get(jobId)).result?.heldOutLoss as number;
+  it('evals on two other donors catch the wrong held-out loss: the claim is revoked and the agent\'s CV resets', async () => {
     const round1 = await row<{ validatorJobId: string }>(`SELECT "validatorJobId" FROM "CreditValidation" WHERE "subjectAttemptId" = $1 AND round = 1`, [attemptId]);
     const evalJob = await builder.jobs.get(round1.validatorJobId);
-    expect(evalJob).toMatchObject({ kind: 'eval', spec: { adapterFromJob: jobId, split: 'held-out' }, requirements: { excludeDonors: [(await donor.me()).id] } });
+    expect(evalJob).toMatchObject({ kind: 'eval', status: 'queued', spec: { adapterFromJob: jobId, split: 'held-out' }, requirements: { excludeDonors: [(await donor.me()).id] } });
     // The matcher keeps the checked donor's own agent away from it, and says why.
     const why = await donor.jobs.whyNoJob(cheatAgentId);
-    expect(why.jobs.find((j) => j.jobId === evalJob.id)?.rule ?? 'not-listed').toMatch(/excluded-donor|not-listed/);
-    await evalReported(evalJob.id, validators[0]?.agentId ?? '', reported + 1);
-    const round2 = await row<{ validatorJobId: string }>(`SELECT "validatorJobId" FROM "CreditValidation" WHERE "subjectAttemptId" = $1 AND round = 2`, [attemptId]);
-    await evalReported(round2.validatorJobId, validators[1]?.agentId ?? '', reported + 1.002);
-    await expect.poll(() => one<{ n: number }>(`SELECT count(*)::int AS n FROM "CreditLedgerEntry" WHERE "attemptId" = $1 AND state = 'REVOKED'`, [attemptId]).then((row) => row?.n), { timeout: 15_000 }).toBe(1);
+    expect(why.jobs.find((j) => j.jobId === evalJob.id)?.rule).toBe('excluded-donor');
+    await startHonest();
+    // Round 1 disagrees with the reported loss; round 2 (on the third donor) settles it.
+    await expect
+      .poll(() => one<{ n: number }>(`SELECT count(*)::int AS n FROM "CreditLedgerEntry" WHERE "attemptId" = $1 AND state = 'REVOKED'`, [attemptId]).then((r) => r?.n), { timeout: 90_000, interval: 500, message: honest.map((agent) => agent.output()).join('\n') })
+      .toBe(1);
+    const rounds = await db.query<{ round: number; validatorJobId: string }>(`SELECT round, "validatorJobId" FROM "CreditValidation" WHERE "subjectAttemptId" = $1 ORDER BY round`, [attemptId]);
+    expect(rounds.rows.map((r) => r.round)).toEqual([1, 2]);
+    const losses = await Promise.all(rounds.rows.map(async (r) => (await builder.jobs.get(r.validatorJobId)).result?.loss as number));
+    const reported = (await builder.jobs.get(jobId)).result?.heldOutLoss as number;
+    expect(losses[0]).toBe(losses[1]); // honest evals agree bit for bit…
+    expect(losses[0]).toBeCloseTo(reported + 1, 6); // …and the cheat's loss was 1 nat too low
     expect(await one(`SELECT "consecutiveValid", "trustLevel" FROM "Agent" WHERE id = $1`, [cheatAgentId])).toEqual({ consecutiveValid: 0, trustLevel: 0 });
     expect((await donor.agents.get(cheatAgentId)).trustLevel).toBe(0);
   });
@@ -166,5 +171,25 @@ describe('credits with a cheating agent', () => {
     expect(granted?.body).toMatchObject({ state: 'granted', kind: 'validation' });
     expect(verifyOffline(granted as Receipt, dir).status).toBe(0);
     expect((await builder.receipts.verify(granted as Receipt)).valid).toBe(true);
+  });
+
+  it('an eval job run by the cheating agent is replicated on another donor, the disagreement settled by a third: revoked, CV reset', async () => {
+    const dataset = await builder.datasets.create({ name: 'eval-chats', licence: 'CC0-1.0', visibility: 'public' });
+    await builder.datasets.upload(dataset.id, `${sampleChatRows(120, 3).map((row) => JSON.stringify(row)).join('\n')}\n`);
+    await db.query('UPDATE "Agent" SET "consecutiveValid" = 3, "trustLevel" = 1 WHERE id = $1', [cheatAgentId]);
+    // The honest agents pause, so the cheating agent takes the eval (and reports a loss 1 nat too low).
+    for (const validator of validators) expect((await agentCommand(['pause', '--control-socket', validator.socket])).code).toBe(0);
+    const job = await builder.jobs.create({ spec: { kind: 'eval', baseModel: 'potluck-tiny-byte-v1', dataset: { datasetId: dataset.id, version: 1 }, split: 'all' } });
+    await expect.poll(async () => (await builder.jobs.get(job.id)).status, { timeout: 60_000, interval: 500, message: cheat.output() }).toBe('succeeded');
+    const claim = await row<{ attemptId: string }>(`SELECT "attemptId" FROM "CreditLedgerEntry" WHERE "jobId" = $1 AND state = 'PENDING'`, [job.id]);
+    // CV 3 < 10: always replicated. The replica (excluding the cheat) and the tie-break (excluding both) run on the honest donors.
+    for (const validator of validators) expect((await agentCommand(['resume', '--control-socket', validator.socket])).code).toBe(0);
+    await expect
+      .poll(() => one<{ n: number }>(`SELECT count(*)::int AS n FROM "CreditLedgerEntry" WHERE "attemptId" = $1 AND state = 'REVOKED'`, [claim.attemptId]).then((r) => r?.n), { timeout: 90_000, interval: 500, message: honest.map((agent) => agent.output()).join('\n') })
+      .toBe(1);
+    expect(await one(`SELECT count(*)::int AS n FROM "CreditValidation" WHERE "subjectAttemptId" = $1`, [claim.attemptId])).toEqual({ n: 2 });
+    expect(await one(`SELECT "consecutiveValid" FROM "Agent" WHERE id = $1`, [cheatAgentId])).toEqual({ consecutiveValid: 0 });
+    const receipts = (await agentCommand(['receipts', '--coordinator', coordinator.url, '--token', cheatToken, '--json'])).output.trim().split('\n').map((line) => ReceiptSchema.parse(JSON.parse(line)));
+    expect(receipts.find((receipt) => receipt.body.jobId === job.id)?.body).toMatchObject({ state: 'revoked', jobKind: 'eval', validation: { status: 'replicated-disagree' } });
   });
 });
