@@ -51,12 +51,16 @@ export function FleetPage() {
     return result;
   }, [client, status, gpu, mine, offset]);
 
+  // Pushes carry changed agents of the whole fleet; only those on the page shown are kept.
+  const onPage = useRef(new Set<string>());
+  onPage.current = new Set(page.data?.agents.map((agent) => agent.id) ?? []);
   const onChanges = useCallback(
     (changes: FleetChanges) => {
-      remember(changes.agents);
+      const shown = changes.agents.filter((agent) => onPage.current.has(agent.id));
+      remember(shown);
       setLive((previous) => {
         const agents = new Map(previous.agents);
-        for (const agent of changes.agents) agents.set(agent.id, agent);
+        for (const agent of shown) agents.set(agent.id, agent);
         return { agents, summary: changes.summary ?? previous.summary };
       });
       setVersion((v) => v + 1);

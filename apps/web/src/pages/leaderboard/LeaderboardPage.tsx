@@ -2,12 +2,13 @@ import { BoardKindSchema, BoardScopeSchema, BoardWindowSchema, type BoardKind, t
 import { useEffect, useState } from 'react';
 import { Link, useRouter, withQuery } from '../../app/router';
 import { useSession } from '../../app/session';
-import { useAsync } from '../../app/use-async';
+import { useAsync, useInterval } from '../../app/use-async';
 import { Choice, Pager } from '../../components/controls';
 import { AsyncBlock, Empty } from '../../components/status';
 import { formatCredit, formatInteger, formatTime } from '../../lib/format';
 
 const PAGE_SIZE = 50;
+const REFRESH_MS = 30_000;
 const windows: { value: BoardWindow; label: string }[] = [
   { value: 'all', label: 'All time' },
   { value: '30d', label: 'Last 30 days' },
@@ -52,6 +53,8 @@ export function LeaderboardPage() {
   }, [searchText]);
 
   const board = useAsync(() => client.credits.board({ window: boardWindow, kind, scope, limit: PAGE_SIZE, ...(search ? { search } : {}), ...(cursor ? { cursor } : {}) }), [client, boardWindow, kind, scope, search, cursor]);
+  // Boards move as credit is granted; a visitor who keeps the page open sees it without reloading.
+  useInterval(board.reload, REFRESH_MS);
 
   return (
     <section className="page">
