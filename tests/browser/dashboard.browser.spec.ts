@@ -40,14 +40,19 @@ function simulatedAgent(name: string, token: string): Running {
 }
 
 /** A fresh browser context; when the test fails, its page is saved as tmp/screenshots/failed-<name>.png. */
-async function newPage(name: string): Promise<{ context: BrowserContext; page: Page }> {
+async function newPage(name: string): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  // The page runs under the coordinator's Content-Security-Policy; anything it blocks is a bug.
+  const cspViolations: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   onTestFailed(async () => {
     await screenshot(page, `failed-${name}`).catch(() => undefined);
   });
-  return { context, page };
+  return { context, page, cspViolations };
 }
 
 async function signIn(page: Page, apiKey: string): Promise<void> {
@@ -86,7 +91,7 @@ describe('the dashboard in a browser', () => {
     // The coordinator's board catch-up (every second here) applies the entries.
     await expect.poll(async () => (await admin.credits.board({})).total, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
 
-    const { context, page } = await newPage('visitor');
+    const { context, page, cspViolations } = await newPage('visitor');
     await page.goto(`${coordinator.url}/`);
     await page.getByRole('heading', { name: 'Leaderboard' }).waitFor();
     const rows = page.locator('table.board tbody tr');
@@ -104,6 +109,7 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('heading', { name: 'grace (test)' }).waitFor();
     await expect.poll(() => page.getByText('Rank, all time').isVisible()).toBe(true);
     await screenshot(page, 'contributor-profile');
+    expect(cspViolations).toEqual([]);
     await context.close();
   });
 
@@ -113,7 +119,7 @@ describe('the dashboard in a browser', () => {
     await simulatedAgent('community-rig', registered.token).waitFor(/connected as agent/);
     const builder = await admin.users.create({ handle: uniqueId('builder-'), displayName: 'Builder', roles: ['BUILDER'] });
 
-    const { context, page } = await newPage('builder');
+    const { context, page, cspViolations } = await newPage('builder');
     await signIn(page, builder.secret);
 
     await page.goto(`${coordinator.url}/datasets/new`);
@@ -161,12 +167,13 @@ describe('the dashboard in a browser', () => {
     await download.saveAs(saved);
     expect(download.suggestedFilename()).toBe(`adapter-${jobId}.bin`);
     expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(result.adapterSha256);
+    expect(cspViolations).toEqual([]);
     await context.close();
   });
 
   it('a donor creates an agent token, starts the agent, pauses a GPU, and the fleet page shows the reason', async () => {
     const donor = await admin.users.create({ handle: uniqueId('donor-'), displayName: 'Donor', roles: ['DONOR'] });
-    const { context, page } = await newPage('donor');
+    const { context, page, cspViolations } = await newPage('donor');
     await signIn(page, donor.secret);
     await page.goto(`${coordinator.url}/donate`);
     await page.getByLabel('Agent name').fill('dashboard-rig');
@@ -190,6 +197,7 @@ describe('the dashboard in a browser', () => {
     await expect.poll(async () => gpu.innerText(), { timeout: 20_000 }).toMatch(/paused[\s\S]*paused from the dashboard/);
     await expect.poll(async () => page.getByText('● Live updates on').isVisible()).toBe(true);
     await screenshot(page, 'fleet');
+    expect(cspViolations).toEqual([]);
     await context.close();
   });
 });
