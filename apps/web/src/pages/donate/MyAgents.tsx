@@ -7,6 +7,14 @@ import { AsyncBlock, Empty } from '../../components/status';
 import { describeError } from '../../lib/errors';
 import { formatRelative } from '../../lib/format';
 
+const HOUR = 3_600_000;
+const PAUSE_OPTIONS = [
+  { value: '', label: 'until resumed' },
+  { value: String(HOUR), label: '1 hour' },
+  { value: String(8 * HOUR), label: '8 hours' },
+  { value: String(24 * HOUR), label: '24 hours' },
+];
+
 interface Mine {
   agents: AgentView[];
   live: Map<string, FleetAgent>;
@@ -43,6 +51,9 @@ function MyAgent({ agent, live, onChanged }: { agent: AgentView; live: FleetAgen
   const { client } = useSession();
   const [message, setMessage] = useState<string | null>(null);
   const [why, setWhy] = useState<WhyNoJob | null>(null);
+  const [pauseFor, setPauseFor] = useState('');
+  const duration = pauseFor ? { durationMs: Number(pauseFor) } : {};
+  const until = pauseFor ? ` for ${PAUSE_OPTIONS.find((option) => option.value === pauseFor)?.label ?? ''}` : '';
   const send = (command: ControlCommand, done: string) => {
     setMessage('Sending…');
     client.agents.control(agent.id, command).then(
@@ -68,8 +79,18 @@ function MyAgent({ agent, live, onChanged }: { agent: AgentView; live: FleetAgen
         {agent.simulated && ' · simulated'}
       </p>
       {live?.reason && live.reason !== 'active' && <p className="reason">{live.reason}</p>}
+      <label className="inline-label">
+        Pause{' '}
+        <select value={pauseFor} onChange={(event) => setPauseFor(event.target.value)}>
+          {PAUSE_OPTIONS.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.value ? `for ${option.label}` : option.label}
+            </option>
+          ))}
+        </select>
+      </label>
       <div className="actions" role="group" aria-label={`Control ${agent.name}`}>
-        <button type="button" disabled={!connected} onClick={() => send({ command: 'pause', reason: 'paused from the dashboard' }, 'Paused.')}>
+        <button type="button" disabled={!connected} onClick={() => send({ command: 'pause', ...duration, reason: 'paused from the dashboard' }, `Paused${until}.`)}>
           Pause agent
         </button>
         <button type="button" disabled={!connected} onClick={() => send({ command: 'resume', reason: 'resumed from the dashboard' }, 'Resumed.')}>
@@ -95,7 +116,7 @@ function MyAgent({ agent, live, onChanged }: { agent: AgentView; live: FleetAgen
                   Resume GPU {gpu.index}
                 </button>
               ) : (
-                <button type="button" disabled={!connected} onClick={() => send({ command: 'pause', gpuIndex: gpu.index, reason: 'paused from the dashboard' }, `GPU ${gpu.index} paused.`)}>
+                <button type="button" disabled={!connected} onClick={() => send({ command: 'pause', gpuIndex: gpu.index, ...duration, reason: 'paused from the dashboard' }, `GPU ${gpu.index} paused${until}.`)}>
                   Pause GPU {gpu.index}
                 </button>
               )}
