@@ -10,10 +10,14 @@ import { CREDITS_CONFIG } from './credits-config.js';
 
 /** How many matches of a search are ranked (prefix matches beyond this are not listed). */
 const SEARCH_CANDIDATES = 500;
+const NAME_CACHE_MS = 60_000;
+const NAME_CACHE_SIZE = 100_000;
 
 /** Leaderboard pages: ranks and scores from Redis, names from PostgreSQL (one query per page). */
 @Injectable()
 export class BoardsService {
+  private readonly nameCache = new Map<string, { handle: string; name: string; until: number }>();
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly store: BoardsStore,
@@ -39,11 +43,22 @@ export class BoardsService {
       const items = await this.rows(window, kind, scope, ranked, now);
       return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
     }
-    const slice = await this.store.slice(window, kind, scope, offset, query.limit);
+    const meMember = await this.memberOf(scope, viewer);
+    const slice = await this.store.pageWithMember(window, kind, scope, offset, query.limit, meMember);
     total = slice.total;
     ranked = slice.rows.map((row, i) => ({ member: row.member, rank: offset + i + 1 }));
-    const items = await this.rows(window, kind, scope, ranked, now);
-    return { window, kind, scope, total, items, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
+    const withMe = slice.member && meMember ? [...ranked, { member: meMember, rank: slice.member.rank + 1 }] : ranked;
+    const scores = [...slice.rows.map((row) => row.score), ...(slice.member ? [slice.member.score] : [])];
+    const rows = await this.rows(window, kind, scope, withMe, now, scores);
+    const me = slice.member && meMember ? (rows[rows.length - 1] ?? null) : null;
+    return { window, kind, scope, total, items: rows.slice(0, ranked.length), nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, me, asOf: new Date(now).toISOString() };
+  }
+
+  /** The caller's member on a board: themself (contributors), their current team (teams); none for GPU classes. */
+  private async memberOf(scope: BoardScope, viewer: Principal | null): Promise<string | null> {
+    if (!viewer || scope === 'gpu-class') return null;
+    if (scope === 'contributors') return viewer.userId;
+    return (await this.prisma.client.teamMembership.findFirst({ where: { userId: viewer.userId, leftAt: null }, select: { teamId: true } }))?.teamId ?? null;
   }
 
   /** 1-based rank of a member on a board, or null. */
@@ -59,9 +74,7 @@ export class BoardsService {
   }
 
   private async me(window: BoardWindow, kind: BoardKind, scope: BoardScope, viewer: Principal | null, now: number): Promise<BoardRow | null> {
-    if (!viewer || scope === 'gpu-class') return null;
-    const member =
-      scope === 'contributors' ? viewer.userId : (await this.prisma.client.teamMembership.findFirst({ where: { userId: viewer.userId, leftAt: null }, select: { teamId: true } }))?.teamId;
+    const member = await this.memberOf(scope, viewer);
     if (!member) return null;
     const rank = await this.rankOf(window, kind, scope, member);
     if (rank === null) return null;
@@ -69,12 +82,18 @@ export class BoardsService {
     return row ?? null;
   }
 
-  private async rows(window: BoardWindow, kind: BoardKind, scope: BoardScope, ranked: readonly { member: string; rank: number }[], now: number): Promise<BoardRow[]> {
+  /**
+   * Rows with credit and names. Scores already read are used: on the exact boards a score is
+   * the exact total while it is a safe integer (below 2^53 units, 9 million credits); past
+   * that the exact total is read from its hash.
+   */
+  private async rows(window: BoardWindow, kind: BoardKind, scope: BoardScope, ranked: readonly { member: string; rank: number }[], now: number, knownScores?: readonly number[]): Promise<BoardRow[]> {
     const members = ranked.map((row) => row.member);
-    const credits =
-      window === 'recent'
-        ? (await this.store.scores(window, kind, scope, members)).map((score) => floatToCredit(recentRate(score ?? 0, now, this.credits.recentAverageHalfLifeMs)))
-        : (await this.store.totals(window, kind, scope, members)).map(unitsToCredit);
+    const scores = knownScores ?? (await this.store.scores(window, kind, scope, members)).map((score) => score ?? 0);
+    let credits: string[];
+    if (window === 'recent') credits = scores.map((score) => floatToCredit(recentRate(score, now, this.credits.recentAverageHalfLifeMs)));
+    else if (scores.every((score) => Number.isSafeInteger(score))) credits = scores.map((score) => unitsToCredit(BigInt(score)));
+    else credits = (await this.store.totals(window, kind, scope, members)).map(unitsToCredit);
     const names = await this.names(scope, members);
     return ranked.map((row, i) => {
       const name = names.get(row.member);
@@ -82,17 +101,28 @@ export class BoardsService {
     });
   }
 
+  /** Handles and names, cached for a minute (a board page shows the same few hundred again and again). */
   private async names(scope: BoardScope, members: readonly string[]): Promise<Map<string, { handle: string; name: string }>> {
-    const ids = members.filter((member) => /^[0-9a-f-]{36}$/.test(member));
-    if (scope === 'contributors' && ids.length) {
-      const users = await this.prisma.client.user.findMany({ where: { id: { in: ids } }, select: { id: true, handle: true, displayName: true } });
-      return new Map(users.map((user) => [user.id, { handle: user.handle, name: user.displayName }]));
+    const out = new Map<string, { handle: string; name: string }>();
+    if (scope === 'gpu-class') return out;
+    const now = Date.now();
+    const missing: string[] = [];
+    for (const member of members) {
+      const cached = this.nameCache.get(`${scope}:${member}`);
+      if (cached && cached.until > now) out.set(member, cached);
+      else if (/^[0-9a-f-]{36}$/.test(member)) missing.push(member);
     }
-    if (scope === 'teams' && ids.length) {
-      const teams = await this.prisma.client.team.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true, name: true } });
-      return new Map(teams.map((team) => [team.id, { handle: team.slug, name: team.name }]));
+    if (missing.length === 0) return out;
+    const found =
+      scope === 'contributors'
+        ? (await this.prisma.client.user.findMany({ where: { id: { in: missing } }, select: { id: true, handle: true, displayName: true } })).map((u) => ({ id: u.id, handle: u.handle, name: u.displayName }))
+        : (await this.prisma.client.team.findMany({ where: { id: { in: missing } }, select: { id: true, slug: true, name: true } })).map((t) => ({ id: t.id, handle: t.slug, name: t.name }));
+    if (this.nameCache.size > NAME_CACHE_SIZE) this.nameCache.clear();
+    for (const row of found) {
+      out.set(row.id, row);
+      this.nameCache.set(`${scope}:${row.id}`, { handle: row.handle, name: row.name, until: now + NAME_CACHE_MS });
     }
-    return new Map();
+    return out;
   }
 
   private async searchMembers(scope: BoardScope, search: string, window: BoardWindow, kind: BoardKind): Promise<string[]> {

@@ -172,6 +172,24 @@ export class BoardsStore {
     return { total, rows };
   }
 
+  /**
+   * One round trip for a board page: the board's size, the page with scores, and the rank and
+   * score of one more member (the caller), or null for them when absent.
+   */
+  async pageWithMember(window: BoardWindow, kind: BoardKind, scope: BoardScope, offset: number, limit: number, member: string | null): Promise<BoardSlice & { member: { rank: number; score: number } | null }> {
+    const key = this.zkey(window, kind, scope);
+    const pipeline = this.redis.client.pipeline().zcard(key).zrevrange(key, offset, offset + limit - 1, 'WITHSCORES');
+    if (member) pipeline.zrevrank(key, member).zscore(key, member);
+    const results = (await pipeline.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
+    const flat = results[1]?.[1] as string[];
+    const rows: BoardSlice['rows'] = [];
+    for (let i = 0; i < flat.length; i += 2) rows.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
+    const rank = member ? (results[2]?.[1] as number | null) : null;
+    const score = member ? (results[3]?.[1] as string | null) : null;
+    return { total: results[0]?.[1] as number, rows, member: rank === null || score === null ? null : { rank, score: Number(score) } };
+  }
+
   /** 0-based ranks (null when absent) of members. */
   async ranks(window: BoardWindow, kind: BoardKind, scope: BoardScope, members: readonly string[]): Promise<(number | null)[]> {
     if (members.length === 0) return [];

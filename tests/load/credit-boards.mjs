@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+/**
+ * Benchmark of the credit boards and the grant path (issue 6), next to bare Redis and bare
+ * PostgreSQL on the same machine in the same run:
+ *
+ *   npm run build && node tests/load/credit-boards.mjs
+ *   CONTRIBUTORS=100000 node tests/load/credit-boards.mjs
+ *
+ * 1. Seeds CONTRIBUTORS users with one granted compute entry each (SQL), then rebuilds the
+ *    Redis boards from the ledger through the real path (BoardSync.rebuild: one Lua script per
+ *    entry, pipelined) and reports entries per second.
+ * 2. Board query, top 100 plus the caller's own rank: inside the service (BoardsService.page,
+ *    names from PostgreSQL included) and over HTTP (GET /api/v1/boards?limit=100 with an API
+ *    key of a mid-board contributor), each next to bare Redis (ZREVRANGE 0 99 WITHSCORES +
+ *    ZREVRANK on the same sorted set). p50/p99 over QUERIES sequential requests.
+ * 3. Grants per second through the real ledger path (CreditService.grant: a transaction with
+ *    the attempt's advisory lock, the idempotent insert, the board update) for GRANTS claimed
+ *    attempts at CONCURRENCY, next to bare single-row INSERTs into a copy of the ledger table
+ *    and bare ZINCRBY at the same concurrency.
+ *
+ * It runs the built coordinator in this process (apps/coordinator/dist), creates a uniquely
+ * named database (dropped at the end) and Redis prefix (deleted at the end), and talks only
+ * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], GRANTS [2000],
+ * CONCURRENCY [8], TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const dist = (path) => import(pathToFileURL(join(ROOT, 'apps/coordinator/dist', path)).href);
+
+function numberFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, not "${raw}"`);
+  return value;
+}
+
+const CONTRIBUTORS = numberFromEnv('CONTRIBUTORS', 1_000_000);
+const QUERIES = numberFromEnv('QUERIES', 1000);
+const GRANTS = numberFromEnv('GRANTS', 2000);
+const CONCURRENCY = numberFromEnv('CONCURRENCY', 8);
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DEADLINE_MS = 30 * 60_000 + CONTRIBUTORS * 2;
+
+const cleanups = [];
+const deadline = setTimeout(() => {
+  console.error('credit-boards: deadline passed, stopping');
+  void cleanup().finally(() => process.exit(1));
+}, DEADLINE_MS);
+deadline.unref();
+
+async function cleanup() {
+  for (const step of cleanups.reverse()) await step().catch((error) => console.error(`cleanup: ${error.message}`));
+  cleanups.length = 0;
+}
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+async function timed(count, run) {
+  const samples = [];
+  for (let i = 0; i < Math.min(50, count); i += 1) await run(i); // warm-up
+  for (let i = 0; i < count; i += 1) {
+    const started = process.hrtime.bigint();
+    await run(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: samples[samples.length - 1] };
+}
+
+async function throughput(total, concurrency, run) {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) await run(i);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { perSecond: total / seconds, seconds };
+}
+
+const ms = (value) => `${value.toFixed(2)} ms`;
+
+async function main() {
+  const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  cleanups.push(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const redis = new Redis(REDIS_URL);
+  cleanups.push(async () => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  });
+  const artifacts = mkdtempSync(join(tmpdir(), 'potluck-bench-'));
+  cleanups.push(async () => rmSync(artifacts, { recursive: true, force: true }));
+
+  const { migrate } = await dist('database/migrator.js');
+  await migrate(databaseUrl);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  cleanups.push(() => db.end());
+
+  console.log(`credit boards benchmark: ${CONTRIBUTORS} contributors, ${QUERIES} queries, ${GRANTS} grants at concurrency ${CONCURRENCY}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
+  let started = Date.now();
+  await db.query(
+    `INSERT INTO "User" (id, handle, "displayName", roles)
+     SELECT gen_random_uuid(), 'bench-' || i, 'Bench ' || i, ARRAY['DONOR']::"Role"[] FROM generate_series(1, $1::int) AS i`,
+    [CONTRIBUTORS],
+  );
+  await db.query(
+    `INSERT INTO "CreditLedgerEntry" (id, "idempotencyKey", "userId", kind, state, amount, reason, inputs, "createdAt")
+     SELECT gen_random_uuid(), 'bench:' || u.id, u.id, 'COMPUTE', 'GRANTED', round((random() * 1000)::numeric, 12), 'seeded', '{"gpuClass":"GeForce RTX 4090"}', now() - (random() * interval '20 days')
+     FROM "User" u WHERE u.handle LIKE 'bench-%'`,
+  );
+  console.log(`seeded ${CONTRIBUTORS} users and granted entries in ${((Date.now() - started) / 1000).toFixed(1)} s (SQL)`);
+
+  const { loadConfig } = await dist('config/config.js');
+  const { createApp } = await dist('app.factory.js');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    POTLUCK_REDIS_PREFIX: prefix,
+    POTLUCK_ARTIFACT_DIR: join(artifacts, 'artifacts'),
+    POTLUCK_PORT: '0',
+    POTLUCK_RATE_LIMIT_PER_MINUTE: '100000000',
+    POTLUCK_ALLOW_SIMULATED_CREDIT: 'true',
+    LOG_LEVEL: 'silent',
+  });
+  const { app } = await createApp(config, pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  cleanups.push(() => app.close());
+  const baseUrl = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+  const { BoardSync } = await dist('credits/board-sync.service.js');
+  const { BoardsService } = await dist('credits/boards.service.js');
+  const { BoardsStore } = await dist('credits/boards.store.js');
+  const { CreditService } = await dist('credits/credit.service.js');
+  const { newSecret } = await dist('auth/secrets.js');
+  const sync = app.get(BoardSync);
+  const boards = app.get(BoardsService);
+  const store = app.get(BoardsStore);
+  const credits = app.get(CreditService);
+
+  started = Date.now();
+  const applied = await sync.rebuild(Date.now());
+  const rebuildSeconds = (Date.now() - started) / 1000;
+  console.log(`rebuilt the boards from the ledger: ${applied} entries in ${rebuildSeconds.toFixed(1)} s (${Math.round(applied / rebuildSeconds)} entries/s); Redis ${(await redis.info('memory')).match(/used_memory_human:(\S+)/)?.[1] ?? '?'}`);
+
+  // A mid-board contributor with an API key: the page includes their own rank.
+  const middle = (await store.slice('all', 'total', 'contributors', Math.floor(CONTRIBUTORS / 2), 1)).rows[0].member;
+  const user = (await db.query('SELECT id, handle, roles FROM "User" WHERE id = $1', [middle])).rows[0];
+  const key = newSecret('pk');
+  await db.query('INSERT INTO "ApiKey" (id, "userId", name, prefix, hash) VALUES ($1, $2, $3, $4, $5)', [randomUUID(), user.id, 'bench', key.prefix, key.hash]);
+  const principal = { userId: user.id, handle: user.handle, roles: ['DONOR'], apiKeyId: 'bench' };
+  const query = { window: 'all', kind: 'total', scope: 'contributors', limit: 100 };
+
+  const page = await boards.page(query, principal);
+  if (page.items.length !== 100 || !page.me) throw new Error('the board page is not what the benchmark expects');
+  const service = await timed(QUERIES, () => boards.page(query, principal));
+  const http = await timed(QUERIES, async () => {
+    const response = await fetch(`${baseUrl}/api/v1/boards?limit=100`, { headers: { authorization: `Bearer ${key.secret}` } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    await response.arrayBuffer();
+  });
+  const zkey = `${store.prefix}z:all:total:contributors`;
+  const bare = await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)]));
+
+  // Grants: GRANTS claimed attempts of one donor's agent, each its own job (no dataset: no data credit).
+  const donor = (await db.query(`INSERT INTO "User" (id, handle, "displayName", roles) VALUES (gen_random_uuid(), 'bench-donor', 'Donor', ARRAY['DONOR']::"Role"[]) RETURNING id`)).rows[0].id;
+  const agent = (await db.query(`INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash") VALUES (gen_random_uuid(), $1, 'rig', 'pat_x', $2) RETURNING id`, [donor, randomBytes(32).toString('hex')])).rows[0].id;
+  const attempts = (
+    await db.query(
+      `WITH jobs AS (
+         INSERT INTO "Job" (id, "ownerId", kind, status, spec, requirements, "updatedAt")
+         SELECT gen_random_uuid(), $1, 'FINE_TUNE', 'SUCCEEDED', '{"kind":"fine-tune","baseModel":"potluck-tiny-byte-v1","datasets":[]}', '{}', now() FROM generate_series(1, $3::int)
+         RETURNING id),
+       attempts AS (
+         INSERT INTO "JobAttempt" (id, "jobId", "attemptNo", "agentId", "deviceIds", status, "leaseExpiresAt", "endedAt")
+         SELECT gen_random_uuid(), id, 1, $2, ARRAY['GPU-bench'], 'SUCCEEDED', now(), now() FROM jobs
+         RETURNING id, "jobId")
+       INSERT INTO "CreditLedgerEntry" (id, "idempotencyKey", "userId", "agentId", "jobId", "attemptId", kind, state, amount, reason, inputs)
+       SELECT gen_random_uuid(), 'compute:' || a.id || ':claimed', $1, $2, a."jobId", a.id, 'COMPUTE', 'CLAIMED', 0.001, 'bench claim', '{"gpuClass":"GeForce RTX 4090"}' FROM attempts a
+       RETURNING "attemptId"`,
+      [donor, agent, GRANTS],
+    )
+  ).rows.map((row) => row.attemptId);
+  const outcome = { status: 'validated', method: 'benchmark', validationJobId: null, reportedLoss: null, reproducedLoss: null, tolerance: null };
+  const grants = await throughput(attempts.length, CONCURRENCY, (i) => credits.grant(attempts[i], outcome, 'benchmark'));
+  const granted = Number((await db.query(`SELECT count(*) FROM "CreditLedgerEntry" WHERE "userId" = $1 AND state = 'GRANTED'`, [donor])).rows[0].count);
+  const onBoard = (await store.totals('all', 'total', 'contributors', [donor]))[0];
+  if (granted !== GRANTS || onBoard !== BigInt(GRANTS) * 1_000_000n) throw new Error(`grants: ${granted} in the ledger, ${onBoard} units on the board`);
+
+  await db.query('CREATE TABLE bench_inserts (LIKE "CreditLedgerEntry" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY });
+  cleanups.push(() => pool.end());
+  const inserts = await throughput(GRANTS, CONCURRENCY, (i) =>
+    pool.query(`INSERT INTO bench_inserts (id, "idempotencyKey", "userId", kind, state, amount, reason, inputs) VALUES ($1, $2, $3, 'COMPUTE', 'GRANTED', 0.001, 'bench', '{}')`, [randomUUID(), `bare:${i}`, donor]),
+  );
+  const zincrby = await throughput(GRANTS, CONCURRENCY, (i) => redis.zincrby(`${prefix}:bare`, 1, `m${i % 1000}`));
+
+  console.log(`
+Board page (top 100 + own rank, ${CONTRIBUTORS} contributors), ${QUERIES} sequential queries:
+  inside the service   p50 ${ms(service.p50)}  p99 ${ms(service.p99)}  max ${ms(service.max)}   (target p99 < 2 ms)
+  over HTTP            p50 ${ms(http.p50)}  p99 ${ms(http.p99)}  max ${ms(http.max)}   (target p99 < 5 ms)
+  bare Redis           p50 ${ms(bare.p50)}  p99 ${ms(bare.p99)}  max ${ms(bare.max)}   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)
+Grants, ${GRANTS} at concurrency ${CONCURRENCY}:
+  real ledger path     ${Math.round(grants.perSecond)} grants/s (boards kept current)   (target ≥ 5000/s)
+  bare PG inserts      ${Math.round(inserts.perSecond)} rows/s (single-row INSERT into a copy of the ledger table)
+  bare Redis ZINCRBY   ${Math.round(zincrby.perSecond)} ops/s
+Board rebuild from the ledger: ${Math.round(applied / rebuildSeconds)} entries/s`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+  clearTimeout(deadline);
+}
