@@ -25,6 +25,7 @@ import { CreditService } from './credits/credit.service.js';
 import { CREDITS_CONFIG, creditsConfigOf } from './credits/credits-config.js';
 import { CreditsController } from './credits/credits.controller.js';
 import { DataCreditService } from './credits/data-credit.service.js';
+import { GrantBatcher } from './credits/grant-batcher.js';
 import { LedgerService } from './credits/ledger.service.js';
 import { ProfileService } from './credits/profile.service.js';
 import { ReceiptSigner } from './credits/receipt-signer.js';
@@ -109,6 +110,7 @@ export class AppModule {
         AttemptAssessor,
         DataCreditService,
         CreditService,
+        GrantBatcher,
         ValidationService,
         CreditFlow,
         ReceiptSigner,

@@ -112,21 +112,32 @@ export class BoardsStore {
     return BOARD_KINDS.flatMap((kind) => BOARD_SCOPES.map((scope) => `${kind}:${scope}`));
   }
 
-  /** Applies entries (pipelined); returns how many were new to the boards. */
+  private applySha: string | null = null;
+
+  /** Applies entries (pipelined EVALSHA; the script is loaded again after a Redis restart); returns how many were new to the boards. */
   async apply(deltas: readonly BoardDelta[]): Promise<number> {
     if (deltas.length === 0) return 0;
-    const pipeline = this.redis.client.pipeline();
-    for (const delta of deltas) {
-      const members = delta.members.flatMap(({ scope, member }) => [scope, member]);
-      pipeline.eval(APPLY, 0, this.prefix, delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, APPLIED_TTL_MS, ...members);
+    for (let attempt = 0; ; attempt += 1) {
+      this.applySha ??= (await this.redis.client.script('LOAD', APPLY)) as string;
+      const pipeline = this.redis.client.pipeline();
+      for (const delta of deltas) {
+        const members = delta.members.flatMap(({ scope, member }) => [scope, member]);
+        pipeline.evalsha(this.applySha, 0, this.prefix, delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, APPLIED_TTL_MS, ...members);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const missing = results.some(([error]) => error?.message.startsWith('NOSCRIPT'));
+      if (missing && attempt === 0) {
+        // Applying is idempotent per entry, so the whole batch simply goes again.
+        this.applySha = null;
+        continue;
+      }
+      let applied = 0;
+      for (const [error, result] of results) {
+        if (error) throw error;
+        if (result === 1) applied += 1;
+      }
+      return applied;
     }
-    const results = (await pipeline.exec()) ?? [];
-    let applied = 0;
-    for (const [error, result] of results) {
-      if (error) throw error;
-      if (result === 1) applied += 1;
-    }
-    return applied;
   }
 
   /** Moves the 7 d and 30 d windows so that they start where `today` says. */

@@ -5,6 +5,7 @@ import { uniqueId } from '../testing/test-database.js';
 import { BoardSync } from './board-sync.service.js';
 import { BoardsStore } from './boards.store.js';
 import { CreditService } from './credit.service.js';
+import { GrantBatcher } from './grant-batcher.js';
 import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from '../testing/credit-fixtures.js';
 
 /** mulberry32: a small seeded PRNG, so a failing sequence can be replayed from its seed. */
@@ -25,12 +26,14 @@ let t: TestApp;
 let credits: CreditService;
 let sync: BoardSync;
 let store: BoardsStore;
+let batcher: GrantBatcher;
 
 beforeAll(async () => {
   t = await startTestApp({ POTLUCK_ALLOW_SIMULATED_CREDIT: 'true' });
   credits = t.app.get(CreditService);
   sync = t.app.get(BoardSync);
   store = t.app.get(BoardsStore);
+  batcher = t.app.get(GrantBatcher);
 });
 
 afterAll(async () => {
@@ -38,7 +41,7 @@ afterAll(async () => {
   await t.close();
 });
 
-type Step = 'claim' | 'pending' | 'grant' | 'revoke' | 'join' | 'leave' | 'crash-next-board-write' | 'catch-up' | 'rebuild' | 'days-pass';
+type Step = 'claim' | 'pending' | 'grant' | 'grant-batch' | 'revoke' | 'join' | 'leave' | 'crash-next-board-write' | 'catch-up' | 'rebuild' | 'days-pass';
 
 describe('the ledger and the boards under random replays', () => {
   it.each([11, 2024, 77_777])('seed %i: never two grants for an attempt; boards equal the ledger after every recovery', async (seed) => {
@@ -56,7 +59,7 @@ describe('the ledger and the boards under random replays', () => {
       const jobId = await makeFineTune(t, builder, dataset, { tokens: 1000 + Math.floor(random() * 50_000), flops: Math.floor(random() * 1e12), heldOutLoss: 2 });
       attempts.push(await finishedAttempt(t, jobId, donor, start, start + 15_000));
     }
-    const steps: Step[] = ['claim', 'claim', 'pending', 'grant', 'grant', 'revoke', 'join', 'leave', 'crash-next-board-write', 'catch-up', 'rebuild', 'days-pass'];
+    const steps: Step[] = ['claim', 'claim', 'pending', 'grant', 'grant', 'grant-batch', 'grant-batch', 'revoke', 'join', 'leave', 'crash-next-board-write', 'catch-up', 'rebuild', 'days-pass'];
     let clock = Date.now(); // the boards' notion of now: days pass, so the 7- and 30-day windows drop credit
     for (let round = 0; round < 12; round += 1) {
       // A burst of events, some duplicated, run concurrently (arbitrary interleavings).
@@ -71,6 +74,11 @@ describe('the ledger and the boards under random replays', () => {
               return credits.pending(attempt, { ...OUTCOME, status: 'pending' });
             case 'grant':
               return credits.grant(attempt, OUTCOME, 'property test');
+            case 'grant-batch': {
+              // A batch of grants in one transaction, with repeats inside it and against the singles.
+              const some = attempts.filter(() => random() < 0.4);
+              return batcher.grantMany([...some, ...some.slice(0, 2), attempt].map((id) => ({ attemptId: id, validation: OUTCOME, reason: 'property test (batch)' })));
+            }
             case 'revoke':
               return credits.revoke(attempt, { ...OUTCOME, status: 'invalid' }, 'property test');
             case 'join':

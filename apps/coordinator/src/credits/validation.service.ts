@@ -6,6 +6,7 @@ import type { Job } from '../generated/prisma/client.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { CREDITS_CONFIG } from './credits-config.js';
 import { CreditService, type AfterDecision } from './credit.service.js';
+import { GrantBatcher } from './grant-batcher.js';
 import type { LedgerRow, Tx } from './ledger.service.js';
 
 /** Trust grows with consecutive valid results: 0 (none or just invalid), 1 (1–9), 2 (≥ 10: results may go unreplicated), 3 (≥ 100). */
@@ -76,6 +77,7 @@ export class ValidationService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly credits: CreditService,
+    private readonly batcher: GrantBatcher,
     private readonly jobs: JobsService,
     @Inject(CREDITS_CONFIG) private readonly config: CreditsConfig,
     /** Uniform draw in [0, 1) for the replication decision (tests pass a seeded one). */
@@ -97,7 +99,7 @@ export class ValidationService {
     const existing = await this.prisma.client.creditValidation.findFirst({ where: { subjectAttemptId: attempt.id, round: 1 } });
     const decision = existing ? { replicate: true, reason: 'untrusted' as const, probability: 1 } : replicationDecision(attempt.agent.consecutiveValid, this.random(), this.config);
     if (!decision.replicate) {
-      await this.credits.grant(attempt.id, this.outcome('not-required', `agent CV ${attempt.agent.consecutiveValid}: replicated with probability ${decision.probability}, not drawn this time`, null, null, null, null), 'unreplicated result of a trusted agent');
+      await this.batcher.grant(attempt.id, this.outcome('not-required', `agent CV ${attempt.agent.consecutiveValid}: replicated with probability ${decision.probability}, not drawn this time`, null, null, null, null), 'unreplicated result of a trusted agent');
       return;
     }
     if (!replicaSpec(attempt.job.spec)) {

@@ -1,0 +1,139 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { ValidationOutcome } from '@potluck/protocol';
+import { PrismaService } from '../database/prisma.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { BoardSync } from './board-sync.service.js';
+import { CreditService } from './credit.service.js';
+import { DataCreditService, datasetsOfSpec } from './data-credit.service.js';
+import { ledgerKeys, LedgerService, type LedgerRow, type NewEntry } from './ledger.service.js';
+
+export interface GrantRequest {
+  attemptId: string;
+  validation: ValidationOutcome;
+  reason: string;
+}
+
+/** Requests gathered per batch, and how long the first one waits for company. */
+const MAX_BATCH = 500;
+const LINGER_MS = 2;
+
+/**
+ * Grants in batches: requests arriving within a couple of milliseconds share one
+ * transaction (their attempts' advisory locks taken in one sorted statement, one read of their
+ * entries, one multi-row insert of the new grants, their data credit) and one pipelined board
+ * update. The same rules as a single grant hold — keys are the same, so a request repeated
+ * inside a batch, across batches or against a single grant still grants once, and never after
+ * a revocation. Attempts that resumed from a checkpoint (partial credit of predecessors) take
+ * the single path. Used for the grants that need no CV change: unreplicated results.
+ */
+@Injectable()
+export class GrantBatcher implements OnModuleDestroy {
+  private readonly logger = new Logger('GrantBatcher');
+  private queue: { request: GrantRequest; resolve: (granted: boolean) => void; reject: (error: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly ledger: LedgerService,
+    private readonly dataCredit: DataCreditService,
+    private readonly boards: BoardSync,
+    private readonly credits: CreditService,
+  ) {}
+
+  onModuleDestroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.flush();
+  }
+
+  /** Resolves true when this request wrote the grant, false when it existed or cannot be (no claim, revoked). */
+  grant(attemptId: string, validation: ValidationOutcome, reason: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { attemptId, validation, reason }, resolve, reject });
+      if (this.queue.length >= MAX_BATCH) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), LINGER_MS);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.grantMany(batch.map((item) => item.request)).then(
+        (results) => batch.forEach((item, i) => item.resolve(results[i] ?? false)),
+        (error: unknown) => {
+          this.logger.warn({ err: error, size: batch.length }, 'a grant batch failed');
+          for (const item of batch) item.reject(error);
+        },
+      );
+    }
+  }
+
+  /** One transaction for many grants; returns, per request, whether it wrote the grant. */
+  async grantMany(requests: readonly GrantRequest[]): Promise<boolean[]> {
+    const ids = [...new Set(requests.map((request) => request.attemptId))];
+    const resumed = new Set(
+      (await this.prisma.client.jobAttempt.findMany({ where: { id: { in: ids }, resumedFromId: { not: null } }, select: { id: true } })).map((row) => row.id),
+    );
+    const written = new Set<string>();
+    for (const request of requests) {
+      if (resumed.has(request.attemptId) && !written.has(request.attemptId)) {
+        if (await this.credits.grant(request.attemptId, request.validation, request.reason)) written.add(request.attemptId);
+      }
+    }
+    const plain = ids.filter((id) => !resumed.has(id)).sort();
+    if (plain.length > 0) {
+      const inserted = await this.ledger.transaction(async (tx) => {
+        // Every attempt's lock, in one order for all batches (no deadlock between them).
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended('credit:' || k, 0) AS h FROM unnest(${plain}::text[]) AS k ORDER BY 1) AS locks`;
+        const rows = await tx.creditLedgerEntry.findMany({ where: { attemptId: { in: plain } } });
+        const keys = new Set(rows.map((row) => row.idempotencyKey));
+        const entries: NewEntry[] = [];
+        const seen = new Set<string>();
+        for (const request of requests) {
+          const attemptId = request.attemptId;
+          if (resumed.has(attemptId) || seen.has(attemptId)) continue;
+          seen.add(attemptId);
+          const claim = rows.find((row) => row.attemptId === attemptId && row.state === 'CLAIMED' && row.kind !== 'DATA');
+          if (!claim) continue;
+          const kind = claim.kind === 'VALIDATION' ? 'VALIDATION' : 'COMPUTE';
+          const key = (state: 'granted' | 'revoked') => (kind === 'COMPUTE' ? ledgerKeys.compute(attemptId, state) : ledgerKeys.validation(attemptId, state));
+          if (keys.has(key('granted')) || keys.has(key('revoked'))) continue;
+          entries.push({
+            idempotencyKey: key('granted'),
+            userId: claim.userId,
+            agentId: claim.agentId,
+            jobId: claim.jobId,
+            attemptId,
+            kind,
+            state: 'GRANTED',
+            amount: claim.amount.toFixed(),
+            reason: `granted: ${request.reason}`,
+            inputs: { ...(claim.inputs as Prisma.InputJsonObject), claimEntryId: claim.id, validation: { ...request.validation } },
+          });
+        }
+        const granted = await this.ledger.insert(tx, entries);
+        const all: LedgerRow[] = [...granted];
+        const computeGrants = granted.filter((row) => row.kind === 'COMPUTE' && row.jobId);
+        if (computeGrants.length > 0) {
+          const specs = new Map((await tx.job.findMany({ where: { id: { in: computeGrants.map((row) => row.jobId as string) } }, select: { id: true, spec: true } })).map((job) => [job.id, job.spec]));
+          for (const row of computeGrants) {
+            const spec = specs.get(row.jobId as string);
+            if (datasetsOfSpec(spec).length === 0) continue;
+            all.push(...(await this.dataCredit.grant(tx, { attemptId: row.attemptId as string, jobId: row.jobId as string, spec, computeCredit: row.amount, grantedAt: row.createdAt.getTime() })));
+          }
+        }
+        return all;
+      });
+      await this.boards.applyCommitted(inserted);
+      for (const row of inserted) if (row.state === 'GRANTED' && row.kind !== 'DATA' && row.attemptId) written.add(row.attemptId);
+    }
+    // Only the first request for an attempt reports the write.
+    const reported = new Set<string>();
+    return requests.map((request) => {
+      if (!written.has(request.attemptId) || reported.has(request.attemptId)) return false;
+      reported.add(request.attemptId);
+      return true;
+    });
+  }
+}
