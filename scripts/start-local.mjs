@@ -62,8 +62,9 @@ async function waitReady(deadlineMs) {
 }
 
 /**
- * On the first start, a sample dataset and a small fine-tune of the builtin model, so the
- * newcomer watches real work run on the local agent. Later starts leave things as they are.
+ * On the first start, a sample dataset and a small pipeline — prepare (dedupe) → fine-tune of
+ * the builtin model → eval of the adapter and of the base model on the same held-out rows — so
+ * the newcomer watches real work run on the local agent. Later starts leave things as they are.
  */
 async function sampleWork() {
   if (!existsSync(ADMIN_KEY_FILE)) return null;
@@ -71,11 +72,55 @@ async function sampleWork() {
   const mine = await admin.datasets.list({ mine: true });
   if (mine.some((dataset) => dataset.name === SAMPLE_DATASET)) return null;
   const dataset = await admin.datasets.create({ name: SAMPLE_DATASET, licence: 'CC0-1.0', visibility: 'public', description: 'Generated sample chats (libs/trainer sampleChatRows)' });
-  await admin.datasets.upload(dataset.id, `${sampleChatRows(300, 1).map((row) => JSON.stringify(row)).join('\n')}\n`);
+  const rows = sampleChatRows(300, 1);
+  await admin.datasets.upload(dataset.id, `${[...rows, ...rows.slice(0, 30)].map((row) => JSON.stringify(row)).join('\n')}\n`);
+  const model = 'potluck-tiny-byte-v1';
   return admin.jobs.create({
-    spec: { kind: 'fine-tune', baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 150 } },
-    idempotencyKey: 'quick-start-sample',
+    spec: {
+      kind: 'pipeline',
+      steps: [
+        { id: 'prepare', spec: { kind: 'dataset', input: { datasetId: dataset.id, version: 1 }, transform: { operation: 'dedupe' }, outputName: `${SAMPLE_DATASET}-deduped` } },
+        { id: 'train', spec: { kind: 'fine-tune', baseModel: model, datasets: [{ fromStep: 'prepare' }], hyperparameters: { steps: 150 } } },
+        { id: 'eval-adapter', spec: { kind: 'eval', baseModel: model, dataset: { fromStep: 'prepare' }, adapterFromStep: 'train' } },
+        { id: 'eval-base', spec: { kind: 'eval', baseModel: model, dataset: { fromStep: 'prepare' } } },
+      ],
+    },
+    idempotencyKey: 'quick-start-sample-pipeline',
   });
+}
+
+/** Prints each step of the sample pipeline as it starts and ends, then the comparison. */
+async function followSample(pipeline) {
+  const admin = new PotluckClient({ baseUrl: url, apiKey: readFileSync(ADMIN_KEY_FILE, 'utf8').trim() });
+  const names = pipeline.spec.steps.map((step) => step.id);
+  const seen = new Map();
+  const deadline = Date.now() + 10 * 60_000;
+  while (!stopping && Date.now() < deadline) {
+    const steps = await Promise.all(pipeline.stepJobIds.map((id) => admin.jobs.get(id)));
+    steps.forEach((step, i) => {
+      if (seen.get(step.id) === step.status) return;
+      seen.set(step.id, step.status);
+      const r = step.result ?? {};
+      const detail =
+        step.status === 'succeeded'
+          ? step.kind === 'dataset' ? `${r.rowsIn} rows in, ${r.rowsOut} out (dataset ${SAMPLE_DATASET}-deduped v${r.version})`
+          : step.kind === 'fine-tune' ? `train loss ${r.trainLossFirst.toFixed(2)} → ${r.trainLossLast.toFixed(2)}, held-out loss ${r.heldOutLoss.toFixed(3)}`
+          : `held-out loss ${r.loss.toFixed(3)} (perplexity ${r.perplexity.toFixed(1)})`
+          : step.status === 'failed' ? `${step.error?.code}: ${step.error?.message}` : '';
+      console.log(`sample pipeline: step ${names[i]} (${step.kind}) ${step.status}${detail ? `: ${detail}` : ''}`);
+    });
+    const parent = await admin.jobs.get(pipeline.id);
+    if (parent.status === 'succeeded') {
+      const [adapter, base] = [steps[2]?.result, steps[3]?.result];
+      console.log(`sample pipeline: done — the fine-tuned adapter's held-out loss ${adapter.loss.toFixed(3)} vs the base model's ${base.loss.toFixed(3)} (a uniform guess: ${adapter.uniformLoss.toFixed(3)})`);
+      return;
+    }
+    if (parent.status === 'failed' || parent.status === 'cancelled') {
+      console.log(`sample pipeline: ${parent.status}${parent.error ? ` — ${parent.error.message}` : ''}`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** A token for the local agent: kept in .data, re-issued when it no longer works. */
@@ -114,10 +159,11 @@ console.log(`
   A simulated agent lends the GPUs recorded in examples/simulated-rig.csv. Try:
     node agents/gpu-agent/dist/main.js status --control-socket ${DATA}/agent.sock
     node agents/gpu-agent/dist/main.js pause --gpu 1 --for 30m --control-socket ${DATA}/agent.sock
-${sample ? `  A sample fine-tune was submitted; it runs on the local agent within seconds:
+${sample ? `  A sample pipeline (prepare → fine-tune → eval) was submitted; it runs on the local agent within seconds:
     curl -s -H "Authorization: Bearer $(cat ${ADMIN_KEY_FILE})" ${url}/api/v1/jobs/${sample.id}
     or in the dashboard (sign in with the admin key): ${url}/jobs/${sample.id}
 ` : ''}  Ctrl-C stops both.
 
   Dashboard (leaderboard, live fleet, jobs, datasets): ${url}/
 `);
+if (sample) await followSample(sample).catch((error) => console.error(`sample pipeline: could not follow it (${error.message})`));

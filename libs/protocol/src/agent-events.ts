@@ -48,7 +48,8 @@ export const ScheduleWindowSchema = z.object({
 });
 export type ScheduleWindow = z.infer<typeof ScheduleWindowSchema>;
 
-export const RuntimeSchema = z.enum(['builtin', 'process', 'container']);
+/** `noop` is for development and benchmarks only: jobs for it are accepted from admins when the coordinator enables it. */
+export const RuntimeSchema = z.enum(['builtin', 'process', 'container', 'noop']);
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
 /** What the donor allows, from the agent's config file (reported in `hello`). */

@@ -116,8 +116,12 @@ export const DatasetResultSchema = z.object({
 });
 export type DatasetResult = z.infer<typeof DatasetResultSchema>;
 
+/** The result of a job for the development-only `noop` runtime (benchmarks): nothing was done, nothing is credited. */
+export const NoopResultSchema = z.object({ kind: z.literal('noop') });
+export type NoopResult = z.infer<typeof NoopResultSchema>;
+
 /** A result by job kind (`kind`); a result without `kind` is a fine-tune's (protocol 1 agents). */
-export const JobResultSchema = z.union([EvalResultSchema, DatasetResultSchema, FineTuneResultSchema]);
+export const JobResultSchema = z.union([EvalResultSchema, DatasetResultSchema, NoopResultSchema, FineTuneResultSchema]);
 export type JobResult = z.infer<typeof JobResultSchema>;
 
 export const JobCompletedSchema = z.object({ attemptId: z.uuid(), result: JobResultSchema });

@@ -9,5 +9,7 @@ export function describeResult(result: JobResult): string {
       return `eval loss ${result.loss.toFixed(3)} on ${result.rows} ${result.split} rows (perplexity ${result.perplexity.toFixed(2)})`;
     case 'dataset':
       return `${result.rowsIn} rows in, ${result.rowsOut} out (${result.dropped} dropped)`;
+    case 'noop':
+      return 'nothing to do (noop)';
   }
 }

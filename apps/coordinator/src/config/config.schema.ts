@@ -88,6 +88,8 @@ export const ConfigSchema = z.object({
   POTLUCK_WEB_DIR: z.string().min(1).optional(),
   /** Apply pending migrations at start-up (turn off when an operator runs them separately). */
   POTLUCK_MIGRATE_ON_START: bool.default(true),
+  /** Development and benchmarks only: admins may create jobs for the `noop` runtime (agents that do nothing; tests/load/dispatch.mjs). */
+  POTLUCK_DEV_NOOP_RUNTIME: bool.default(false),
 });
 
 export type AppConfig = z.infer<typeof ConfigSchema>;

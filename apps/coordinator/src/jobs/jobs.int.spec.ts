@@ -74,6 +74,24 @@ describe('jobs', () => {
     expect((await rejection(builder.jobs.cancel(pipeline.id))).status).toBe(409);
   });
 
+  it('refuses pipeline placeholders that name no earlier step of the right kind, coordinator-only fields and the noop runtime', async () => {
+    const before = (await builder.jobs.list({ limit: 200 })).items.length;
+    const error = await rejection(builder.jobs.create({
+      spec: { kind: 'pipeline', steps: [
+        { id: 'train', spec: { kind: 'fine-tune', baseModel: model, datasets: [{ fromStep: 'prepare' }] } },
+        { id: 'prepare', spec: { kind: 'dataset', input: datasetRef, transform: { operation: 'dedupe' }, outputName: 'deduped' } },
+        { id: 'eval', spec: { kind: 'eval', baseModel: model, dataset: { fromStep: 'prepare' }, adapterFromStep: 'prepare' } },
+      ] },
+    }));
+    expect(error.status).toBe(400);
+    expect(error.problem?.errors?.map((e) => e.field)).toEqual(['body.spec.steps.0.spec.datasets.0', 'body.spec.steps.2.spec.adapterFromStep']);
+    const excluding = await rejection(builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: datasetRef }, requirements: { excludeDonors: ['00000000-0000-4000-8000-000000000000'] } }));
+    expect(excluding.problem?.errors?.[0]?.field).toBe('body.requirements.excludeDonors');
+    const noop = await rejection(builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: datasetRef }, requirements: { runtime: 'noop' } }));
+    expect(noop.problem?.errors?.[0]?.field).toBe('body.requirements.runtime');
+    expect((await builder.jobs.list({ limit: 200 })).items).toHaveLength(before); // nothing was stored
+  });
+
   it("hides other builders' jobs", async () => {
     const job = await builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: datasetRef } });
     expect((await rejection(other.jobs.get(job.id))).status).toBe(404);

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { JobLogViewSchema, JobProgressSchema, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
-import { canAccess, type RequestContext } from '../auth/principal.js';
+import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
 import { isUniqueViolation } from '../database/prisma-errors.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -26,6 +27,7 @@ export class JobsService {
     private readonly dispatch: DispatchService,
     private readonly gateway: AgentsGateway,
     private readonly redis: RedisService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
@@ -37,6 +39,7 @@ export class JobsService {
         return { job: jobView(existing), created: false };
       }
     }
+    this.checkRuntime(body, context);
     await this.checkReferences(body.spec, context);
     let job;
     try {
@@ -189,6 +192,14 @@ export class JobsService {
       return parsed.success ? [parsed.data] : [];
     });
     return { lines: lines.sort((a, b) => a.at - b.at) };
+  }
+
+  /** The `noop` runtime (benchmarks) only when the coordinator enables it, and only for admins. */
+  private checkRuntime(body: CreateJobBody, context: RequestContext): void {
+    const runtimes = [body.requirements.runtime, ...(body.spec.kind === 'pipeline' ? body.spec.steps.map((step) => step.requirements?.runtime) : [])];
+    if (runtimes.includes('noop') && !(this.config.POTLUCK_DEV_NOOP_RUNTIME && isAdmin(context.principal))) {
+      throw new ValidationError([{ field: 'body.requirements.runtime', message: 'the noop runtime is for development and benchmarks (admins, with POTLUCK_DEV_NOOP_RUNTIME)' }]);
+    }
   }
 
   private async checkReferences(spec: JobSpec, context: RequestContext): Promise<void> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { RequirementsSchema, type DatasetRef, type JobAssignment, type TransferInput } from '@potluck/protocol';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { PrismaService } from '../database/prisma.service.js';
+import type { Job } from '../generated/prisma/client.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
 import { match } from '../jobs/matcher.js';
 import { WhyNoJobService } from '../jobs/why-no-job.service.js';
@@ -23,6 +24,8 @@ const WHY_EVERY_MS = 15_000;
 
 /** Waiting jobs considered per dispatch decision. */
 const CANDIDATES = 100;
+/** Decisions (for different agents) running at once in one process. */
+const PARALLEL_DECISIONS = 8;
 /** How often expired leases are reclaimed and idle agents re-examined. */
 const SWEEP_EVERY_MS = 5000;
 
@@ -38,7 +41,13 @@ const SWEEP_EVERY_MS = 5000;
 export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Dispatch');
   private readonly pending = new Set<string>();
-  private running = false;
+  /** Agents whose decision runs now. */
+  private readonly active = new Set<string>();
+  /** Local agents known to run an attempt (set when one is assigned, cleared when freed and on every sweep). */
+  private readonly busy = new Set<string>();
+  /** Bumped by every new job; a decision that saw an empty queue may drop the pending ones only if none arrived since. */
+  private generation = 0;
+  private queueEmptyAt = -1;
   private sweepTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -57,7 +66,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly whySent = new Map<string, number>();
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.subscribeFreed((agentId) => this.request(agentId));
+    this.unsubscribe = this.events.subscribeFreed((agentId) => {
+      this.busy.delete(agentId);
+      this.request(agentId);
+    });
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
   }
@@ -67,39 +79,59 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
-  /** A new job may fit any idle agent of this process. */
+  /** A new job may fit any idle agent of this process (agents known to be busy here are skipped). */
   requestAll(): void {
-    for (const agentId of this.gateway.localAgentIds()) this.request(agentId);
+    this.generation += 1;
+    for (const agentId of this.gateway.localAgentIds()) if (!this.busy.has(agentId)) this.request(agentId);
   }
 
-  /** Asks for a decision for this agent soon (coalesced; one decision at a time per process). */
+  /** Asks for a decision for this agent soon (coalesced per agent; a few agents' decisions at a time per process). */
   request(agentId: string): void {
     if (!this.gateway.isLocal(agentId)) return;
     this.pending.add(agentId);
-    void this.drain();
+    this.drain();
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (const agentId of this.pending) {
-        this.pending.delete(agentId);
-        await this.dispatch(agentId).catch((error: unknown) => this.logger.error({ err: error, agentId }, 'dispatch failed'));
-      }
-    } finally {
-      this.running = false;
+  /**
+   * Runs pending decisions, up to PARALLEL_DECISIONS at once and never two for one agent.
+   * The conditional claim keeps parallel decisions from handing out one job twice. A decision
+   * that finds the queue empty drops the decisions still pending (unless a job arrived since it began).
+   */
+  private drain(): void {
+    for (const agentId of this.pending) {
+      if (this.active.size >= PARALLEL_DECISIONS) return;
+      if (this.active.has(agentId)) continue;
+      this.pending.delete(agentId);
+      this.active.add(agentId);
+      const generation = this.generation;
+      void this.dispatch(agentId)
+        .then(() => {
+          if (this.queueEmptyAt === generation && this.generation === generation) this.pending.clear();
+        })
+        .catch((error: unknown) => this.logger.error({ err: error, agentId }, 'dispatch failed'))
+        .finally(() => {
+          this.active.delete(agentId);
+          this.drain();
+        });
     }
   }
 
   /** Tries to give this agent one job; returns the attempt id when it accepted one. */
   async dispatch(agentId: string, now = Date.now()): Promise<string | null> {
-    const busy = await this.prisma.client.jobAttempt.count({ where: { agentId, status: { in: ['ASSIGNED', 'RUNNING'] } } });
-    if (busy > 0) return null;
-    const agent = await this.prisma.client.agent.findUnique({ where: { id: agentId }, select: { trustLevel: true, revokedAt: true } });
-    if (!agent || agent.revokedAt) return null;
+    if (this.busy.has(agentId)) return null;
+    const generation = this.generation;
+    // One round trip: is the agent usable, and does it run an attempt already?
+    const [agent] = await this.prisma.client.$queryRaw<{ trustLevel: number; busy: boolean }[]>`
+      SELECT a."trustLevel", EXISTS (SELECT 1 FROM "JobAttempt" t WHERE t."agentId" = a.id AND t.status IN ('ASSIGNED', 'RUNNING')) AS busy
+      FROM "Agent" a WHERE a.id = ${agentId}::uuid AND a."revokedAt" IS NULL`;
+    if (!agent) return null;
+    if (agent.busy) {
+      this.busy.add(agentId);
+      return null;
+    }
     const capacity = await this.why.capacity(agentId, agent.trustLevel, now);
     const candidates = await this.candidates();
+    if (candidates.length === 0) this.queueEmptyAt = generation;
     const refusals: { jobId: string; kind: string; rule: string; detail: string }[] = [];
     for (const candidate of candidates) {
       const fit = match(RequirementsSchema.parse(candidate.requirements), capacity);
@@ -107,10 +139,12 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         refusals.push({ jobId: candidate.id, kind: candidate.kind.toLowerCase().replace('_', '-'), rule: fit.rule, detail: fit.detail });
         continue;
       }
-      const claimed = await this.prisma.client.job.updateMany({ where: { id: candidate.id, status: 'QUEUED' }, data: { status: 'RUNNING', startedAt: new Date(now) } });
-      if (claimed.count === 0) continue; // another coordinator took it
+      const [job] = await this.prisma.client.$queryRaw<Job[]>`
+        UPDATE "Job" SET status = 'RUNNING', "startedAt" = ${new Date(now)}, "updatedAt" = ${new Date(now)}
+        WHERE id = ${candidate.id}::uuid AND status = 'QUEUED' RETURNING *`;
+      if (!job) continue; // another decision or coordinator took it
       this.whySent.delete(agentId);
-      return this.assign(agentId, candidate.id, fit.deviceIds, now);
+      return this.assign(agentId, job, fit.deviceIds, now);
     }
     this.tellWhy(agentId, candidates.length, refusals, now);
     return null;
@@ -141,8 +175,8 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       LIMIT ${CANDIDATES}`;
   }
 
-  private async assign(agentId: string, jobId: string, deviceIds: string[], now: number): Promise<string | null> {
-    const job = await this.prisma.client.job.findUniqueOrThrow({ where: { id: jobId } });
+  private async assign(agentId: string, job: Job, deviceIds: string[], now: number): Promise<string | null> {
+    const jobId = job.id;
     await this.pipelines.stepStarted(job, now);
     const attemptNo = (await this.prisma.client.jobAttempt.count({ where: { jobId } })) + 1;
     const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
@@ -193,8 +227,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         }
       : null;
     const assignment: JobAssignment = { attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000, inputs, adapter, uploadPath, resumeFrom };
+    this.busy.add(agentId);
     const accepted = await this.gateway.assign(agentId, assignment);
     if (!accepted) {
+      this.busy.delete(agentId);
       await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', 'AGENT_DECLINED: the agent did not accept the assignment', true, now);
       return null;
     }
@@ -221,6 +257,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
 
   /** Reclaims expired leases, then re-examines this process's idle agents. */
   private async sweep(now = Date.now()): Promise<void> {
+    this.busy.clear(); // what this process believes about busy agents is re-read from PostgreSQL
     try {
       const expired = await this.prisma.client.jobAttempt.findMany({ where: { status: { in: ['ASSIGNED', 'RUNNING'] }, leaseExpiresAt: { lt: new Date(now) } }, take: 100 });
       for (const attempt of expired) {

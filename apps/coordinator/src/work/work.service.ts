@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CheckpointSlotSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
+import { CheckpointSlotSchema, RequirementsSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
 import type { z } from 'zod';
 import { fail } from '../agent-gateway/agent-session.service.js';
 import type { AgentIdentity } from '../agent-gateway/socket-context.js';
@@ -96,8 +96,9 @@ export class WorkService {
     if (!attempt || attempt.agentId !== identity.agentId) return fail('NOT_YOURS', 'No attempt of this agent has that id.');
     if (attempt.status === 'SUCCEEDED') return { ok: true, result: { recorded: false, duplicate: true } };
     if (attempt.status !== 'RUNNING' && attempt.status !== 'ASSIGNED') return fail('NOT_YOURS', `The attempt already ended (${attempt.status.toLowerCase()}); its result is not used.`);
-    const expected = KIND_OF_RESULT[result.kind];
-    if (attempt.job.kind !== expected) return fail('INVALID_PAYLOAD', `A ${result.kind} result does not fit a ${attempt.job.kind.toLowerCase().replace('_', '-')} job.`);
+    const noop = RequirementsSchema.parse(attempt.job.requirements).runtime === 'noop';
+    const fits = result.kind === 'noop' ? noop : !noop && attempt.job.kind === KIND_OF_RESULT[result.kind];
+    if (!fits) return fail('INVALID_PAYLOAD', `A ${result.kind} result does not fit this ${attempt.job.kind.toLowerCase().replace('_', '-')} job.`);
     const stored = await this.storedResult(attempt.job, result);
     if (!stored.ok) {
       if (stored.endAttempt) {
@@ -117,9 +118,9 @@ export class WorkService {
     });
     if (recorded) {
       await this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
-      await this.pipelines.stepSucceeded(attempt.jobId, now);
+      if (attempt.job.parentJobId) await this.pipelines.stepSucceeded(attempt.jobId, now);
       this.events.freed(identity.agentId); // free again: the dispatcher looks for its next job
-      this.outcomes.succeeded(attemptId); // credit: claim and validation (credits/credit-flow.service.ts)
+      if (result.kind !== 'noop') this.outcomes.succeeded(attemptId); // credit: claim and validation (credits/credit-flow.service.ts)
     }
     return { ok: true, result: { recorded, duplicate: !recorded } };
   }
@@ -145,6 +146,8 @@ export class WorkService {
         if (!report) return { ok: false, message: 'The eval report was not uploaded (or its size differs); upload it before reporting completion.', endAttempt: false };
         return { ok: true, value: { ...result, reportArtifactId: report.id } };
       }
+      case 'noop':
+        return { ok: true, value: { kind: 'noop' } };
       case 'dataset': {
         const output = await uploaded(result.outputSha256, result.outputBytes);
         if (!output) return { ok: false, message: 'The output was not uploaded (or its size differs); upload it before reporting completion.', endAttempt: false };
@@ -174,7 +177,7 @@ export class WorkService {
     const attempt = await this.prisma.client.jobAttempt.findUnique({ where: { id: report.attemptId } });
     if (!attempt || attempt.agentId !== identity.agentId) return fail('NOT_YOURS', 'No attempt of this agent has that id.');
     const recorded = await this.endAttempt(attempt.id, attempt.jobId, attempt.attemptNo, 'FAILED', `${report.code}: ${report.message}`, report.retryable, now);
-    if (recorded) this.events.freed(identity.agentId);
+    this.events.freed(identity.agentId); // it stopped (even when the attempt had already ended, e.g. cancelled): free for work
     return { ok: true, result: { recorded } };
   }
 
