@@ -44,6 +44,15 @@ export default defineConfig({
     assetsDir: 'assets',
     sourcemap: false,
     target: 'es2022',
+    rolldownOptions: {
+      output: {
+        // One chunk for what every page shares (React, zod, the protocol, the SDK, the app shell),
+        // one per page; socket.io-client stays with the fleet page, the only one that uses it.
+        codeSplitting: {
+          groups: [{ name: 'shared', test: (id) => !/[\\/]src[\\/]pages[\\/]/.test(id) && !/socket\.io|engine\.io|[\\/]lib[\\/]live\./.test(id) }],
+        },
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

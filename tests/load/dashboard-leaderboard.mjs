@@ -14,26 +14,38 @@
  * browser context (empty cache); warm runs reload in the same context (assets from cache,
  * index.html revalidated). Prints medians and writes every run to tmp/bench-web.json.
  *
+ * Then the fleet page with GPUS [1000] GPUs online: simulated agents (the fleet benchmark's
+ * socket.io clients, tests/load/fleet-telemetry-clients.mjs, telemetry every 5 s) connect,
+ * and /fleet is loaded the same way (first agent card on screen, bytes); then the page stays
+ * open for LIVE_S [20] seconds of /live pushes while long tasks (main-thread work over 50 ms)
+ * and the JS heap are read. PAGES [leaderboard,fleet] picks the pages.
+ *
  * Environment (defaults in brackets): ROWS [10000], RUNS [5], CHROMIUM_PATH [/usr/bin/chromium],
  * TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL. It creates a uniquely named database (dropped at the
  * end) and Redis prefix (deleted at the end), talks only to 127.0.0.1 and stops everything it
  * started. A benchmark, not a test: it exits 1 only when the run itself could not be done.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { fork, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
+import { LiveEvents, PROTOCOL_VERSION } from '@potluck/protocol';
+import { gpuCountOf, tokenOf } from './fleet-telemetry-agents.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ROWS = Number(process.env.ROWS ?? 10_000);
 const RUNS = Number(process.env.RUNS ?? 5);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const GPUS = Number(process.env.GPUS ?? 1000);
+const LIVE_S = Number(process.env.LIVE_S ?? 20);
+const PAGES = (process.env.PAGES ?? 'leaderboard,fleet').split(',').map((page) => page.trim());
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 for (const address of [ADMIN_URL, REDIS_URL]) {
@@ -113,10 +125,23 @@ async function seed(databaseUrl) {
       INSERT INTO "CreditLedgerEntry" ("id", "idempotencyKey", "userId", "kind", "state", "amount", "reason", "inputs")
       SELECT gen_random_uuid(), 'bench-web:' || u."id", u."id", 'COMPUTE'::"CreditKind", 'GRANTED'::"CreditState",
              round((1000000 - substr(u."handle", 7)::int)::numeric / 1000, 3), 'seeded by bench:web', '{}'::jsonb
-      FROM "User" u WHERE u."handle" LIKE 'bench-%'`);
+      FROM "User" u WHERE u."handle" ~ '^bench-[0-9]+$'`);
   } finally {
     await client.end();
   }
+}
+
+/** Median time of `n` sequential GETs of `path` from Node (the API's own share of a page load), and its size. */
+async function apiTime(url, path, n = 5) {
+  const times = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const response = await fetch(`${url}${path}`);
+    bytes = (await response.arrayBuffer()).byteLength;
+    times.push(performance.now() - started);
+  }
+  return { path, ms: median(times), bytes };
 }
 
 const median = (values) => {
@@ -124,16 +149,16 @@ const median = (values) => {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 };
 
-/** Loads `url` in `page` and reads the browser's timings once the first board row is visible. */
-async function measure(page, url, reload) {
+/** Loads `url` in `page` and reads the browser's timings once `content` (the page's first real content) is visible. */
+async function measure(page, url, reload, content = 'table.board tbody tr') {
   const started = Date.now();
   if (reload) await page.reload({ waitUntil: 'commit' });
   else await page.goto(url, { waitUntil: 'commit' });
-  await page.locator('table.board tbody tr').first().waitFor({ timeout: 30_000 });
+  await page.locator(content).first().waitFor({ timeout: 30_000 });
   const rowsAtMs = await page.evaluate(() => performance.now());
   await page.waitForLoadState('load');
   await sleep(200); // let the paint entries arrive
-  const timings = await page.evaluate(() => {
+  const timings = await page.evaluate((selector) => {
     const navigation = performance.getEntriesByType('navigation')[0];
     const paint = performance.getEntriesByType('paint').find((entry) => entry.name === 'first-contentful-paint');
     const resources = performance.getEntriesByType('resource');
@@ -144,9 +169,10 @@ async function measure(page, url, reload) {
       bytes: navigation.transferSize + resources.reduce((sum, entry) => sum + entry.transferSize, 0),
       decodedBytes: navigation.decodedBodySize + resources.reduce((sum, entry) => sum + entry.decodedBodySize, 0),
       requests: 1 + resources.length,
-      rowsShown: document.querySelectorAll('table.board tbody tr').length,
+      rowsShown: document.querySelectorAll(selector).length,
+      resources: resources.map((entry) => ({ name: entry.name.replace(location.origin, ''), startMs: Math.round(entry.startTime), endMs: Math.round(entry.responseEnd), bytes: entry.transferSize })),
     };
-  });
+  }, content);
   return { ...timings, firstRowMs: rowsAtMs, wallMs: Date.now() - started };
 }
 
@@ -166,7 +192,41 @@ async function main() {
   const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString();
   mkdirSync(join(ROOT, 'tmp', prefix), { recursive: true });
   const url = await startCoordinator(databaseUrl);
-  console.log(`coordinator at ${url}; seeding ${ROWS} contributors`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  cleanups.push(() => browser.close());
+  const result = { cpus: cpus().length, chromium: browser.version(), runs: RUNS };
+  if (PAGES.includes('leaderboard')) result.leaderboard = await leaderboard(url, databaseUrl, browser);
+  if (PAGES.includes('fleet')) result.fleet = await fleet(url, databaseUrl, browser);
+  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+  writeFileSync(join(ROOT, 'tmp', 'bench-web.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log('\n(every run in tmp/bench-web.json)');
+}
+
+const summary = (runs) => ({
+  ttfbMs: median(runs.map((r) => r.ttfbMs)),
+  fcpMs: median(runs.map((r) => r.fcpMs ?? Number.NaN)),
+  firstContentMs: median(runs.map((r) => r.firstRowMs)),
+  domContentLoadedMs: median(runs.map((r) => r.domContentLoadedMs)),
+  bytes: median(runs.map((r) => r.bytes)),
+  decodedBytes: median(runs.map((r) => r.decodedBytes)),
+  requests: median(runs.map((r) => r.requests)),
+  shown: median(runs.map((r) => r.rowsShown)),
+});
+
+function printTable(title, what, rows) {
+  console.log(`\n${title}, median of ${RUNS}`);
+  console.log(`             TTFB    FCP   ${what.padStart(9)}   DOMContentLoaded   transferred   decoded   requests`);
+  for (const [name, s] of rows) {
+    console.log(`${name.padEnd(11)} ${s.ttfbMs.toFixed(0).padStart(5)} ms ${s.fcpMs.toFixed(0).padStart(4)} ms ${s.firstContentMs.toFixed(0).padStart(6)} ms ${s.domContentLoadedMs.toFixed(0).padStart(12)} ms ${(s.bytes / 1024).toFixed(1).padStart(10)} KiB ${(s.decodedBytes / 1024).toFixed(1).padStart(7)} KiB ${String(s.requests).padStart(6)}`);
+  }
+}
+
+async function leaderboard(url, databaseUrl, browser) {
+  console.log(`seeding ${ROWS} contributors`);
   const seededAt = Date.now();
   await seed(databaseUrl);
   for (;;) {
@@ -177,12 +237,6 @@ async function main() {
   }
   console.log(`board populated in ${Date.now() - seededAt} ms (ledger insert + catch-up)`);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  cleanups.push(() => browser.close());
   const cold = [];
   const warm = [];
   for (let run = 0; run < RUNS; run++) {
@@ -192,25 +246,102 @@ async function main() {
     warm.push(await measure(page, `${url}/`, true));
     await context.close();
   }
-  const summary = (runs) => ({
-    ttfbMs: median(runs.map((r) => r.ttfbMs)),
-    fcpMs: median(runs.map((r) => r.fcpMs ?? Number.NaN)),
-    firstRowMs: median(runs.map((r) => r.firstRowMs)),
-    domContentLoadedMs: median(runs.map((r) => r.domContentLoadedMs)),
-    bytes: median(runs.map((r) => r.bytes)),
-    decodedBytes: median(runs.map((r) => r.decodedBytes)),
-    requests: median(runs.map((r) => r.requests)),
-    rowsShown: median(runs.map((r) => r.rowsShown)),
-  });
-  const result = { rows: ROWS, runs: RUNS, cpus: cpus().length, chromium: browser.version(), cold: summary(cold), warm: summary(warm), raw: { cold, warm } };
-  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
-  writeFileSync(join(ROOT, 'tmp', 'bench-web.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\nLeaderboard page load, ${ROWS} contributors on the board, median of ${RUNS} (Chromium ${result.chromium}, ${result.cpus} CPUs)`);
-  console.log('             TTFB    FCP   first row   DOMContentLoaded   transferred   decoded   requests');
-  for (const [name, s] of [['cold cache', result.cold], ['warm cache', result.warm]]) {
-    console.log(`${name.padEnd(11)} ${s.ttfbMs.toFixed(0).padStart(5)} ms ${s.fcpMs.toFixed(0).padStart(4)} ms ${s.firstRowMs.toFixed(0).padStart(6)} ms ${s.domContentLoadedMs.toFixed(0).padStart(12)} ms ${(s.bytes / 1024).toFixed(1).padStart(10)} KiB ${(s.decodedBytes / 1024).toFixed(1).padStart(7)} KiB ${String(s.requests).padStart(6)}`);
+  const api = await apiTime(url, '/api/v1/boards?window=all&kind=total&scope=contributors&limit=50');
+  const result = { rows: ROWS, api, cold: summary(cold), warm: summary(warm), raw: { cold, warm } };
+  printTable(`Leaderboard page load, ${ROWS} contributors on the board (Chromium ${browser.version()}, ${cpus().length} CPUs)`, 'first row', [['cold cache', result.cold], ['warm cache', result.warm]]);
+  console.log(`(rows on the first page: ${result.cold.shown}; GET ${api.path} alone: ${api.ms.toFixed(0)} ms, ${(api.bytes / 1024).toFixed(1)} KiB)`);
+  return result;
+}
+
+/** One donor per agent with its token's sha256, as the fleet benchmark seeds them. */
+async function seedAgents(databaseUrl, seed, count) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const indexes = Array.from({ length: count }, (_, i) => i);
+    const tokens = indexes.map((index) => tokenOf(seed, index));
+    await client.query(
+      `WITH input AS (
+         SELECT gen_random_uuid() AS user_id, gen_random_uuid() AS agent_id, i, token_prefix, token_hash
+         FROM unnest($1::int[], $2::text[], $3::text[]) AS t(i, token_prefix, token_hash)
+       ), users AS (
+         INSERT INTO "User" (id, handle, "displayName", roles)
+         SELECT user_id, 'bench-donor-' || i, 'Bench donor ' || i, '{DONOR}'::"Role"[] FROM input
+       )
+       INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash", simulated)
+       SELECT agent_id, user_id, 'bench-agent-' || i, token_prefix, token_hash, true FROM input`,
+      [indexes, tokens.map((token) => token.slice(0, 13)), tokens.map((token) => createHash('sha256').update(token, 'utf8').digest('hex'))],
+    );
+  } finally {
+    await client.end();
   }
-  console.log(`(rows on the first page: ${result.cold.rowsShown}; every run in tmp/bench-web.json)`);
+}
+
+async function fleet(url, databaseUrl, browser) {
+  let agents = 0;
+  for (let gpus = 0; gpus < GPUS; agents += 1) gpus += gpuCountOf(agents);
+  const gpus = Array.from({ length: agents }, (_, i) => gpuCountOf(i)).reduce((a, b) => a + b, 0);
+  const seed = randomBytes(8).toString('hex');
+  await seedAgents(databaseUrl, seed, agents);
+  console.log(`\nconnecting ${agents} simulated agents with ${gpus} GPUs`);
+  const clients = fork(join(ROOT, 'tests/load/fleet-telemetry-clients.mjs'), [], {
+    env: {
+      ...process.env,
+      BENCH_CLIENT_OPTIONS: JSON.stringify({ url, seed, from: 0, count: agents, connectPerSecond: 200, maxPending: 50, intervalMs: 5000, jitterMs: 250, ackTimeoutMs: 10_000, protocolVersion: PROTOCOL_VERSION, liveDashboards: 0, liveEvent: LiveEvents.fleetChanges }),
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  cleanups.push(async () => {
+    clients.kill('SIGKILL');
+  });
+  let progress = { ready: 0 };
+  clients.on('message', (message) => {
+    if (message.type === 'progress') progress = message;
+  });
+  clients.send({ type: 'start' });
+  const startedAt = Date.now();
+  while (progress.ready < agents) {
+    if (Date.now() - startedAt > 180_000) throw new Error(`only ${progress.ready} of ${agents} agents said hello within 3 min`);
+    await sleep(500);
+  }
+  console.log(`all agents online in ${Date.now() - startedAt} ms; loading /fleet`);
+  await sleep(6000); // one telemetry round from every agent
+
+  const cold = [];
+  for (let run = 0; run < RUNS; run++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    cold.push(await measure(page, `${url}/fleet`, false, '.agent-card'));
+    await context.close();
+  }
+  const api = await apiTime(url, '/api/v1/fleet?limit=48&offset=0');
+  const result = { agents, gpus, api, cold: summary(cold), raw: { cold } };
+  printTable(`Fleet page load, ${agents} agents with ${gpus} GPUs online (48 agents a page)`, 'first card', [['cold cache', result.cold]]);
+  console.log(`(GET ${api.path} alone: ${api.ms.toFixed(0)} ms, ${(api.bytes / 1024).toFixed(1)} KiB, uncompressed)`);
+
+  // The page left open while /live pushes arrive: main-thread work and memory.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${url}/fleet`);
+  await page.getByText('Live updates on').waitFor({ timeout: 30_000 });
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
+  });
+  const heapBefore = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
+  await sleep(LIVE_S * 1000);
+  const live = await page.evaluate(() => ({
+    longTasks: window.__longTasks.length,
+    longTaskMsTotal: window.__longTasks.reduce((a, b) => a + b, 0),
+    longTaskMsMax: window.__longTasks.reduce((a, b) => Math.max(a, b), 0),
+    heapBytes: performance.memory?.usedJSHeapSize ?? null,
+    cards: document.querySelectorAll('.gpu-card').length,
+  }));
+  await context.close();
+  result.live = { seconds: LIVE_S, heapBytesBefore: heapBefore, ...live };
+  console.log(`open for ${LIVE_S} s of /live pushes: ${live.longTasks} long tasks (total ${live.longTaskMsTotal.toFixed(0)} ms, longest ${live.longTaskMsMax.toFixed(0)} ms), JS heap ${(heapBefore / 1048576).toFixed(1)} → ${(live.heapBytes / 1048576).toFixed(1)} MiB, ${live.cards} GPU cards on the page`);
+  clients.send({ type: 'stop' });
+  return result;
 }
 
 main()

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useState, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+import { createContext, startTransition, useCallback, useContext, useEffect, useState, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
 
 /** The current location, as the History API sees it. */
 export interface Location {
@@ -16,14 +16,15 @@ const RouterContext = createContext<{ location: Location; navigate: (to: string,
 export function RouterProvider({ children }: { children: ReactNode }) {
   const [location, setLocation] = useState(current);
   useEffect(() => {
-    const onPop = () => setLocation(current());
+    const onPop = () => startTransition(() => setLocation(current()));
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
   const navigate = useCallback((to: string, options: { replace?: boolean } = {}) => {
     if (options.replace) window.history.replaceState(null, '', to);
     else window.history.pushState(null, '', to);
-    setLocation(current());
+    // A transition: while the next page's code loads, the current page stays on screen.
+    startTransition(() => setLocation(current()));
     if (!options.replace) window.scrollTo(0, 0);
   }, []);
   return <RouterContext.Provider value={{ location, navigate }}>{children}</RouterContext.Provider>;
