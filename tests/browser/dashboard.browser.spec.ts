@@ -200,4 +200,26 @@ describe('the dashboard in a browser', () => {
     expect(cspViolations).toEqual([]);
     await context.close();
   });
+
+  it('an admin manages users, creates an API key and reads the audit log', async () => {
+    const { context, page, cspViolations } = await newPage('admin');
+    await signIn(page, coordinator.adminKey);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.getByRole('cell', { name: 'admin', exact: true }).waitFor();
+    await screenshot(page, 'admin-users');
+
+    await page.getByRole('link', { name: 'Keys & tokens' }).click();
+    await page.getByLabel('Key name', { exact: true }).fill('ci-key');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    expect(await page.locator('.secret code').innerText()).toMatch(/^pk_/);
+    await page.getByRole('cell', { name: 'ci-key' }).waitFor();
+    await screenshot(page, 'admin-tokens');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('cell', { name: 'admin.bootstrap' }).waitFor();
+    await screenshot(page, 'admin-audit');
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
 });

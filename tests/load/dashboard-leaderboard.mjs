@@ -28,7 +28,7 @@
 import { fork, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -198,12 +198,14 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   cleanups.push(() => browser.close());
-  const result = { cpus: cpus().length, chromium: browser.version(), runs: RUNS };
+  const result = { cpus: cpus().length, chromium: browser.version(), runs: RUNS, loadAverageAtStart: loadavg()[0] };
   if (PAGES.includes('leaderboard')) result.leaderboard = await leaderboard(url, databaseUrl, browser);
   if (PAGES.includes('fleet')) result.fleet = await fleet(url, databaseUrl, browser);
+  result.loadAverageAtEnd = loadavg()[0];
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   writeFileSync(join(ROOT, 'tmp', 'bench-web.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log('\n(every run in tmp/bench-web.json)');
+  // The machine is shared: a busy one slows every number above; compare runs with similar load.
+  console.log(`\n1-minute load average ${result.loadAverageAtStart.toFixed(1)} at the start, ${result.loadAverageAtEnd.toFixed(1)} at the end (${cpus().length} CPUs); every run in tmp/bench-web.json`);
 }
 
 const summary = (runs) => ({
