@@ -40,7 +40,7 @@ describe('the dashboard middleware', () => {
   });
 
   it('serves index.html at / and at client routes, never cached, with a CSP', async () => {
-    for (const path of ['/', '/fleet', '/jobs/3f7c2d2e-0000-4000-8000-000000000000', '/contributors/ada']) {
+    for (const path of ['/', '/fleet', '/jobs/3f7c2d2e-0000-4000-8000-000000000000', '/contributors/ada', '/admin/users', '/admin/audit']) {
       const response = await fetch(`${app.url}${path}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/text\/html/);
@@ -72,7 +72,7 @@ describe('the dashboard middleware', () => {
   });
 
   it('leaves the API, sockets, health, metrics and bull-board alone', async () => {
-    for (const path of ['/api/v1/nothing', '/api', '/socket.io/', '/healthz', '/readyz', '/metrics', '/admin/queues', '/favicon.ico']) {
+    for (const path of ['/api/v1/nothing', '/api', '/socket.io/', '/healthz', '/readyz', '/metrics', '/admin/queues', '/admin/queues/api/queues', '/favicon.ico']) {
       expect((await fetch(`${app.url}${path}`)).status, path).toBe(404);
     }
     expect((await fetch(`${app.url}/fleet`, { method: 'POST' })).status).toBe(404);

@@ -6,8 +6,8 @@ import express, { type RequestHandler, type Router } from 'express';
 /** Where `vite build` writes the dashboard (apps/web/dist), from src/ or dist/ alike. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
-/** Paths that belong to the API and other servers; the dashboard never answers them. */
-const RESERVED = /^\/(api|socket\.io|admin|metrics|healthz|readyz)(\/|$)/;
+/** Paths that belong to the API and other servers (bull-board at /admin/queues); the dashboard never answers them. Its own admin pages are /admin/users, /admin/tokens, /admin/audit. */
+const RESERVED = /^\/(api|socket\.io|metrics|healthz|readyz|admin\/queues)(\/|$)/;
 
 /**
  * The dashboard's Content-Security-Policy: scripts, styles and connections (fetch and the
