@@ -117,6 +117,27 @@ describe('the credit ledger', () => {
     expect(await t.anonymous.receipts.verify(tampered)).toMatchObject({ valid: false, reason: 'bad-signature' });
   });
 
+  it('splits data credit along two levels of lineage: the derived dataset\'s owner, its parent\'s, and the grandparent\'s contributors', async () => {
+    const [alice, bob, carol, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t), await makeDonor(t), await makeDonor(t)];
+    const raw = await makeDataset(t, alice);
+    const merged = await makeDataset(t, bob);
+    const filtered = await makeDataset(t, carol);
+    await t.prisma.datasetLineage.createMany({ data: [{ childId: merged.versionId, parentId: raw.versionId }, { childId: filtered.versionId, parentId: merged.versionId }] });
+    // Carol built the fine-tune on her filtered dataset; the donor ran it.
+    const { attemptId } = await fineTuned(donor, carol, filtered);
+    await flow.process(attemptId);
+    await evalFinishes(attemptId, 1, validator, 2.5);
+    const data = (await entries(attemptId)).filter((row) => row.kind === 'DATA');
+    // α × 0.000005935104 = 0.0000005935104: Carol keeps half, Bob half of the rest, Alice the last quarter.
+    expect(Object.fromEntries(data.map((row) => [row.userId, row.amount.toFixed()]))).toEqual({
+      [carol.userId]: '0.0000002967552',
+      [bob.userId]: '0.0000001483776',
+      [alice.userId]: '0.0000001483776',
+    });
+    const helped = (await t.anonymous.credits.profile(alice.handle)).helpedTrain;
+    expect(helped[0]).toMatchObject({ jobKind: 'fine-tune', datasetId: raw.datasetId, viaDatasetId: filtered.datasetId, depth: 2 });
+  });
+
   it('settles a disagreement with a third run: the wrong fine-tune result is revoked and its agent CV resets', async () => {
     const [builder, donor, v1, v2] = [await makeDonor(t), await makeDonor(t), await makeDonor(t), await makeDonor(t)];
     await t.prisma.agent.update({ where: { id: donor.agentId }, data: { consecutiveValid: 7, trustLevel: 1 } });
