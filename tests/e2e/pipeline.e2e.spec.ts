@@ -5,7 +5,7 @@ import { DatasetResultSchema, EvalResultSchema, FineTuneResultSchema } from '@po
 import { PotluckApiError, PotluckClient } from '@potluck/sdk';
 import { sampleChatRows } from '@potluck/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent } from '../support/agent.js';
+import { agentCommand, startAgent } from '../support/agent.js';
 import { startCoordinator, type CoordinatorProcess } from '../support/coordinator.js';
 import { uniqueId } from '../support/database.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -129,5 +129,17 @@ describe('pipelines of dataset, fine-tune and eval jobs on two donors, end to en
     const failed = await builder.jobs.get(job.id);
     expect(failed.error?.message).toMatch(/TIME_LIMIT/);
     await expect.poll(() => new RegExp(`job ${job.id}: failed: (CANCELLED|TIME_LIMIT)`).test(output()), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('tells an idle agent why a waiting job does not come to it, and potluck-agent status shows it', async () => {
+    const input = await uploadChats('big-chats', sampleChatRows(20, 6));
+    const job = await builder.jobs.create({ spec: { kind: 'eval', baseModel: MODEL, dataset: input }, requirements: { minVramMiB: 80_000 } });
+    try {
+      await expect
+        .poll(async () => (await agentCommand(['status', '--control-socket', join(work, 'rig-a.sock')])).output, { timeout: 15_000, interval: 500 })
+        .toMatch(new RegExp(`why no job: .*vram[\\s\\S]*eval ${job.id}: vram — needs 1 GPU\\(s\\) with ≥ 80000 MiB`));
+    } finally {
+      await builder.jobs.cancel(job.id);
+    }
   });
 });

@@ -8,20 +8,20 @@ const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('he
 const path = (name: string) => `/api/v1/transfer/${name.padEnd(24, 'x')}`;
 
 /** Files by transfer path; uploads are kept. */
-function fakeIo(files: Record<string, Uint8Array>): RunnerIo & { uploads: Map<string, Uint8Array>; progress: JobProgress[]; logs: string[] } {
+function fakeIo(files: Record<string, Uint8Array>): RunnerIo & { uploads: Map<string, Uint8Array>; reports: JobProgress[]; logs: string[] } {
   const uploads = new Map<string, Uint8Array>();
-  const progress: JobProgress[] = [];
+  const reports: JobProgress[] = [];
   const logs: string[] = [];
   return {
     uploads,
-    progress,
+    reports,
     logs,
     download: async (p) => files[p] ?? Promise.reject(new Error(`no file at ${p}`)),
     upload: (p, bytes) => {
       uploads.set(p, bytes);
       return Promise.resolve({ sha256: sha(bytes), bytes: bytes.length });
     },
-    progress: (p) => void progress.push(p),
+    progress: (p) => void reports.push(p),
     saveCheckpoint: () => Promise.resolve(),
     shouldStop: () => false,
     log: (_level, message) => void logs.push(message),

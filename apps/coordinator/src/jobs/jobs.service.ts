@@ -79,8 +79,8 @@ export class JobsService {
       }
       throw error;
     }
+    this.dispatch.requestAll(); // dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
     await this.enqueue(job);
-    this.dispatch.requestAll();
     return { job: jobView(job), created: true };
   }
 

@@ -27,6 +27,15 @@ export class TransferService {
     return `${TRANSFER_PATH}${token}`;
   }
 
+  /** Several one-time paths in one Redis round trip (same order as the grants). */
+  async issueMany(grants: readonly { grant: TransferGrant; ttlMs: number }[]): Promise<string[]> {
+    const tokens = grants.map(() => randomBytes(32).toString('base64url'));
+    const multi = this.redis.client.multi();
+    grants.forEach(({ grant, ttlMs }, i) => multi.set(this.key(tokens[i] ?? ''), JSON.stringify(grant), 'PX', ttlMs));
+    await multi.exec();
+    return tokens.map((token) => `${TRANSFER_PATH}${token}`);
+  }
+
   /** The grant behind a token, removing it (null when unknown, used or expired). */
   async consume(token: string): Promise<TransferGrant | null> {
     if (!/^[\w-]{20,100}$/.test(token)) return null;

@@ -6,7 +6,7 @@ import type { Job } from '../generated/prisma/client.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
 import { match } from '../jobs/matcher.js';
 import { WhyNoJobService } from '../jobs/why-no-job.service.js';
-import { TransferService } from '../transfer/transfer.service.js';
+import { TransferService, type TransferGrant } from '../transfer/transfer.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MAX_ADAPTER_BYTES, MAX_DATASET_OUTPUT_BYTES, MAX_REPORT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 import { PipelineService } from './pipeline.service.js';
@@ -19,7 +19,7 @@ const OUTPUT = {
   DATASET: { maxBytes: MAX_DATASET_OUTPUT_BYTES, mediaType: 'application/jsonl' },
 } as const;
 
-/** Idle agents are told why no job came to them at most this often (each). */
+/** Idle agents are told the same "why no job?" again at most this often (a different answer goes at once). */
 const WHY_EVERY_MS = 15_000;
 
 /** Waiting jobs considered per dispatch decision. */
@@ -63,7 +63,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   /** When each local agent was last told why it has no job. */
-  private readonly whySent = new Map<string, number>();
+  private readonly whySent = new Map<string, { at: number; signature: string }>();
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribeFreed((agentId) => {
@@ -153,8 +153,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   /** Pushes "why no job?" to an idle agent while jobs wait that it cannot take (rate-limited per agent). */
   private tellWhy(agentId: string, waiting: number, refusals: { jobId: string; kind: string; rule: string; detail: string }[], now: number): void {
     if (waiting === 0 || refusals.length === 0) return;
-    if (now - (this.whySent.get(agentId) ?? 0) < WHY_EVERY_MS) return;
-    this.whySent.set(agentId, now);
+    const signature = refusals.slice(0, 10).map((r) => `${r.jobId}:${r.rule}`).join(',');
+    const last = this.whySent.get(agentId);
+    if (last && last.signature === signature && now - last.at < WHY_EVERY_MS) return; // the same answer, recently sent
+    this.whySent.set(agentId, { at: now, signature });
     const rules = [...new Set(refusals.map((r) => r.rule))].join(', ');
     this.gateway.why(agentId, { at: now, summary: `${refusals.length} waiting job(s) do not fit this agent (${rules})`, jobs: refusals.slice(0, 10).map((r) => ({ ...r, detail: r.detail.slice(0, 500) })) });
   }
@@ -178,7 +180,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private async assign(agentId: string, job: Job, deviceIds: string[], now: number): Promise<string | null> {
     const jobId = job.id;
     await this.pipelines.stepStarted(job, now);
-    const attemptNo = (await this.prisma.client.jobAttempt.count({ where: { jobId } })) + 1;
+    const attemptNo = (await this.prisma.client.jobAttempt.count({ where: { jobId } })) + 1; // the claim makes this decision the job's only writer
     const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
     const requirements = RequirementsSchema.parse(job.requirements);
     // A lost predecessor's last checkpoint: the new attempt resumes there.
@@ -196,37 +198,35 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     const spec = resolved.spec;
     if (job.parentJobId) await this.prisma.client.job.update({ where: { id: jobId }, data: { spec } }); // the step now shows what it runs
     const refs: DatasetRef[] = spec.kind === 'fine-tune' ? spec.datasets : spec.kind === 'eval' ? [spec.dataset] : [spec.input];
-    const inputs: TransferInput[] = [];
+    const grants: { grant: TransferGrant; ttlMs: number }[] = [];
+    const download = (artifact: { storageKey: string; sizeBytes: bigint; sha256: string }) => grants.push({ grant: { kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, ttlMs: TRANSFER_TTL_MS }) - 1;
+    const inputs: (Omit<TransferInput, 'path'> & { grant: number })[] = [];
     for (const ref of refs) {
       const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: ref.datasetId, version: ref.version } }, include: { artifact: true } });
       if (!version) return failNow(`DATASET_MISSING: dataset ${ref.datasetId} v${ref.version} no longer exists`);
       const { artifact } = version;
-      const path = await this.transfers.issue({ kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, TRANSFER_TTL_MS);
-      inputs.push({ ...ref, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes), path });
+      inputs.push({ ...ref, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes), grant: download(artifact) });
     }
-    let adapter: JobAssignment['adapter'] = null;
+    let adapterArtifact: { sha256: string; sizeBytes: bigint; grant: number } | null = null;
     if (spec.kind === 'eval' && spec.adapterFromJob) {
       const source = await this.prisma.client.job.findUnique({ where: { id: spec.adapterFromJob } });
       const artifactId = (source?.result as { adapterArtifactId?: unknown } | null | undefined)?.adapterArtifactId;
       if (source?.status !== 'SUCCEEDED' || typeof artifactId !== 'string') return failNow(`ADAPTER_MISSING: job ${spec.adapterFromJob} has no adapter`);
       const artifact = await this.prisma.client.artifact.findUniqueOrThrow({ where: { id: artifactId } });
-      adapter = {
-        sha256: artifact.sha256,
-        bytes: Number(artifact.sizeBytes),
-        path: await this.transfers.issue({ kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, TRANSFER_TTL_MS),
-      };
+      adapterArtifact = { ...artifact, grant: download(artifact) };
     }
     const output = OUTPUT[job.kind as keyof typeof OUTPUT];
-    const uploadPath = await this.transfers.issue({ kind: 'upload', attemptId: attempt.id, maxBytes: output.maxBytes, mediaType: output.mediaType }, 24 * 3_600_000);
-    const resumeFrom = checkpoint
-      ? {
-          checkpointId: checkpoint.id,
-          step: checkpoint.step,
-          sha256: checkpoint.artifact.sha256,
-          path: await this.transfers.issue({ kind: 'download', storageKey: checkpoint.artifact.storageKey, bytes: Number(checkpoint.artifact.sizeBytes), sha256: checkpoint.artifact.sha256 }, TRANSFER_TTL_MS),
-        }
-      : null;
-    const assignment: JobAssignment = { attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000, inputs, adapter, uploadPath, resumeFrom };
+    const uploadGrant = grants.push({ grant: { kind: 'upload', attemptId: attempt.id, maxBytes: output.maxBytes, mediaType: output.mediaType }, ttlMs: 24 * 3_600_000 }) - 1;
+    const checkpointGrant = checkpoint ? download(checkpoint.artifact) : -1;
+    const paths = await this.transfers.issueMany(grants); // one Redis round trip for every one-time path
+    const pathOf = (index: number) => paths[index] ?? '';
+    const adapter: JobAssignment['adapter'] = adapterArtifact ? { sha256: adapterArtifact.sha256, bytes: Number(adapterArtifact.sizeBytes), path: pathOf(adapterArtifact.grant) } : null;
+    const uploadPath = pathOf(uploadGrant);
+    const resumeFrom = checkpoint ? { checkpointId: checkpoint.id, step: checkpoint.step, sha256: checkpoint.artifact.sha256, path: pathOf(checkpointGrant) } : null;
+    const assignment: JobAssignment = {
+      attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000,
+      inputs: inputs.map(({ grant, ...input }) => ({ ...input, path: pathOf(grant) })), adapter, uploadPath, resumeFrom,
+    };
     this.busy.add(agentId);
     const accepted = await this.gateway.assign(agentId, assignment);
     if (!accepted) {
