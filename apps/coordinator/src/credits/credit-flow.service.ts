@@ -49,7 +49,10 @@ export class CreditFlow implements OnModuleInit, OnModuleDestroy {
     if (claim) await this.validation.afterClaim(claim);
   }
 
-  /** Succeeded attempts of the last day without a claim, or whose validation step did not follow their claim. */
+  /**
+   * Succeeded attempts of the last day without a claim, or whose validation step did not follow
+   * their claim; and validation runs of the last day whose job failed (replaced).
+   */
   async sweep(now: number): Promise<number> {
     const rows = await this.prisma.client.$queryRaw<{ id: string }[]>`
       SELECT a.id::text AS id FROM "JobAttempt" a JOIN "Agent" ag ON ag.id = a."agentId" JOIN "Job" j ON j.id = a."jobId"
@@ -58,6 +61,13 @@ export class CreditFlow implements OnModuleInit, OnModuleDestroy {
         AND NOT EXISTS (SELECT 1 FROM "CreditLedgerEntry" e WHERE e."attemptId" = a.id AND e.state <> 'CLAIMED' AND e.kind <> 'DATA')
       ORDER BY a."endedAt" LIMIT 500`;
     for (const row of rows) await this.process(row.id);
-    return rows.length;
+    // Validation runs whose job failed or was cancelled, not yet replaced.
+    const failed = await this.prisma.client.$queryRaw<{ id: string }[]>`
+      SELECT v."validatorJobId"::text AS id FROM "CreditValidation" v JOIN "Job" j ON j.id = v."validatorJobId"
+      WHERE j.status IN ('FAILED', 'CANCELLED') AND j."updatedAt" >= ${new Date(now - 86_400_000)}
+        AND NOT EXISTS (SELECT 1 FROM "CreditValidation" w WHERE w."subjectAttemptId" = v."subjectAttemptId" AND w.round = v.round AND w.retry > v.retry)
+      LIMIT 500`;
+    for (const row of failed) await this.validation.onValidatorFailed(row.id);
+    return rows.length + failed.length;
   }
 }

@@ -44,7 +44,7 @@ async function entries(attemptId: string) {
 
 /** The eval that validates a subject attempt finishes on `validator` with this loss. */
 async function evalFinishes(subjectAttemptId: string, round: number, validator: Donor, loss: number): Promise<string> {
-  const validation = await t.prisma.creditValidation.findUniqueOrThrow({ where: { subjectAttemptId_round: { subjectAttemptId, round } } });
+  const validation = await t.prisma.creditValidation.findFirstOrThrow({ where: { subjectAttemptId, round }, orderBy: { retry: 'desc' } });
   await t.prisma.job.update({ where: { id: validation.validatorJobId }, data: { status: 'SUCCEEDED', result: { loss, tokens: 1000 } } });
   const start = Date.now() - 10_000;
   await sendTelemetry(t, validator, [0, 5000].map((dt) => ({ at: start + dt, util: 100 })));
@@ -138,6 +138,22 @@ describe('the credit ledger', () => {
     expect(helped[0]).toMatchObject({ jobKind: 'fine-tune', datasetId: raw.datasetId, viaDatasetId: filtered.datasetId, depth: 2 });
   });
 
+  it('replaces a validation run whose job failed (same round, next retry, same excluded donor), and decides on the replacement', async () => {
+    const [builder, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];
+    const { attemptId } = await fineTuned(donor, builder, await makeDataset(t, builder));
+    await flow.process(attemptId);
+    const first = await t.prisma.creditValidation.findFirstOrThrow({ where: { subjectAttemptId: attemptId, round: 1 } });
+    await t.prisma.job.update({ where: { id: first.validatorJobId }, data: { status: 'FAILED', finishedAt: new Date(), errorCode: 'ATTEMPTS_EXHAUSTED' } });
+    await flow.sweep(Date.now());
+    await flow.sweep(Date.now()); // a second sweep adds nothing
+    const retries = await t.prisma.creditValidation.findMany({ where: { subjectAttemptId: attemptId }, orderBy: { retry: 'asc' } });
+    expect(retries.map((row) => [row.round, row.retry])).toEqual([[1, 0], [1, 1]]);
+    const replacement = await t.prisma.job.findUniqueOrThrow({ where: { id: retries[1]?.validatorJobId ?? '' } });
+    expect(replacement).toMatchObject({ kind: 'EVAL', status: 'QUEUED', requirements: { excludeDonors: [donor.userId] } });
+    await evalFinishes(attemptId, 1, validator, 2.5);
+    expect((await entries(attemptId)).filter((row) => row.kind === 'COMPUTE').map((row) => row.state)).toEqual(['CLAIMED', 'PENDING', 'GRANTED']);
+  });
+
   it('settles a disagreement with a third run: the wrong fine-tune result is revoked and its agent CV resets', async () => {
     const [builder, donor, v1, v2] = [await makeDonor(t), await makeDonor(t), await makeDonor(t), await makeDonor(t)];
     await t.prisma.agent.update({ where: { id: donor.agentId }, data: { consecutiveValid: 7, trustLevel: 1 } });
@@ -145,7 +161,7 @@ describe('the credit ledger', () => {
     const { attemptId } = await fineTuned(donor, builder, dataset, { ...RESULT, heldOutLoss: 0.4 }); // claims a loss far better than reality
     await flow.process(attemptId);
     const first = await evalFinishes(attemptId, 1, v1, 2.5);
-    const round2 = await t.prisma.creditValidation.findUniqueOrThrow({ where: { subjectAttemptId_round: { subjectAttemptId: attemptId, round: 2 } } });
+    const round2 = await t.prisma.creditValidation.findFirstOrThrow({ where: { subjectAttemptId: attemptId, round: 2 } });
     expect((await t.prisma.job.findUniqueOrThrow({ where: { id: round2.validatorJobId } })).requirements).toMatchObject({ excludeDonors: [donor.userId, v1.userId] });
     const second = await evalFinishes(attemptId, 2, v2, 2.49);
     expect((await entries(attemptId)).map((row) => row.state)).toEqual(['CLAIMED', 'PENDING', 'REVOKED']);
@@ -194,7 +210,7 @@ describe('adaptive replication of eval jobs', () => {
     const attemptId = await finishedAttempt(t, await evalJob(builder, dataset, 3.1), donor, start, start + 5000);
     await flow.process(attemptId);
     expect((await entries(attemptId)).map((row) => row.state)).toEqual(['CLAIMED', 'PENDING']);
-    const replica = await t.prisma.creditValidation.findUniqueOrThrow({ where: { subjectAttemptId_round: { subjectAttemptId: attemptId, round: 1 } } });
+    const replica = await t.prisma.creditValidation.findFirstOrThrow({ where: { subjectAttemptId: attemptId, round: 1 } });
     expect(replica.purpose).toBe('replicate');
     expect((await t.prisma.job.findUniqueOrThrow({ where: { id: replica.validatorJobId } })).requirements).toMatchObject({ excludeDonors: [donor.userId] });
     await evalFinishes(attemptId, 1, other, 3.1);

@@ -42,6 +42,9 @@ export function resultsAgree(a: unknown, b: unknown, config: CreditsConfig): { a
 
 type Purpose = 'reproduce-loss' | 'replicate';
 
+/** Replacement jobs for a validation run whose job failed or was cancelled. */
+const MAX_RETRIES = 3;
+
 /** A job whose spec cannot be submitted again on its own (a pipeline step with placeholders). */
 export class UnreplicableError extends Error {
   constructor(readonly jobId: string) {
@@ -116,7 +119,7 @@ export class ValidationService {
   }
 
   /** Creates (once) the validation job of round `round` for an attempt, and records it. */
-  private async schedule(subject: Job, attemptId: string, round: number, purpose: Purpose, excludeDonors: string[]): Promise<Job> {
+  private async schedule(subject: Job, attemptId: string, round: number, purpose: Purpose, excludeDonors: string[], retry = 0): Promise<Job> {
     const owner = await this.prisma.client.user.findUniqueOrThrow({ where: { id: subject.ownerId } });
     const requirements = RequirementsSchema.parse({ ...RequirementsSchema.parse(subject.requirements), excludeDonors: [...new Set(excludeDonors)] });
     const spec: JobSpec | null =
@@ -129,15 +132,16 @@ export class ValidationService {
           })()
         : replicaSpec(subject.spec);
     if (!spec) throw new UnreplicableError(subject.id);
-    const body: CreateJobBody = { spec, requirements, priority: 100, idempotencyKey: `validation-${attemptId}-${round}` };
+    const suffix = retry === 0 ? '' : `-r${retry}`;
+    const body: CreateJobBody = { spec, requirements, priority: 100, idempotencyKey: `validation-${attemptId}-${round}${suffix}` };
     const { job } = await this.jobs.create(body, {
       principal: { userId: owner.id, handle: owner.handle, roles: owner.roles, apiKeyId: 'coordinator-validation' },
-      requestId: `validation:${attemptId}:${round}`,
+      requestId: `validation:${attemptId}:${round}${suffix}`,
       ip: null,
     });
-    await this.prisma.client.creditValidation.createMany({ data: [{ subjectJobId: subject.id, subjectAttemptId: attemptId, validatorJobId: job.id, round, purpose }], skipDuplicates: true });
+    await this.prisma.client.creditValidation.createMany({ data: [{ subjectJobId: subject.id, subjectAttemptId: attemptId, validatorJobId: job.id, round, purpose, retry }], skipDuplicates: true });
     const stored = await this.prisma.client.job.findUniqueOrThrow({ where: { id: job.id } });
-    this.logger.log({ subjectAttemptId: attemptId, validatorJobId: job.id, round, purpose }, 'validation run scheduled');
+    this.logger.log({ subjectAttemptId: attemptId, validatorJobId: job.id, round, retry, purpose }, 'validation run scheduled');
     return stored;
   }
 
@@ -152,18 +156,46 @@ export class ValidationService {
     };
   }
 
+  /**
+   * A validation run's job failed or was cancelled: another job replaces it (same round, next
+   * retry, same excluded donors), up to MAX_RETRIES times, while its subject is undecided.
+   */
+  async onValidatorFailed(validatorJobId: string): Promise<void> {
+    const validation = await this.prisma.client.creditValidation.findUnique({ where: { validatorJobId } });
+    const job = await this.prisma.client.job.findUnique({ where: { id: validatorJobId } });
+    if (!validation || !job || (job.status !== 'FAILED' && job.status !== 'CANCELLED')) return;
+    const state = await this.credits.stateOf(validation.subjectAttemptId);
+    if (state === 'granted' || state === 'revoked') return;
+    const newer = await this.prisma.client.creditValidation.count({ where: { subjectAttemptId: validation.subjectAttemptId, round: validation.round, retry: { gt: validation.retry } } });
+    if (newer > 0) return;
+    if (validation.retry >= MAX_RETRIES) {
+      this.logger.warn({ subjectAttemptId: validation.subjectAttemptId, round: validation.round }, 'validation runs keep failing; the claim stays pending');
+      return;
+    }
+    const subject = await this.prisma.client.job.findUniqueOrThrow({ where: { id: validation.subjectJobId } });
+    const excluded = RequirementsSchema.parse(job.requirements).excludeDonors;
+    await this.schedule(subject, validation.subjectAttemptId, validation.round, validation.purpose as Purpose, excluded, validation.retry + 1);
+  }
+
   /** A validation run finished: compare, and decide the subject and the validators once enough results are in. */
   async onValidatorResult(validatorJobId: string): Promise<void> {
     const validation = await this.prisma.client.creditValidation.findUnique({ where: { validatorJobId } });
     if (!validation) return;
     const subjectAttempt = await this.prisma.client.jobAttempt.findUniqueOrThrow({ where: { id: validation.subjectAttemptId }, include: { job: true, agent: true } });
     const rounds = await this.prisma.client.creditValidation.findMany({ where: { subjectAttemptId: subjectAttempt.id }, orderBy: { round: 'asc' } });
-    const runs = await Promise.all(
+    const all = await Promise.all(
       rounds.map(async (round) => {
         const attempt = await this.prisma.client.jobAttempt.findFirst({ where: { jobId: round.validatorJobId, status: 'SUCCEEDED' }, include: { job: true, agent: true } });
         return { round, attempt };
       }),
     );
+    // Per round, the run that succeeded (a retry replaces a run whose job failed), else the latest.
+    const runs = [1, 2]
+      .map((n) => {
+        const ofRound = all.filter((run) => run.round.round === n);
+        return ofRound.find((run) => run.attempt) ?? ofRound.sort((a, b) => b.round.retry - a.round.retry)[0];
+      })
+      .filter((run): run is (typeof all)[number] => run !== undefined);
     const first = runs.find((run) => run.round.round === 1);
     if (!first?.attempt) return;
     const reported = subjectAttempt.job.result;

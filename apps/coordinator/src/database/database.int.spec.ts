@@ -30,7 +30,7 @@ describe('migrations', () => {
     const fresh = await createTestDatabase({ migrated: false });
     try {
       const results = await Promise.all([migrate(fresh.url), migrate(fresh.url), migrate(fresh.url)]);
-      expect(results.flat()).toEqual(['20261127000000_init', '20261127010000_telemetry_minutes', '20261128020000_credits', '20261128030000_pipeline_steps']);
+      expect(results.flat()).toEqual(['20261127000000_init', '20261127010000_telemetry_minutes', '20261128020000_credits', '20261128030000_pipeline_steps', '20261128040000_validation_retries']);
     } finally {
       await fresh.drop();
     }
