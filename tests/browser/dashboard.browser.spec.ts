@@ -167,6 +167,19 @@ describe('the dashboard in a browser', () => {
     await download.saveAs(saved);
     expect(download.suggestedFilename()).toBe(`adapter-${jobId}.bin`);
     expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(result.adapterSha256);
+
+    // A job no GPU can take waits, the page says why, and the builder cancels it.
+    await page.goto(`${coordinator.url}/jobs/new`);
+    await page.getByLabel('Base model').selectOption('potluck-tiny-byte-v1');
+    await page.getByLabel('Dataset', { exact: true }).selectOption(`${datasetId}@1`);
+    await page.getByLabel('Minimum VRAM (MiB)').fill('900000');
+    await page.getByRole('button', { name: 'Submit job' }).click();
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    const why = page.getByRole('region', { name: 'Why is this waiting?' });
+    await expect.poll(async () => why.innerText(), { timeout: 20_000 }).toMatch(/No agent in the fleet can take it right now[\s\S]*900,000 MiB VRAM/);
+    await screenshot(page, 'job-waiting');
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator('h1 .badge', { hasText: 'cancelled' }).waitFor();
     expect(cspViolations).toEqual([]);
     await context.close();
   });

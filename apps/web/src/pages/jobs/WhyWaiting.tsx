@@ -28,7 +28,7 @@ function blocker(job: JobView, agent: FleetAgent): string | null {
   if (free.length === 0) return 'no free GPU (busy, paused, yielding or over a cap)';
   const fits = (gpu: FleetGpu) => (gpu.memoryTotalMiB ?? 0) >= need.minVramMiB && atLeast(gpu.computeCapability, need.minComputeCapability);
   if (free.length < need.gpuCount) return `needs ${need.gpuCount} free GPUs, has ${free.length}`;
-  if (free.filter(fits).length < need.gpuCount) return need.minVramMiB > 0 ? `no free GPU with ${need.minVramMiB} MiB VRAM${need.minComputeCapability ? ` and compute capability ${need.minComputeCapability}` : ''}` : 'compute capability too low';
+  if (free.filter(fits).length < need.gpuCount) return need.minVramMiB > 0 ? `no free GPU with ${need.minVramMiB.toLocaleString('en')} MiB VRAM${need.minComputeCapability ? ` and compute capability ${need.minComputeCapability}` : ''}` : 'compute capability too low';
   if (!atLeast(agent.driverVersion, need.minDriverVersion)) return `driver older than ${need.minDriverVersion}`;
   if (!atLeast(agent.cudaVersion, need.minCudaVersion)) return `CUDA older than ${need.minCudaVersion}`;
   return null;
