@@ -84,10 +84,10 @@ describe('the dashboard in a browser', () => {
         ['linus', '3'],
       ].map(async ([name, amount]) => {
         const created = await admin.users.create({ handle: uniqueId(`${name}-`), displayName: `${name} (test)`, roles: ['DONOR'] });
-        return { handle: created.user.handle, userId: created.user.id, amount: amount ?? '0' };
+        return { handle: created.user.handle, userId: created.user.id, amount: amount ?? '0', secret: created.secret };
       }),
     );
-    await seedGrantedCredit(coordinator.databaseUrl, people);
+    await seedGrantedCredit(coordinator.databaseUrl, people.map(({ userId, amount }) => ({ userId, amount })));
     // The coordinator's board catch-up (every second here) applies the entries.
     await expect.poll(async () => (await admin.credits.board({})).total, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
 
@@ -109,6 +109,19 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('heading', { name: 'grace (test)' }).waitFor();
     await expect.poll(() => page.getByText('Rank, all time').isVisible()).toBe(true);
     await screenshot(page, 'contributor-profile');
+
+    // Signed in, a contributor sees their own row highlighted.
+    await signIn(page, people[0]?.secret ?? '');
+    await page.getByRole('link', { name: 'Leaderboard' }).click();
+    const mine = page.locator('table.board tbody tr.mine');
+    await mine.waitFor();
+    expect(await mine.innerText()).toContain(`@${people[0]?.handle ?? ''}`);
+    expect(await mine.getAttribute('aria-current')).toBe('true');
+    await screenshot(page, 'leaderboard-signed-in');
+
+    // The team and GPU-class boards say when they are empty.
+    await page.getByLabel('Board', { exact: true }).selectOption('teams');
+    await page.getByText('Nobody has earned credit in this window yet.').waitFor();
     expect(cspViolations).toEqual([]);
     await context.close();
   });
