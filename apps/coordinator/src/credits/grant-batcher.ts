@@ -1,11 +1,25 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Dec } from '@potluck/credits';
 import type { ValidationOutcome } from '@potluck/protocol';
 import { PrismaService } from '../database/prisma.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import { BoardSync } from './board-sync.service.js';
 import { CreditService } from './credit.service.js';
 import { DataCreditService, datasetsOfSpec } from './data-credit.service.js';
-import { ledgerKeys, LedgerService, type LedgerRow, type NewEntry } from './ledger.service.js';
+import { ledgerKeys, LedgerService, type LedgerRow } from './ledger.service.js';
+
+interface RawGrant {
+  id: string;
+  idempotencyKey: string;
+  userId: string;
+  agentId: string | null;
+  jobId: string | null;
+  attemptId: string | null;
+  kind: 'COMPUTE' | 'VALIDATION' | 'DATA';
+  amount: string;
+  reason: string;
+  inputs: unknown;
+  createdAt: Date;
+}
 
 export interface GrantRequest {
   attemptId: string;
@@ -86,9 +100,12 @@ export class GrantBatcher implements OnModuleDestroy {
       const inserted = await this.ledger.transaction(async (tx) => {
         // Every attempt's lock, in one order for all batches (no deadlock between them).
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended('credit:' || k, 0) AS h FROM unnest(${plain}::text[]) AS k ORDER BY 1) AS locks`;
-        const rows = await tx.creditLedgerEntry.findMany({ where: { attemptId: { in: plain } } });
+        const rows = await tx.creditLedgerEntry.findMany({ where: { attemptId: { in: plain } }, select: { id: true, idempotencyKey: true, attemptId: true, state: true, kind: true } });
         const keys = new Set(rows.map((row) => row.idempotencyKey));
-        const entries: NewEntry[] = [];
+        const claimIds: string[] = [];
+        const grantKeys: string[] = [];
+        const reasons: string[] = [];
+        const validations: string[] = [];
         const seen = new Set<string>();
         for (const request of requests) {
           const attemptId = request.attemptId;
@@ -96,23 +113,29 @@ export class GrantBatcher implements OnModuleDestroy {
           seen.add(attemptId);
           const claim = rows.find((row) => row.attemptId === attemptId && row.state === 'CLAIMED' && row.kind !== 'DATA');
           if (!claim) continue;
-          const kind = claim.kind === 'VALIDATION' ? 'VALIDATION' : 'COMPUTE';
-          const key = (state: 'granted' | 'revoked') => (kind === 'COMPUTE' ? ledgerKeys.compute(attemptId, state) : ledgerKeys.validation(attemptId, state));
+          const key = (state: 'granted' | 'revoked') => (claim.kind === 'VALIDATION' ? ledgerKeys.validation(attemptId, state) : ledgerKeys.compute(attemptId, state));
           if (keys.has(key('granted')) || keys.has(key('revoked'))) continue;
-          entries.push({
-            idempotencyKey: key('granted'),
-            userId: claim.userId,
-            agentId: claim.agentId,
-            jobId: claim.jobId,
-            attemptId,
-            kind,
-            state: 'GRANTED',
-            amount: claim.amount.toFixed(),
-            reason: `granted: ${request.reason}`,
-            inputs: { ...(claim.inputs as Prisma.InputJsonObject), claimEntryId: claim.id, validation: { ...request.validation } },
-          });
+          claimIds.push(claim.id);
+          grantKeys.push(key('granted'));
+          reasons.push(`granted: ${request.reason}`);
+          validations.push(JSON.stringify(request.validation));
         }
-        const granted = await this.ledger.insert(tx, entries);
+        // The grant copies its claim inside PostgreSQL (amount, inputs + validation): no inputs travel.
+        const granted: LedgerRow[] =
+          claimIds.length === 0
+            ? []
+            : (
+                await tx.$queryRaw<RawGrant[]>`
+                  INSERT INTO "CreditLedgerEntry" (id, "idempotencyKey", "userId", "agentId", "jobId", "attemptId", kind, state, amount, reason, inputs, "createdAt")
+                  SELECT gen_random_uuid(), g.key, c."userId", c."agentId", c."jobId", c."attemptId", c.kind, 'GRANTED'::"CreditState", c.amount, g.reason,
+                         c.inputs || jsonb_build_object('claimEntryId', c.id::text, 'validation', g.validation::jsonb),
+                         clock_timestamp() -- after the locks (now() would be the transaction's start, possibly before the claim)
+                  FROM unnest(${claimIds}::uuid[], ${grantKeys}::text[], ${reasons}::text[], ${validations}::text[]) AS g(claim_id, key, reason, validation)
+                  JOIN "CreditLedgerEntry" c ON c.id = g.claim_id
+                  ON CONFLICT ("idempotencyKey") DO NOTHING
+                  RETURNING id::text AS id, "idempotencyKey", "userId"::text AS "userId", "agentId"::text AS "agentId", "jobId"::text AS "jobId", "attemptId"::text AS "attemptId",
+                            kind::text AS kind, amount::text AS amount, reason, jsonb_build_object('teamId', inputs->'teamId', 'gpuClass', inputs->'gpuClass') AS inputs, "createdAt"`
+              ).map((row) => ({ ...row, state: 'GRANTED' as const, amount: new Dec(row.amount).toFixed() }));
         const all: LedgerRow[] = [...granted];
         const computeGrants = granted.filter((row) => row.kind === 'COMPUTE' && row.jobId);
         if (computeGrants.length > 0) {
