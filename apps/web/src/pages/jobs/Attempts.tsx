@@ -3,8 +3,8 @@ import { Empty } from '../../components/status';
 import { formatDuration, formatInteger } from '../../lib/format';
 
 /** Which donor ran each attempt, how long, and why it ended. */
-export function Attempts({ attempts }: { attempts: AttemptView[] }) {
-  if (attempts.length === 0) return <Empty>No attempt yet: the job has not been given to a GPU.</Empty>;
+export function Attempts({ attempts, pipeline = false }: { attempts: AttemptView[]; pipeline?: boolean }) {
+  if (attempts.length === 0) return <Empty>{pipeline ? 'A pipeline runs as its steps: each step has its own attempts.' : 'No attempt yet: the job has not been given to a GPU.'}</Empty>;
   return (
     <div className="table-wrap">
       <table>

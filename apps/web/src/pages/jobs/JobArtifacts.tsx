@@ -1,4 +1,4 @@
-import { FineTuneResultSchema, type JobView } from '@potluck/protocol';
+import { DatasetResultSchema, EvalResultSchema, FineTuneResultSchema, type JobView } from '@potluck/protocol';
 import { useState } from 'react';
 import { Link } from '../../app/router';
 import { useSession } from '../../app/session';
@@ -55,15 +55,77 @@ export function JobArtifacts({ job }: { job: JobView }) {
       </>
     );
   }
+  return <OtherResult result={job.result} />;
+}
+
+/** Eval, dataset and pipeline results, read with their protocol schemas; anything else as JSON text. */
+function OtherResult({ result }: { result: Record<string, unknown> }) {
+  const evaluation = EvalResultSchema.safeParse(result);
+  if (evaluation.success) {
+    const r = evaluation.data;
+    return (
+      <dl className="stats">
+        <Stat label={`Loss (${r.split === 'all' ? 'all rows' : 'held-out rows'})`} value={formatNumber(r.loss, 4)} />
+        <Stat label="Perplexity" value={formatNumber(r.perplexity, 2)} />
+        <Stat label="Uniform guess's loss" value={formatNumber(r.uniformLoss, 3)} />
+        <Stat label="Rows / tokens" value={`${formatInteger(r.rows)} / ${formatInteger(r.tokens)}`} />
+        <Stat label="Adapter" value={r.adapterSha256 ? r.adapterSha256.slice(0, 12) : 'base model alone'} />
+        <Stat label="Time" value={formatDuration(r.durationMs)} />
+      </dl>
+    );
+  }
+  const dataset = DatasetResultSchema.safeParse(result);
+  if (dataset.success) {
+    const r = dataset.data;
+    const datasetId = typeof result.datasetId === 'string' ? result.datasetId : null;
+    return (
+      <>
+        <dl className="stats">
+          <Stat label="Rows in → out" value={`${formatInteger(r.rowsIn)} → ${formatInteger(r.rowsOut)}`} />
+          <Stat label="Dropped" value={`${formatInteger(r.dropped)}${Object.keys(r.reasons).length ? ` (${Object.entries(r.reasons).map(([reason, count]) => `${reason} ${count}`).join(', ')})` : ''}`} />
+          <Stat label="Output" value={formatBytes(r.outputBytes)} />
+          <Stat label="Time" value={formatDuration(r.durationMs)} />
+        </dl>
+        {datasetId && (
+          <p>
+            The output is a new version of <Link to={`/datasets/${datasetId}`}>its dataset</Link>.
+          </p>
+        )}
+      </>
+    );
+  }
+  const steps = Array.isArray(result.steps) ? result.steps.filter((step): step is { id: unknown; jobId: string; result?: unknown } => typeof step === 'object' && step !== null && typeof (step as { jobId?: unknown }).jobId === 'string') : [];
+  if (steps.length > 0) {
+    return (
+      <ol className="steps">
+        {steps.map((step) => (
+          <li key={step.jobId}>
+            <Link to={`/jobs/${step.jobId}`}>{String(step.id)}</Link>: {summary(step.result)}
+          </li>
+        ))}
+      </ol>
+    );
+  }
+  return <pre className="code">{JSON.stringify(result, null, 2)}</pre>;
+}
+
+/** One line about a step's result. */
+function summary(result: unknown): string {
+  const fineTune = FineTuneResultSchema.safeParse(result);
+  if (fineTune.success) return `fine-tune, held-out loss ${formatNumber(fineTune.data.heldOutLoss, 3)} (base ${formatNumber(fineTune.data.baseHeldOutLoss, 3)})`;
+  const evaluation = EvalResultSchema.safeParse(result);
+  if (evaluation.success) return `eval, loss ${formatNumber(evaluation.data.loss, 3)}, perplexity ${formatNumber(evaluation.data.perplexity, 1)}`;
+  const dataset = DatasetResultSchema.safeParse(result);
+  if (dataset.success) return `dataset, ${formatInteger(dataset.data.rowsIn)} → ${formatInteger(dataset.data.rowsOut)} rows`;
+  return 'done';
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
   return (
-    <dl className="result">
-      {Object.entries(job.result).map(([key, value]) => (
-        <div key={key}>
-          <dt>{key}</dt>
-          <dd>{key.toLowerCase().includes('datasetid') && typeof value === 'string' ? <Link to={`/datasets/${value}`}>{value}</Link> : typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : <code>{JSON.stringify(value)}</code>}</dd>
-        </div>
-      ))}
-    </dl>
+    <div>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
   );
 }
 

@@ -86,7 +86,7 @@ function JobDetail({ data, onChanged, live }: { data: JobData; onChanged: () => 
         </>
       )}
       <h2>Attempts</h2>
-      <Attempts attempts={attempts} />
+      <Attempts attempts={attempts} pipeline={job.kind === 'pipeline'} />
       <h2>Artifacts and results</h2>
       <JobArtifacts job={job} />
       <details>
