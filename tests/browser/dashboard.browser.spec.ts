@@ -172,6 +172,8 @@ describe('the dashboard in a browser', () => {
     await page.locator('h1 .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
     await page.getByRole('img', { name: 'Training loss by step' }).waitFor();
     await page.getByText('Attempt 1 succeeded').waitFor();
+    // The agent's log lines for the job, as it wrote them.
+    await page.getByRole('list', { name: 'Job log' }).locator('li').first().waitFor();
     await screenshot(page, 'fine-tune-job');
 
     const result = FineTuneResultSchema.parse((await admin.jobs.get(jobId)).result);

@@ -9,6 +9,7 @@ import { describeError } from '../../lib/errors';
 import { formatDuration, formatInteger, formatNumber, formatTime, shortId } from '../../lib/format';
 import { Attempts } from './Attempts';
 import { JobArtifacts } from './JobArtifacts';
+import { JobLogs, type LogsState } from './JobLogs';
 import { JobStatusBadge, jobTitle } from './job-labels';
 import { Timeline } from './Timeline';
 import { WhyWaiting } from './WhyWaiting';
@@ -17,6 +18,7 @@ interface JobData {
   job: JobView;
   attempts: AttemptView[];
   progress: JobProgressView | null;
+  logs: LogsState;
 }
 
 const POLL_MS = 2000;
@@ -25,9 +27,17 @@ const POLL_MS = 2000;
 export function JobPage({ id }: { id: string }) {
   const { client } = useSession();
   const data = useAsync(async (): Promise<JobData> => {
-    const [job, attempts] = await Promise.all([client.jobs.get(id), client.jobs.attempts(id)]);
+    const [job, attempts, logs] = await Promise.all([
+      client.jobs.get(id),
+      client.jobs.attempts(id),
+      // Logs are shown with their own error: the rest of the page works without them.
+      client.jobs.logs(id).then(
+        (value): LogsState => ({ logs: value }),
+        (error: unknown): LogsState => ({ error }),
+      ),
+    ]);
     const progress = job.kind === 'fine-tune' ? await client.jobs.progress(id) : null;
-    return { job, attempts, progress };
+    return { job, attempts, progress, logs };
   }, [client, id]);
   const active = data.data ? data.data.job.status === 'queued' || data.data.job.status === 'running' : false;
   useInterval(data.reload, POLL_MS, active);
@@ -44,7 +54,7 @@ export function JobPage({ id }: { id: string }) {
 }
 
 function JobDetail({ data, onChanged, live }: { data: JobData; onChanged: () => void; live: boolean }) {
-  const { job, attempts, progress } = data;
+  const { job, attempts, progress, logs } = data;
   return (
     <>
       <div className="page-head">
@@ -85,6 +95,8 @@ function JobDetail({ data, onChanged, live }: { data: JobData; onChanged: () => 
           </ol>
         </>
       )}
+      <h2>Logs</h2>
+      <JobLogs state={logs} live={live} />
       <h2>Attempts</h2>
       <Attempts attempts={attempts} pipeline={job.kind === 'pipeline'} />
       <h2>Artifacts and results</h2>
