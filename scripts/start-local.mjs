@@ -166,4 +166,7 @@ ${sample ? `  A sample pipeline (prepare → fine-tune → eval) was submitted; 
 
   Dashboard (leaderboard, live fleet, jobs, datasets): ${url}/
 `);
-if (sample) await followSample(sample).catch((error) => console.error(`sample pipeline: could not follow it (${error.message})`));
+if (sample) {
+  await followSample(sample).catch((error) => console.error(`sample pipeline: could not follow it (${error.message})`));
+  if (!stopping) console.log(`\n  Dashboard: ${url}/  (sign in with the admin key to see the sample pipeline's jobs)\n`);
+}
