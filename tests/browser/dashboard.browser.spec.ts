@@ -155,6 +155,9 @@ describe('the dashboard in a browser', () => {
     await page.getByText('Uploaded as version 1: 300 rows, chat form.').waitFor();
     await page.getByRole('list', { name: /First \d+ rows/ }).waitFor();
     await screenshot(page, 'dataset');
+    const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download version 1 as JSONL' }).click()]);
+    await jsonl.saveAs(join(work, 'chats.jsonl'));
+    expect(readFileSync(join(work, 'chats.jsonl'), 'utf8')).toBe(`${good.join('\n')}\n`);
 
     await page.goto(`${coordinator.url}/jobs/new`);
     await page.getByLabel('Base model').selectOption('potluck-tiny-byte-v1');

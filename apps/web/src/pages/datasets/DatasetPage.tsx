@@ -4,7 +4,9 @@ import { Link } from '../../app/router';
 import { useSession } from '../../app/session';
 import { useAsync } from '../../app/use-async';
 import { AsyncBlock, Empty } from '../../components/status';
+import { describeError } from '../../lib/errors';
 import { formatBytes, formatInteger, formatNumber, formatTime, shortId } from '../../lib/format';
+import { saveFile } from '../../lib/save-file';
 import { Preview } from './Preview';
 import { UploadForm } from './UploadForm';
 
@@ -110,6 +112,7 @@ function Versions({ dataset, selected, onSelect }: { dataset: DatasetView; selec
             <th scope="col">Lineage</th>
             <th scope="col">sha256</th>
             <th scope="col">Created</th>
+            <th scope="col">File</th>
           </tr>
         </thead>
         <tbody>
@@ -145,10 +148,37 @@ function Versions({ dataset, selected, onSelect }: { dataset: DatasetView; selec
                 <code title={version.sha256}>{version.sha256.slice(0, 12)}</code>
               </td>
               <td>{formatTime(version.createdAt)}</td>
+              <td>
+                <DownloadVersion dataset={dataset} version={version.version} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Downloads one version's JSONL through the SDK (private datasets need the owner's key). */
+function DownloadVersion({ dataset, version }: { dataset: DatasetView; version: number }) {
+  const { client } = useSession();
+  const [state, setState] = useState<string | null>(null);
+  const download = () => {
+    setState('…');
+    client.datasets.download(dataset.id, version).then(
+      (bytes) => {
+        saveFile(bytes, `${dataset.name}-v${version}.jsonl`, 'application/jsonl');
+        setState(null);
+      },
+      (error: unknown) => setState(describeError(error)),
+    );
+  };
+  return (
+    <>
+      <button type="button" className="link" onClick={download} aria-label={`Download version ${version} as JSONL`}>
+        Download
+      </button>
+      {state && <span role="status"> {state}</span>}
+    </>
   );
 }

@@ -4,19 +4,8 @@ import { Link } from '../../app/router';
 import { useSession } from '../../app/session';
 import { Empty } from '../../components/status';
 import { describeError } from '../../lib/errors';
+import { saveFile } from '../../lib/save-file';
 import { formatBytes, formatDuration, formatInteger, formatNumber } from '../../lib/format';
-
-/** Saves bytes as a file through a temporary object URL. */
-function saveFile(bytes: Uint8Array, filename: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-  const anchor = document.createElement('a');
-  anchor.href = url;
-  anchor.download = filename;
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function JobArtifacts({ job }: { job: JobView }) {
   if (job.status !== 'succeeded' || !job.result) return <Empty>{job.status === 'succeeded' ? 'This job produced no files.' : 'Results appear here when the job succeeds.'}</Empty>;
