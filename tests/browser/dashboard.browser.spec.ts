@@ -101,7 +101,9 @@ describe('the dashboard in a browser', () => {
     expect(await rows.locator('td.num').allInnerTexts()).toEqual(['40.25', '12.5', '3']);
     await screenshot(page, 'leaderboard');
     await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, 'leaderboard-phone');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'leaderboard-phone-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 900 });
 
     // A contributor's profile opens from the board.
