@@ -56,7 +56,7 @@ export class CreditFlow implements OnModuleInit, OnModuleDestroy {
   async sweep(now: number): Promise<number> {
     const rows = await this.prisma.client.$queryRaw<{ id: string }[]>`
       SELECT a.id::text AS id FROM "JobAttempt" a JOIN "Agent" ag ON ag.id = a."agentId" JOIN "Job" j ON j.id = a."jobId"
-      WHERE a.status = 'SUCCEEDED' AND a."endedAt" >= ${new Date(now - 86_400_000)} AND j.kind <> 'PIPELINE'
+      WHERE a.status = 'SUCCEEDED' AND a."endedAt" >= ${new Date(now - 86_400_000)} AND j.kind <> 'PIPELINE' AND COALESCE(j.requirements->>'runtime', '') <> 'noop'
         AND (NOT ag.simulated OR ${simulatedMayEarn(this.config)})
         AND NOT EXISTS (SELECT 1 FROM "CreditLedgerEntry" e WHERE e."attemptId" = a.id AND e.state <> 'CLAIMED' AND e.kind <> 'DATA')
       ORDER BY a."endedAt" LIMIT 500`;

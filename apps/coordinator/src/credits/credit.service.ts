@@ -19,6 +19,11 @@ function num(record: unknown, name: string): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
+/** The development-only no-op runtime (dispatch benchmarks) does no work and earns nothing. */
+function isNoop(job: { requirements: unknown; result: unknown }): boolean {
+  return str(job.requirements, 'runtime') === 'noop' || str(job.result, 'kind') === 'noop';
+}
+
 function str(record: unknown, name: string): string | null {
   const value = record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[name] : undefined;
   return typeof value === 'string' ? value : null;
@@ -106,12 +111,12 @@ export class CreditService {
 
   /**
    * Writes the claim of a succeeded attempt (once; a repeat returns the existing claim).
-   * Null when the attempt earns nothing: not succeeded, a pipeline, or a simulated agent
+   * Null when the attempt earns nothing: not succeeded, a pipeline, the no-op runtime, or a simulated agent
    * where the operator does not allow simulated credit.
    */
   async claim(attemptId: string): Promise<LedgerRow | null> {
     const attempt = await this.loadAttempt(attemptId);
-    if (!attempt || attempt.status !== 'SUCCEEDED' || attempt.job.kind === 'PIPELINE') return null;
+    if (!attempt || attempt.status !== 'SUCCEEDED' || attempt.job.kind === 'PIPELINE' || isNoop(attempt.job)) return null;
     if (attempt.agent.simulated && !simulatedMayEarn(this.config)) return null;
     const kind = await this.kindOf(this.prisma.client, attempt.jobId);
     const existing = await this.ledger.byKeys(this.prisma.client, [this.key(kind, attemptId, 'claimed')]);

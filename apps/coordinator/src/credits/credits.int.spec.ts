@@ -70,6 +70,15 @@ describe('the credit ledger', () => {
     expect(evalJob.requirements).toMatchObject({ excludeDonors: [donor.userId] });
   });
 
+  it('gives the development no-op runtime nothing, and the sweep leaves it alone', async () => {
+    const [builder, donor] = [await makeDonor(t), await makeDonor(t)];
+    const job = await t.prisma.job.create({ data: { ownerId: builder.userId, kind: 'FINE_TUNE', status: 'SUCCEEDED', spec: {}, requirements: { runtime: 'noop' }, result: { kind: 'noop' } } });
+    const attemptId = await finishedAttempt(t, job.id, donor, Date.now() - 2000, Date.now() - 1000);
+    await flow.process(attemptId);
+    await flow.sweep(Date.now());
+    expect(await entries(attemptId)).toEqual([]);
+  });
+
   it('caps a claim above the telemetry bound to the bound and flags it', async () => {
     const [builder, donor] = [await makeDonor(t), await makeDonor(t)];
     const dataset = await makeDataset(t, builder);
