@@ -354,6 +354,8 @@ async function fleet(url, databaseUrl, browser) {
     heapBytes: performance.memory?.usedJSHeapSize ?? null,
     cards: document.querySelectorAll('.gpu-card').length,
   }));
+  mkdirSync(join(ROOT, 'tmp', 'screenshots'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'tmp', 'screenshots', 'bench-fleet.png') });
   await context.close();
   result.live = { seconds: LIVE_S, heapBytesBefore: heapBefore, ...live };
   console.log(`open for ${LIVE_S} s of /live pushes: ${live.longTasks} long tasks (total ${live.longTaskMsTotal.toFixed(0)} ms, longest ${live.longTaskMsMax.toFixed(0)} ms), JS heap ${(heapBefore / 1048576).toFixed(1)} → ${(live.heapBytes / 1048576).toFixed(1)} MiB, ${live.cards} GPU cards on the page`);

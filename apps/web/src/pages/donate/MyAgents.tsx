@@ -78,7 +78,7 @@ function MyAgent({ agent, live, onChanged }: { agent: AgentView; live: FleetAgen
         token {agent.tokenPrefix}… · {agent.lastSeenAt ? `seen ${formatRelative(agent.lastSeenAt)}` : 'not seen yet'}
         {agent.simulated && ' · simulated'}
       </p>
-      {live?.reason && live.reason !== 'active' && <p className="reason">{live.reason}</p>}
+      {live?.reason && live.reason !== 'active' && <p className={live.status === 'online' ? 'muted' : 'reason'}>{live.reason}</p>}
       <label className="inline-label">
         Pause{' '}
         <select value={pauseFor} onChange={(event) => setPauseFor(event.target.value)}>

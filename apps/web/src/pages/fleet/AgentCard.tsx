@@ -30,7 +30,7 @@ export function AgentCard({ agent, history }: { agent: FleetAgent; history: Hist
         {agent.simulated && ' · simulated'}
         {agent.lastSeenAt && ` · seen ${formatRelative(agent.lastSeenAt)}`}
       </p>
-      {agent.reason && agent.reason !== 'active' && <p className="reason">{agent.reason}</p>}
+      {agent.reason && agent.reason !== 'active' && <p className={agent.status === 'online' ? 'muted' : 'reason'}>{agent.reason}</p>}
       {agent.drainEta !== null && <p className="reason">Draining; current work expected to end {formatRelative(agent.drainEta)}.</p>}
       <ul className="gpu-list">
         {agent.gpus.map((gpu) => (
