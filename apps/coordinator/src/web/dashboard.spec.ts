@@ -41,13 +41,18 @@ describe('the dashboard middleware', () => {
 
   it('serves index.html at / and at client routes, never cached, with a CSP', async () => {
     for (const path of ['/', '/fleet', '/jobs/3f7c2d2e-0000-4000-8000-000000000000', '/contributors/ada', '/admin/users', '/admin/audit']) {
-      const response = await fetch(`${app.url}${path}`);
+      const response = await fetch(`${app.url}${path}`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/text\/html/);
       expect(response.headers.get('cache-control')).toBe('no-cache');
       expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
       expect(await response.text()).toContain('<div id="root">');
     }
+  });
+
+  it('leaves client routes to the next handler for clients that do not ask for HTML (the API answers its JSON 404)', async () => {
+    expect((await fetch(`${app.url}/fleet`, { headers: { accept: 'application/json' } })).status).toBe(404);
+    expect((await fetch(`${app.url}/`, { headers: { accept: 'application/json' } })).status).toBe(200);
   });
 
   it('serves hashed assets with a one-year immutable cache, and 404s for missing ones', async () => {

@@ -79,7 +79,7 @@ function precompressed(assets: string): RequestHandler {
 /**
  * Serves the built dashboard on the coordinator's own port: hashed files under /assets/
  * with a one-year immutable cache, and index.html (never cached, so a new build is seen
- * at once) for `/` and every client-side route (SPA fallback). Requests for the API,
+ * at once) for `/` and every client-side route asked for as text/html (SPA fallback). Requests for the API,
  * sockets, health, metrics and bull-board pass through untouched.
  */
 export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
@@ -107,6 +107,8 @@ export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
     if (RESERVED.test(request.path) || request.path.startsWith('/assets/')) return next();
     // A path with an extension is a file; only page routes fall back to index.html.
     if (/\.[\w]+$/.test(request.path) && request.path !== '/index.html') return next();
+    // Browsers navigating ask for text/html; any other client of an unknown path gets the API's JSON 404.
+    if (request.path !== '/' && !/\btext\/html\b/.test(request.headers.accept ?? '')) return next();
     response.setHeader('cache-control', 'no-cache');
     response.setHeader('content-security-policy', DASHBOARD_CSP);
     if (!existsSync(index)) {
