@@ -99,7 +99,8 @@ export class PotluckClient {
 
   constructor(private readonly options: PotluckClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    // Unbound, browsers refuse `fetch` called as a method of another object ("Illegal invocation").
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /** The same client speaking with another key. */

@@ -33,8 +33,7 @@ function readStoredKey(): string | null {
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  // The SDK calls its fetch as a method; browsers refuse `fetch` called on another object, so bind it to window.
-  const anonymous = useMemo(() => new PotluckClient({ baseUrl: window.location.origin, fetch: (input, init) => window.fetch(input, init) }), []);
+  const anonymous = useMemo(() => new PotluckClient({ baseUrl: window.location.origin }), []);
   const [apiKey, setApiKey] = useState<string | null>(readStoredKey);
   const [user, setUser] = useState<UserView | null>(null);
   const [checking, setChecking] = useState(apiKey !== null);
