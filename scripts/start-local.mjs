@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The quick start's running part: the coordinator and one local potluck-agent simulating
-// the machine recorded in examples/simulated-rig.csv, both in the foreground. Ctrl-C stops
-// both gracefully. Expects a build (scripts/build.sh) and the environment set by start.sh.
+// The quick start's running part: the coordinator and two local potluck-agents, in the
+// foreground: the admin's, simulating the machine recorded in examples/simulated-rig.csv,
+// and a second donor's (examples/simulated-validator.csv), so that credit can be validated
+// by an independent donor as in a real pool (docs/credits.md) and the leaderboard fills.
+// Ctrl-C stops all gracefully. Expects a build (scripts/build.sh) and the environment set by start.sh.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PotluckApiError, PotluckClient } from '@potluck/sdk';
@@ -11,6 +13,10 @@ const DATA = '.data';
 const ADMIN_KEY_FILE = process.env.POTLUCK_BOOTSTRAP_KEY_FILE ?? `${DATA}/admin-key`;
 const AGENT_TOKEN_FILE = `${DATA}/local-agent-token`;
 const AGENT_NAME = 'local-simulated-rig';
+const VALIDATOR_HANDLE = 'local-validator';
+const VALIDATOR_KEY_FILE = `${DATA}/validator-key`;
+const VALIDATOR_TOKEN_FILE = `${DATA}/validator-agent-token`;
+const VALIDATOR_AGENT_NAME = 'local-validator-rig';
 const SAMPLE_DATASET = 'sample-chats';
 const port = process.env.POTLUCK_PORT ?? '8080';
 const url = process.env.POTLUCK_PUBLIC_URL ?? `http://127.0.0.1:${port}`;
@@ -33,17 +39,23 @@ let stopping = false;
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  // The agent first (it drains and says goodbye), then the coordinator.
-  const [coordinator, agent] = children;
+  // The agents first (they drain and say goodbye), then the coordinator.
+  const [coordinator, ...agents] = children;
   const finish = () => {
     coordinator?.kill('SIGTERM');
     coordinator?.once('exit', () => process.exit(code));
     if (!coordinator || coordinator.exitCode !== null) process.exit(code);
   };
-  if (agent && agent.exitCode === null) {
-    agent.once('exit', finish);
+  const running = agents.filter((agent) => agent.exitCode === null);
+  if (running.length === 0) return finish();
+  let left = running.length;
+  for (const agent of running) {
+    agent.once('exit', () => {
+      left -= 1;
+      if (left === 0) finish();
+    });
     agent.kill('SIGTERM');
-  } else finish();
+  }
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
@@ -123,19 +135,61 @@ async function followSample(pipeline) {
   }
 }
 
-/** A token for the local agent: kept in .data, re-issued when it no longer works. */
+/** After the sample: waits (a few minutes at most) for the leaderboard to show granted credit, and prints it. */
+async function followCredit() {
+  const anonymous = new PotluckClient({ baseUrl: url });
+  const deadline = Date.now() + 5 * 60_000;
+  while (!stopping && Date.now() < deadline) {
+    const board = await anonymous.credits.board({ limit: 5 });
+    if (board.items.length > 0) {
+      console.log(`leaderboard: ${board.items.map((row) => `#${row.rank} ${row.handle} ${row.credit} credits`).join(', ')} (validated by the other donor; ${url}/)`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  if (!stopping) console.log('leaderboard: no credit granted yet (validation runs wait for an independent donor; see docs/credits.md)');
+}
+
+/** A token for the donor's local agent named `name`: kept in `tokenFile`, re-issued when it no longer works. */
+async function agentToken(donor, name, tokenFile) {
+  const agents = await donor.agents.list();
+  const existing = agents.find((agent) => agent.name === name && !agent.revokedAt);
+  if (existing && existsSync(tokenFile)) return readFileSync(tokenFile, 'utf8').trim();
+  const created = existing ? await donor.agents.rotateToken(existing.id) : await donor.agents.create({ name });
+  writeFileSync(tokenFile, `${created.token}\n`, { mode: 0o600 });
+  return created.token;
+}
+
+function adminClient() {
+  return existsSync(ADMIN_KEY_FILE) ? new PotluckClient({ baseUrl: url, apiKey: readFileSync(ADMIN_KEY_FILE, 'utf8').trim() }) : null;
+}
+
+/** The admin's local agent token (null without a working admin key). */
 async function localAgentToken() {
-  if (!existsSync(ADMIN_KEY_FILE)) return null;
-  const admin = new PotluckClient({ baseUrl: url, apiKey: readFileSync(ADMIN_KEY_FILE, 'utf8').trim() });
+  const admin = adminClient();
+  if (!admin) return null;
   try {
-    const agents = await admin.agents.list();
-    const existing = agents.find((agent) => agent.name === AGENT_NAME && !agent.revokedAt);
-    if (existing && existsSync(AGENT_TOKEN_FILE)) return readFileSync(AGENT_TOKEN_FILE, 'utf8').trim();
-    const created = existing ? await admin.agents.rotateToken(existing.id) : await admin.agents.create({ name: AGENT_NAME });
-    writeFileSync(AGENT_TOKEN_FILE, `${created.token}\n`, { mode: 0o600 });
-    return created.token;
+    return await agentToken(admin, AGENT_NAME, AGENT_TOKEN_FILE);
   } catch (error) {
     if (error instanceof PotluckApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+/** A second donor (created by the admin on the first start, key kept in .data) and its agent's token. */
+async function validatorAgentToken() {
+  const admin = adminClient();
+  if (!admin) return null;
+  try {
+    if (!existsSync(VALIDATOR_KEY_FILE)) {
+      const created = await admin.users.create({ handle: VALIDATOR_HANDLE, displayName: 'Local validator', roles: ['DONOR'] });
+      writeFileSync(VALIDATOR_KEY_FILE, `${created.secret}\n`, { mode: 0o600 });
+    }
+    const donor = new PotluckClient({ baseUrl: url, apiKey: readFileSync(VALIDATOR_KEY_FILE, 'utf8').trim() });
+    return await agentToken(donor, VALIDATOR_AGENT_NAME, VALIDATOR_TOKEN_FILE);
+  } catch (error) {
+    // A database made before this donor existed (handle taken, key file lost): run without it.
+    if (error instanceof PotluckApiError && (error.status === 401 || error.status === 409)) return null;
     throw error;
   }
 }
@@ -147,6 +201,14 @@ if (token) {
   start('potluck-agent', ['agents/gpu-agent/dist/main.js', 'start', '--coordinator', url, '--simulate', 'examples/simulated-rig.csv', '--control-socket', `${DATA}/agent.sock`], {
     POTLUCK_AGENT_TOKEN: token,
   });
+  const validatorToken = await validatorAgentToken();
+  if (validatorToken) {
+    start('potluck-agent (validator)', ['agents/gpu-agent/dist/main.js', 'start', '--coordinator', url, '--simulate', 'examples/simulated-validator.csv', '--control-socket', `${DATA}/validator-agent.sock`], {
+      POTLUCK_AGENT_TOKEN: validatorToken,
+    });
+  } else {
+    console.error(`The second donor's agent was not started (no usable key in ${VALIDATOR_KEY_FILE}); fine-tune credit stays pending without an independent validator.`);
+  }
 } else {
   console.error(`No admin key in ${ADMIN_KEY_FILE}, so no local agent was started (the database was created earlier without it).`);
 }
@@ -156,17 +218,19 @@ console.log(`
     fleet:     ${url}/api/v1/fleet
     API docs:  ${url}/api/docs
     admin key: ${ADMIN_KEY_FILE}
-  A simulated agent lends the GPUs recorded in examples/simulated-rig.csv. Try:
+  Two simulated agents lend GPUs: yours (examples/simulated-rig.csv) and a second donor's
+  (${VALIDATOR_HANDLE}, examples/simulated-validator.csv), who validates your work. Try:
     node agents/gpu-agent/dist/main.js status --control-socket ${DATA}/agent.sock
     node agents/gpu-agent/dist/main.js pause --gpu 1 --for 30m --control-socket ${DATA}/agent.sock
 ${sample ? `  A sample pipeline (prepare → fine-tune → eval) was submitted; it runs on the local agent within seconds:
     curl -s -H "Authorization: Bearer $(cat ${ADMIN_KEY_FILE})" ${url}/api/v1/jobs/${sample.id}
     or in the dashboard (sign in with the admin key): ${url}/jobs/${sample.id}
-` : ''}  Ctrl-C stops both.
+` : ''}  Ctrl-C stops them all.
 
   Dashboard (leaderboard, live fleet, jobs, datasets): ${url}/
 `);
 if (sample) {
   await followSample(sample).catch((error) => console.error(`sample pipeline: could not follow it (${error.message})`));
+  if (!stopping) await followCredit().catch((error) => console.error(`leaderboard: could not read it (${error.message})`));
   if (!stopping) console.log(`\n  Dashboard: ${url}/  (sign in with the admin key to see the sample pipeline's jobs)\n`);
 }
