@@ -9,7 +9,8 @@
  * Coordinator: one real coordinator process (apps/coordinator/dist) with its own database and
  * Redis prefix, `POTLUCK_DEV_NOOP_RUNTIME=true`, and AGENTS lightweight socket.io agents in this
  * process that offer only the development `noop` runtime: on `job:assign` they acknowledge and at
- * once report `job:completed` with `{ kind: 'noop' }`. Jobs are evals (of one tiny dataset) with
+ * once report `job:completed` with `{ kind: 'noop' }`. They send no telemetry, so the coordinator's
+ * unhealthy/offline thresholds are raised to an hour (an agent silent for 15 s gets no jobs). Jobs are evals (of one tiny dataset) with
  * `requirements.runtime = 'noop'`, created by an admin over REST, so each goes the whole way:
  * REST create (PostgreSQL + BullMQ add) → dispatch decision (fairness query, matcher, conditional
  * claim, attempt, one-time transfer tokens) → `job:assign` over the socket → ack → `job:completed`
@@ -150,7 +151,11 @@ async function startCoordinator() {
       POTLUCK_DEV_NOOP_RUNTIME: 'true',
       POTLUCK_RATE_LIMIT_PER_MINUTE: '100000000',
       POTLUCK_SOCKET_MESSAGES_PER_SECOND: '10000',
-      LOG_LEVEL: 'warn',
+      // These agents send no telemetry (real ones do every few seconds): without this an agent idle
+      // for 15 s would turn "unhealthy" and get no more jobs.
+      POTLUCK_AGENT_UNHEALTHY_AFTER_MS: '3600000',
+      POTLUCK_AGENT_OFFLINE_AFTER_MS: '3600000',
+      LOG_LEVEL: process.env.COORDINATOR_LOG_LEVEL ?? 'warn',
     },
   });
   cleanups.push(async () => {
@@ -288,6 +293,7 @@ async function benchCoordinator() {
   const deadline = Date.now() + 300_000;
   while (completed - startCount < THROUGHPUT_JOBS && Date.now() < deadline) await sleep(20);
   const done = completed - startCount;
+  if (done < THROUGHPUT_JOBS) log(`coordinator: only ${done} of ${THROUGHPUT_JOBS} completed within 300 s; its output:\n${coordinator.output().slice(-4000)}`);
   const elapsed = (lastCompletedAt - started) / 1000;
   const cpu = cpuSecondsOf(coordinator.pid) - cpuBefore;
   const throughput = done / elapsed;

@@ -45,6 +45,8 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly active = new Set<string>();
   /** Local agents known to run an attempt (set when one is assigned, cleared when freed and on every sweep). */
   private readonly busy = new Set<string>();
+  /** How often each local agent was freed (a decision that read "busy" before a free must not mark it busy). */
+  private readonly freedCount = new Map<string, number>();
   /** Bumped by every new job; a decision that saw an empty queue may drop the pending ones only if none arrived since. */
   private generation = 0;
   private queueEmptyAt = -1;
@@ -68,6 +70,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribeFreed((agentId) => {
       this.busy.delete(agentId);
+      this.freedCount.set(agentId, (this.freedCount.get(agentId) ?? 0) + 1);
       this.request(agentId);
     });
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
@@ -120,13 +123,15 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   async dispatch(agentId: string, now = Date.now()): Promise<string | null> {
     if (this.busy.has(agentId)) return null;
     const generation = this.generation;
+    const freed = this.freedCount.get(agentId) ?? 0;
     // One round trip: is the agent usable, and does it run an attempt already?
     const [agent] = await this.prisma.client.$queryRaw<{ trustLevel: number; busy: boolean }[]>`
       SELECT a."trustLevel", EXISTS (SELECT 1 FROM "JobAttempt" t WHERE t."agentId" = a.id AND t.status IN ('ASSIGNED', 'RUNNING')) AS busy
       FROM "Agent" a WHERE a.id = ${agentId}::uuid AND a."revokedAt" IS NULL`;
     if (!agent) return null;
     if (agent.busy) {
-      this.busy.add(agentId);
+      // Remember it only if it was not freed meanwhile (its attempt may have ended after the read).
+      if ((this.freedCount.get(agentId) ?? 0) === freed) this.busy.add(agentId);
       return null;
     }
     const capacity = await this.why.capacity(agentId, agent.trustLevel, now);
