@@ -92,7 +92,7 @@ async function sampleWork() {
       kind: 'pipeline',
       steps: [
         { id: 'prepare', spec: { kind: 'dataset', input: { datasetId: dataset.id, version: 1 }, transform: { operation: 'dedupe' }, outputName: `${SAMPLE_DATASET}-deduped` } },
-        { id: 'train', spec: { kind: 'fine-tune', baseModel: model, datasets: [{ fromStep: 'prepare' }], hyperparameters: { steps: 150 } } },
+        { id: 'train', spec: { kind: 'fine-tune', baseModel: model, datasets: [{ fromStep: 'prepare' }], hyperparameters: { steps: 600 } } },
         { id: 'eval-adapter', spec: { kind: 'eval', baseModel: model, dataset: { fromStep: 'prepare' }, adapterFromStep: 'train' } },
         { id: 'eval-base', spec: { kind: 'eval', baseModel: model, dataset: { fromStep: 'prepare' } } },
       ],
@@ -145,7 +145,7 @@ async function followCredit() {
       console.log(`leaderboard: ${board.items.map((row) => `#${row.rank} ${row.handle} ${row.credit} credits`).join(', ')} (validated by the other donor; ${url}/)`);
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 5000));
   }
   if (!stopping) console.log('leaderboard: no credit granted yet (validation runs wait for an independent donor; see docs/credits.md)');
 }
@@ -194,7 +194,9 @@ async function validatorAgentToken() {
   }
 }
 
-start('coordinator', ['apps/coordinator/dist/main.js']);
+// Telemetry every second (the default is 5 s): the sample's jobs last seconds, and credit is
+// bounded by the busy time the GPUs' telemetry shows during an attempt (docs/credits.md).
+start('coordinator', ['apps/coordinator/dist/main.js'], { POTLUCK_TELEMETRY_INTERVAL_MS: process.env.POTLUCK_TELEMETRY_INTERVAL_MS ?? '1000' });
 await waitReady(60_000);
 const token = await localAgentToken();
 if (token) {
