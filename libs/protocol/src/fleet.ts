@@ -47,6 +47,11 @@ export const FleetSummarySchema = z.object({
   gpusAvailable: z.number().int().nonnegative(),
   vramOnlineMiB: z.number().nonnegative(),
   powerDrawW: z.number().nonnegative(),
+  /**
+   * Peak dense BF16 TFLOPS of the available GPUs of online agents, from the reference table
+   * in libs/credits (its conservative fallback for unknown models): what the pool could do now.
+   */
+  tflopsAvailable: z.number().nonnegative(),
 });
 export type FleetSummary = z.infer<typeof FleetSummarySchema>;
 

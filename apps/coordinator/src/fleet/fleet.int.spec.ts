@@ -253,7 +253,8 @@ describe('the live summary', () => {
     const fleetService = t.app.get(FleetService);
     const now = Date.now();
     const [summary, page] = await Promise.all([fleetService.summary(now), fleetService.list({ limit: 1, offset: 0 }, null, now)]);
-    expect(summary).toEqual({ ...page.summary, powerDrawW: expect.closeTo(page.summary.powerDrawW, 6) as number });
+    expect(summary).toEqual({ ...page.summary, powerDrawW: expect.closeTo(page.summary.powerDrawW, 6) as number, tflopsAvailable: expect.closeTo(page.summary.tflopsAvailable, 6) as number });
+    expect(summary.tflopsAvailable).toBeGreaterThan(0);
     expect(summary.agentsOnline).toBeGreaterThanOrEqual(1);
     expect(summary.gpusAvailable).toBeLessThan(summary.gpusOnline);
 
@@ -262,7 +263,8 @@ describe('the live summary', () => {
     expect(await agentSockets[0]?.emitWithAck(AgentEvents.state, { at: Date.now(), mode: 'active', reason: 'all paused', gpus: allPaused })).toMatchObject({ ok: true });
     const later = Date.now();
     const [after, pageAfter] = await Promise.all([fleetService.summary(later), fleetService.list({ limit: 1, offset: 0 }, null, later)]);
-    expect(after).toEqual({ ...pageAfter.summary, powerDrawW: expect.closeTo(pageAfter.summary.powerDrawW, 6) as number });
+    expect(after).toEqual({ ...pageAfter.summary, powerDrawW: expect.closeTo(pageAfter.summary.powerDrawW, 6) as number, tflopsAvailable: expect.closeTo(pageAfter.summary.tflopsAvailable, 6) as number });
+    expect(after.tflopsAvailable).toBeLessThan(summary.tflopsAvailable);
     expect(after.gpusAvailable).toBe(summary.gpusAvailable - 1);
   });
 });

@@ -6,6 +6,7 @@ import { NotFoundError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { agentStatus } from './agent-status.js';
+import { peakTflops } from './peak-tflops.js';
 import { PresenceStore } from './presence.store.js';
 import type { Presence } from './presence.types.js';
 
@@ -83,7 +84,10 @@ export class FleetService {
         total.gpusOnline += tally.gpus;
         total.vramOnlineMiB += tally.vramMiB;
         total.powerDrawW += tally.powerW.reduce((sum, watts) => sum + watts, 0);
-        if (status === 'online') total.gpusAvailable += tally.available;
+        if (status === 'online') {
+          total.gpusAvailable += tally.available;
+          total.tflopsAvailable += tally.availableTflops;
+        }
       }
     }
     return total;
@@ -141,11 +145,13 @@ function toView(row: AgentRow, presence: Presence | null, latest: Map<string, Te
 export function summarize(agents: readonly FleetAgent[]): FleetSummary {
   const live = agents.filter((agent) => agent.status !== 'offline');
   const gpus = live.flatMap((agent) => agent.gpus);
+  const available = live.filter((agent) => agent.status === 'online').flatMap((agent) => agent.gpus).filter((gpu) => gpu.availability === 'available');
   return {
     agentsOnline: live.length,
     gpusOnline: gpus.length,
-    gpusAvailable: live.filter((agent) => agent.status === 'online').flatMap((agent) => agent.gpus).filter((gpu) => gpu.availability === 'available').length,
+    gpusAvailable: available.length,
     vramOnlineMiB: gpus.reduce((sum, gpu) => sum + (gpu.memoryTotalMiB ?? 0), 0),
     powerDrawW: gpus.reduce((sum, gpu) => sum + (gpu.latest?.powerDrawW ?? 0), 0),
+    tflopsAvailable: available.reduce((sum, gpu) => sum + peakTflops(gpu.name), 0),
   };
 }

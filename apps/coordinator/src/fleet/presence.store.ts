@@ -4,6 +4,7 @@ import type { TelemetrySample } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { Presence, PresenceInfo, PresenceState, PresenceTally } from './presence.types.js';
+import { peakTflops } from './peak-tflops.js';
 import { RedisTurnBatch } from './redis-turn-batch.js';
 
 /**
@@ -181,12 +182,12 @@ export class PresenceStore {
     if (agentIds.length === 0) return [];
     const pipeline = this.redis.client.pipeline();
     for (const id of agentIds) {
-      pipeline.hmget(this.presenceKey(id), 'connected', 'disconnectReason', 'lastSeen', 'mode', 'gpus', 'vramMiB', 'available');
+      pipeline.hmget(this.presenceKey(id), 'connected', 'disconnectReason', 'lastSeen', 'mode', 'gpus', 'vramMiB', 'available', 'availableTflops');
       pipeline.hvals(this.powerKey(id));
     }
     const results = await execOrThrow(pipeline.exec());
     return agentIds.map((_, i) => {
-      const [connected, disconnectReason, lastSeen, mode, gpus, vramMiB, available] = results[2 * i] as (string | null)[];
+      const [connected, disconnectReason, lastSeen, mode, gpus, vramMiB, available, availableTflops] = results[2 * i] as (string | null)[];
       if (connected === null || connected === undefined || !lastSeen || !mode) return null;
       return {
         connected: connected === '1',
@@ -196,6 +197,7 @@ export class PresenceStore {
         gpus: Number(gpus ?? 0),
         vramMiB: Number(vramMiB ?? 0),
         available: Number(available ?? 0),
+        availableTflops: Number(availableTflops ?? 0),
         powerW: (results[2 * i + 1] as string[]).map(Number),
       };
     });
@@ -299,12 +301,13 @@ async function execOrThrow(pending: Promise<[error: Error | null, result: unknow
 
 /** The plain presence fields the fleet summary reads (see `tallies`). */
 function tallyFields(info: PresenceInfo, state: PresenceState): Record<string, string> {
-  const available = info.devices.filter((device) => (state.gpus.find((gpu) => gpu.index === device.index)?.availability ?? 'available') === 'available').length;
+  const available = info.devices.filter((device) => (state.gpus.find((gpu) => gpu.index === device.index)?.availability ?? 'available') === 'available');
   return {
     mode: state.mode,
     gpus: String(info.devices.length),
     vramMiB: String(info.devices.reduce((sum, device) => sum + (device.memoryTotalMiB ?? 0), 0)),
-    available: String(available),
+    available: String(available.length),
+    availableTflops: String(available.reduce((sum, device) => sum + peakTflops(device.name), 0)),
   };
 }
 

@@ -60,6 +60,8 @@ export interface PresenceTally {
   vramMiB: number;
   /** GPUs the donor's controls leave available (counts only while the agent is online). */
   available: number;
+  /** Peak TFLOPS of those available GPUs (see FleetSummary.tflopsAvailable). */
+  availableTflops: number;
   /** Latest power draw of each GPU that reported one, watts. */
   powerW: number[];
 }

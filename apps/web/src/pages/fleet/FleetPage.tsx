@@ -153,6 +153,10 @@ function Totals({ summary }: { summary: FleetSummary }) {
         <dd>{formatMiB(summary.vramOnlineMiB)}</dd>
       </div>
       <div>
+        <dt>TFLOPS available</dt>
+        <dd title="Peak dense BF16 TFLOPS of the available GPUs">{formatNumber(summary.tflopsAvailable)}</dd>
+      </div>
+      <div>
         <dt>Power draw</dt>
         <dd>{formatNumber(summary.powerDrawW)} W</dd>
       </div>
