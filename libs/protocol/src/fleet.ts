@@ -18,6 +18,12 @@ export const FleetGpuSchema = z.object({
   reason: z.string(),
   until: z.number().int().nullable(),
   latest: TelemetrySampleSchema.nullable(),
+  /**
+   * The job attempt running on this GPU, if any: its kind for everyone, its job id only for
+   * the job's owner and admins (others see null). MIG instances' work is not attributed to
+   * the physical GPU's card.
+   */
+  work: z.object({ kind: z.enum(['fine-tune', 'eval', 'dataset', 'pipeline']), jobId: z.uuid().nullable() }).nullable(),
 });
 export type FleetGpu = z.infer<typeof FleetGpuSchema>;
 

@@ -5,6 +5,7 @@ import { canAccess, type Principal } from '../auth/principal.js';
 import { NotFoundError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { jobKindView } from '../jobs/job-views.js';
 import { agentStatus } from './agent-status.js';
 import { peakTflops } from './peak-tflops.js';
 import { PresenceStore } from './presence.store.js';
@@ -105,12 +106,31 @@ export class FleetService {
   /** Views of the given agents, in order. */
   async views(rows: readonly AgentRow[], viewer: Principal | null, now = Date.now()): Promise<FleetAgent[]> {
     const ids = rows.map((row) => row.id);
-    const [presences, latest] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids)]);
-    return rows.map((row, i) => toView(row, presences[i] ?? null, latest.get(row.id) ?? new Map<string, TelemetrySample>(), viewer, now, this.config));
+    const [presences, latest, work] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids), this.runningWork(ids, viewer)]);
+    return rows.map((row, i) => toView(row, presences[i] ?? null, latest.get(row.id) ?? new Map<string, TelemetrySample>(), work.get(row.id) ?? new Map<string, GpuWork>(), viewer, now, this.config));
+  }
+
+  /** Per agent, the running attempts' work by device id (job ids only where the viewer may see the job). */
+  private async runningWork(agentIds: readonly string[], viewer: Principal | null): Promise<Map<string, Map<string, GpuWork>>> {
+    const work = new Map<string, Map<string, GpuWork>>();
+    if (agentIds.length === 0) return work;
+    const attempts = await this.prisma.client.jobAttempt.findMany({
+      where: { agentId: { in: [...agentIds] }, status: { in: ['ASSIGNED', 'RUNNING'] } },
+      select: { agentId: true, deviceIds: true, job: { select: { id: true, kind: true, ownerId: true } } },
+    });
+    for (const attempt of attempts) {
+      const byDevice = work.get(attempt.agentId) ?? new Map<string, GpuWork>();
+      const view: GpuWork = { kind: jobKindView(attempt.job.kind), jobId: viewer && canAccess(viewer, attempt.job.ownerId) ? attempt.job.id : null };
+      for (const deviceId of attempt.deviceIds) byDevice.set(deviceId, view);
+      work.set(attempt.agentId, byDevice);
+    }
+    return work;
   }
 }
 
-function toView(row: AgentRow, presence: Presence | null, latest: Map<string, TelemetrySample>, viewer: Principal | null, now: number, config: AppConfig): FleetAgent {
+type GpuWork = NonNullable<FleetGpu['work']>;
+
+function toView(row: AgentRow, presence: Presence | null, latest: Map<string, TelemetrySample>, work: Map<string, GpuWork>, viewer: Principal | null, now: number, config: AppConfig): FleetAgent {
   const { status, reason } = agentStatus(presence, now, { unhealthyAfterMs: config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: config.POTLUCK_AGENT_OFFLINE_AFTER_MS });
   const live = status !== 'offline';
   const gpus: FleetGpu[] = (presence?.info.devices ?? []).map((device) => {
@@ -121,6 +141,7 @@ function toView(row: AgentRow, presence: Presence | null, latest: Map<string, Te
       reason: state?.reason ?? '',
       until: state?.until ?? null,
       latest: live ? (latest.get(device.deviceId) ?? null) : null,
+      work: work.get(device.deviceId) ?? null,
     };
   });
   const lastSeen = presence?.lastSeen ?? row.lastSeenAt?.getTime() ?? null;

@@ -6,6 +6,10 @@ export type JobWithRelations = Prisma.JobGetPayload<{ include: typeof JOB_INCLUD
 
 const STATUS: Record<string, JobStatus> = { QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed', CANCELLED: 'cancelled' };
 const KIND: Record<string, JobView['kind']> = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' };
+/** The protocol's name of a job kind stored in the database. */
+export function jobKindView(kind: string): JobView['kind'] {
+  return KIND[kind] ?? 'fine-tune';
+}
 export const KIND_ENUM = { 'fine-tune': 'FINE_TUNE', eval: 'EVAL', dataset: 'DATASET', pipeline: 'PIPELINE' } as const;
 export const STATUS_ENUM = { queued: 'QUEUED', running: 'RUNNING', succeeded: 'SUCCEEDED', failed: 'FAILED', cancelled: 'CANCELLED' } as const;
 

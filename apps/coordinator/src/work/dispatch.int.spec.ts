@@ -61,6 +61,10 @@ describe('dispatch through the remote path', () => {
       const assignment = agent.assignments[0] as JobAssignment;
       expect(assignment).toMatchObject({ jobId: job.id, attemptNo: 1, spec: { kind: 'fine-tune', baseModel: model } });
       expect((await builder.jobs.get(job.id)).status).toBe('running');
+      // The fleet shows the GPU's work: its kind to everyone, the job id to its owner only.
+      const gpuWork = async (client: PotluckClient) => (await client.fleet.get(agent.agentId)).gpus[0]?.work;
+      expect(await gpuWork(builder)).toEqual({ kind: 'fine-tune', jobId: job.id });
+      expect(await gpuWork(t.anonymous)).toEqual({ kind: 'fine-tune', jobId: null });
 
       const input = assignment.inputs[0];
       const download = await fetch(`${t.baseUrl}${input?.path ?? ''}`);

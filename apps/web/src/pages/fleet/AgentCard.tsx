@@ -1,4 +1,5 @@
 import type { FleetAgent, FleetGpu } from '@potluck/protocol';
+import { Link } from '../../app/router';
 import { Badge } from '../../components/controls';
 import { Sparkline } from '../../components/charts';
 import { formatMiB, formatNumber, formatRelative } from '../../lib/format';
@@ -53,6 +54,11 @@ function GpuCard({ gpu, samples }: { gpu: FleetGpu; samples: readonly NonNullabl
         </strong>
         <Badge tone={availabilityTone[gpu.availability] ?? 'muted'}>{gpu.availability}</Badge>
       </header>
+      {gpu.work && (
+        <p className="muted">
+          Running {gpu.work.jobId ? <Link to={`/jobs/${gpu.work.jobId}`}>a {gpu.work.kind} job</Link> : `a ${gpu.work.kind} job`}
+        </p>
+      )}
       {gpu.reason && gpu.availability !== 'available' && <p className="reason">{gpu.reason}{gpu.until !== null && ` (until ${new Date(gpu.until).toLocaleTimeString()})`}</p>}
       <dl className="metrics">
         <Metric label="Utilisation" value={latest ? `${formatNumber(latest.utilizationGpuPct)} %` : '—'} values={samples.map((s) => s.utilizationGpuPct)} max={100} />
