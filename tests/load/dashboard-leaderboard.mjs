@@ -26,7 +26,7 @@
  * started. A benchmark, not a test: it exits 1 only when the run itself could not be done.
  */
 import { fork, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { LiveEvents, PROTOCOL_VERSION } from '@potluck/protocol';
-import { gpuCountOf, tokenOf } from './fleet-telemetry-agents.mjs';
+import { gpuCountOf, seedAgents, tokenOf } from './fleet-telemetry-agents.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ROWS = Number(process.env.ROWS ?? 10_000);
@@ -270,29 +270,6 @@ async function leaderboard(url, databaseUrl, browser) {
   return result;
 }
 
-/** One donor per agent with its token's sha256, as the fleet benchmark seeds them. */
-async function seedAgents(databaseUrl, seed, count) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const indexes = Array.from({ length: count }, (_, i) => i);
-    const tokens = indexes.map((index) => tokenOf(seed, index));
-    await client.query(
-      `WITH input AS (
-         SELECT gen_random_uuid() AS user_id, gen_random_uuid() AS agent_id, i, token_prefix, token_hash
-         FROM unnest($1::int[], $2::text[], $3::text[]) AS t(i, token_prefix, token_hash)
-       ), users AS (
-         INSERT INTO "User" (id, handle, "displayName", roles)
-         SELECT user_id, 'bench-donor-' || i, 'Bench donor ' || i, '{DONOR}'::"Role"[] FROM input
-       )
-       INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash", simulated)
-       SELECT agent_id, user_id, 'bench-agent-' || i, token_prefix, token_hash, true FROM input`,
-      [indexes, tokens.map((token) => token.slice(0, 13)), tokens.map((token) => createHash('sha256').update(token, 'utf8').digest('hex'))],
-    );
-  } finally {
-    await client.end();
-  }
-}
 
 async function fleet(url, databaseUrl, browser) {
   let agents = 0;

@@ -40,10 +40,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, WorkEvents } from '@potluck/protocol';
+import { deleteRedisPrefix } from './bench-support.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const int = (name, fallback) => {
@@ -109,19 +109,6 @@ async function adminQuery(sql) {
   }
 }
 
-async function deleteRedisPrefix(prefix) {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function startCoordinator() {
   const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
@@ -132,7 +119,7 @@ async function startCoordinator() {
   const databaseUrl = url.toString();
   execFileSync(process.execPath, ['apps/coordinator/dist/cli/migrate.js'], { cwd: ROOT, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
   const prefix = `bench${randomBytes(5).toString('hex')}`;
-  cleanups.push(() => deleteRedisPrefix(prefix));
+  cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
   const work = mkdtempSync(join(tmpdir(), 'potluck-dispatch-bench-'));
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   const child = spawn(process.execPath, [...COORDINATOR_NODE_OPTIONS, 'apps/coordinator/dist/main.js'], {
@@ -307,7 +294,7 @@ async function benchCoordinator() {
 async function benchBullmq() {
   const prefix = `benchbull${randomBytes(4).toString('hex')}`;
   const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
-  cleanups.push(() => deleteRedisPrefix(prefix));
+  cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
   const results = {};
 
   // Worker with a no-op processor.

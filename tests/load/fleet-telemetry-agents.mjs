@@ -4,6 +4,34 @@
  * connect with the tokens and send hello and telemetry).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** One donor per agent with its token's sha256 (prefix and hash as the coordinator stores them), 5,000 per statement. */
+export async function seedAgents(databaseUrl, seed, count) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const chunk = 5000;
+    for (let from = 0; from < count; from += chunk) {
+      const indexes = Array.from({ length: Math.min(chunk, count - from) }, (_, i) => from + i);
+      const tokens = indexes.map((index) => tokenOf(seed, index));
+      await client.query(
+        `WITH input AS (
+           SELECT gen_random_uuid() AS user_id, gen_random_uuid() AS agent_id, i, token_prefix, token_hash
+           FROM unnest($1::int[], $2::text[], $3::text[]) AS t(i, token_prefix, token_hash)
+         ), users AS (
+           INSERT INTO "User" (id, handle, "displayName", roles)
+           SELECT user_id, 'bench-donor-' || i, 'Bench donor ' || i, '{DONOR}'::"Role"[] FROM input
+         )
+         INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash", simulated)
+         SELECT agent_id, user_id, 'bench-agent-' || i, token_prefix, token_hash, true FROM input`,
+        [indexes, tokens.map((token) => token.slice(0, 13)), tokens.map((token) => createHash('sha256').update(token, 'utf8').digest('hex'))],
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 /** `pat_` + 43 base64url characters, like apps/coordinator/src/auth/secrets.ts. */
 export function tokenOf(seed, index) {

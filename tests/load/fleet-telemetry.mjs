@@ -28,7 +28,7 @@
  * by itself (a deadline derived from the sizes ends a stuck run).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { LiveEvents, PROTOCOL_VERSION } from '@potluck/protocol';
-import { tokenOf } from './fleet-telemetry-agents.mjs';
+import { deleteRedisPrefix } from './bench-support.mjs';
+import { seedAgents, tokenOf } from './fleet-telemetry-agents.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -321,46 +322,7 @@ async function createDatabase() {
   return { name, url: url.toString() };
 }
 
-/** One donor per agent, each agent with its token's sha256 (as apps/coordinator/src/auth/secrets.ts stores it). */
-async function seedAgents(databaseUrl, seed, count) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const chunk = 5000;
-    for (let from = 0; from < count; from += chunk) {
-      const indexes = Array.from({ length: Math.min(chunk, count - from) }, (_, i) => from + i);
-      const tokens = indexes.map((index) => tokenOf(seed, index));
-      await client.query(
-        `WITH input AS (
-           SELECT gen_random_uuid() AS user_id, gen_random_uuid() AS agent_id, i, token_prefix, token_hash
-           FROM unnest($1::int[], $2::text[], $3::text[]) AS t(i, token_prefix, token_hash)
-         ), users AS (
-           INSERT INTO "User" (id, handle, "displayName", roles)
-           SELECT user_id, 'bench-donor-' || i, 'Bench donor ' || i, '{DONOR}'::"Role"[] FROM input
-         )
-         INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash", simulated)
-         SELECT agent_id, user_id, 'bench-agent-' || i, token_prefix, token_hash, true FROM input`,
-        [indexes, tokens.map((token) => token.slice(0, 13)), tokens.map((token) => createHash('sha256').update(token, 'utf8').digest('hex'))],
-      );
-    }
-  } finally {
-    await client.end();
-  }
-}
 
-async function deleteRedisPrefix(prefix) {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function redisPid() {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -382,7 +344,7 @@ async function startCoordinator(seed) {
   await seedAgents(database.url, seed, AGENTS);
   log(`  seeded ${AGENTS} donors and agents in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
   const prefix = `bench${randomBytes(5).toString('hex')}`;
-  onCleanup(() => deleteRedisPrefix(prefix));
+  onCleanup(() => deleteRedisPrefix(REDIS_URL, prefix));
   const work = mkdtempSync(join(tmpdir(), 'potluck-bench-'));
   onCleanup(() => rmSync(work, { recursive: true, force: true }));
   const server = startProcess('coordinator', process.execPath, [...COORDINATOR_NODE_OPTIONS, join(COORDINATOR_DIR, 'apps/coordinator/dist/main.js')], {

@@ -269,15 +269,19 @@ describe('the live summary', () => {
   });
 });
 
+/** A connected agent with one RTX 3080 after hello, and the start of the minute five minutes ago. */
+async function rtx3080AgentFiveMinutesIn(): Promise<{ agentId: string; gpuUuid: string; socket: Socket; minute: number }> {
+  const { agentId, token } = await donorWithAgent();
+  const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
+  const socket = connect(AGENTS_NAMESPACE, { token });
+  await connected(socket);
+  await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+  return { agentId, gpuUuid: inventory.gpus[0]?.uuid ?? '', socket, minute: Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000 };
+}
+
 describe('telemetry roll-ups', () => {
   it('writes per-minute rows with energy from the raw history, idempotently', async () => {
-    const { agentId, token } = await donorWithAgent();
-    const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
-    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
-    const socket = connect(AGENTS_NAMESPACE, { token });
-    await connected(socket);
-    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
-    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+    const { agentId, gpuUuid, socket, minute } = await rtx3080AgentFiveMinutesIn();
     const samples = Array.from({ length: 13 }, (_, i) => sample(gpuUuid, minute + i * 5000, 360));
     expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples })).toMatchObject({ ok: true });
 
@@ -298,13 +302,7 @@ describe('telemetry roll-ups', () => {
   });
 
   it('reads only the unrolled head of the history, and all of it when samples came faster than expected', async () => {
-    const { agentId, token } = await donorWithAgent();
-    const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
-    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
-    const socket = connect(AGENTS_NAMESPACE, { token });
-    await connected(socket);
-    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
-    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+    const { agentId, gpuUuid, socket, minute } = await rtx3080AgentFiveMinutesIn();
     const rollups = t.app.get(TelemetryService);
     // First minute at the expected 5 s interval, rolled up alone (its mark moves to minute + 60 s).
     const slow = Array.from({ length: 13 }, (_, i) => sample(gpuUuid, minute + i * 5000, 360));
@@ -322,13 +320,7 @@ describe('telemetry roll-ups', () => {
   });
 
   it('keeps the minutes and raw samples of an agent readable after its presence expired', async () => {
-    const { agentId, token } = await donorWithAgent();
-    const inventory = inventoryOf('xml/telegraf__rtx-3080-v13.xml');
-    const gpuUuid = inventory.gpus[0]?.uuid ?? '';
-    const socket = connect(AGENTS_NAMESPACE, { token });
-    await connected(socket);
-    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
-    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+    const { agentId, gpuUuid, socket, minute } = await rtx3080AgentFiveMinutesIn();
     const samples = Array.from({ length: 13 }, (_, i) => sample(gpuUuid, minute + i * 5000, 360));
     expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples })).toMatchObject({ ok: true });
     await t.app.get(TelemetryService).rollup(Date.now());
