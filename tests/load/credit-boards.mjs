@@ -3,7 +3,7 @@
  * Benchmark of the credit boards and the grant path (issue 6), next to bare Redis and bare
  * PostgreSQL on the same machine in the same run:
  *
- *   npm run build && node tests/load/credit-boards.mjs
+ *   npm run bench:credits                       (builds first)
  *   CONTRIBUTORS=100000 node tests/load/credit-boards.mjs
  *
  * 1. Seeds CONTRIBUTORS users with one granted compute entry each (SQL), then rebuilds the
