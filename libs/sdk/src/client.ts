@@ -200,6 +200,8 @@ export class PotluckClient {
       this.request('GET', `/api/v1/jobs${toQuery(query)}`, pageOf(JobViewSchema)),
     get: (id: string): Promise<JobView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}`, JobViewSchema),
     cancel: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, JobViewSchema),
+    /** A failed or cancelled job again as a new job (the same one when retried before). */
+    retry: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, JobViewSchema),
     attempts: (id: string): Promise<AttemptView[]> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/attempts`, z.array(AttemptViewSchema)),
     progress: (id: string): Promise<JobProgressView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/progress`, JobProgressViewSchema),
     /** The job's latest log lines (bounded), oldest first. */

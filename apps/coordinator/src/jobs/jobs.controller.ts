@@ -112,6 +112,16 @@ export class JobsController {
     return this.jobs.logs(id, context);
   }
 
+  /** A failed or cancelled job again, as a new job (201; 200 when this job was retried before). */
+  @Roles('BUILDER')
+  @Post('jobs/:id/retry')
+  @ApiContract({ response: JobViewSchema, status: 201 })
+  async retry(@UuidParam('id') id: string, @Ctx() context: RequestContext, @Res({ passthrough: true }) response: Response): Promise<JobView> {
+    const { job, created } = await this.jobs.retry(id, context);
+    response.status(created ? 201 : 200);
+    return job;
+  }
+
   @Post('jobs/:id/cancel')
   @HttpCode(200)
   @ApiContract({ response: JobViewSchema })

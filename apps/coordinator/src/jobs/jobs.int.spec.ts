@@ -98,6 +98,18 @@ describe('jobs', () => {
     expect((await rejection(other.jobs.cancel(job.id))).status).toBe(404);
   });
 
+  it('retries a cancelled job as a new job with the same spec, once, and refuses a job still queued', async () => {
+    const job = await builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: datasetRef }, priority: 7 });
+    expect((await rejection(builder.jobs.retry(job.id))).status).toBe(409);
+    await builder.jobs.cancel(job.id);
+    expect((await rejection(other.jobs.retry(job.id))).status).toBe(404);
+    const retried = await builder.jobs.retry(job.id);
+    expect(retried.id).not.toBe(job.id);
+    expect(retried).toMatchObject({ status: 'queued', spec: job.spec, priority: 7 });
+    expect((await builder.jobs.retry(job.id)).id).toBe(retried.id);
+    expect((await builder.jobs.get(job.id)).status).toBe('cancelled');
+  });
+
   it('says why a waiting job does not go to an agent (80 GB asked, 24 GB online)', async () => {
     const big = await builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [datasetRef] }, requirements: { minVramMiB: 80_000 } });
     const { agent, token } = await builder.agents.create({ name: uniqueId('rig-') });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { JobLogViewSchema, JobProgressSchema, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
+import { JobLogViewSchema, JobProgressSchema, JobSpecSchema, RequirementsSchema, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
@@ -163,6 +163,22 @@ export class JobsService {
   }
 
   /** Cancels a queued or running job (and a pipeline's unfinished steps). Finished jobs stay as they are (409). */
+  /**
+   * Retries a failed or cancelled job as a new job with the same spec, requirements and
+   * priority (the old one keeps its history). Steps are retried through their pipeline;
+   * coordinator-only requirements (excluded donors) are not copied. Idempotent: retrying the
+   * same job again returns the job the first retry made.
+   */
+  async retry(id: string, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
+    const job = await this.prisma.client.job.findUnique({ where: { id } });
+    if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
+    if (job.parentJobId) throw new ConflictError('A pipeline step is retried through its pipeline.');
+    if (job.status !== 'FAILED' && job.status !== 'CANCELLED') throw new ConflictError(`Only a failed or cancelled job can be retried; this one is ${job.status.toLowerCase()}.`);
+    const spec = JobSpecSchema.parse(job.spec);
+    const requirements = { ...RequirementsSchema.parse(job.requirements), excludeDonors: [] };
+    return this.create({ spec: spec.kind === 'pipeline' ? withoutExcludedDonors(spec) : spec, requirements, priority: job.priority, idempotencyKey: `retry:${job.id}` }, context);
+  }
+
   async cancel(id: string, context: RequestContext): Promise<JobView> {
     const job = await this.prisma.client.job.findUnique({ where: { id } });
     if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
@@ -237,4 +253,9 @@ export class JobsService {
     }
     if (errors.length > 0) throw new ValidationError(errors, 'The job refers to things that do not exist.');
   }
+}
+
+/** A pipeline spec whose steps carry no coordinator-only excluded donors. */
+function withoutExcludedDonors(spec: Extract<JobSpec, { kind: 'pipeline' }>): JobSpec {
+  return { ...spec, steps: spec.steps.map((step) => (step.requirements ? { ...step, requirements: { ...step.requirements, excludeDonors: [] } } : step)) };
 }

@@ -1,4 +1,4 @@
-import { JobSpecSchema, type AttemptView, type JobProgressView, type JobView } from '@potluck/protocol';
+import { type AttemptView, type JobProgressView, type JobView } from '@potluck/protocol';
 import { useState } from 'react';
 import { Link, useRouter } from '../../app/router';
 import { useSession } from '../../app/session';
@@ -128,12 +128,10 @@ function JobActions({ job, onChanged }: { job: JobView; onChanged: () => void })
       },
     );
   };
-  /** A retry is the same spec submitted again as a new job (the old one stays as it ended); steps of a pipeline are retried through their pipeline. */
-  const resubmittable = JobSpecSchema.safeParse(job.spec);
+  /** A retry makes a new job of the same spec (the old one stays as it ended); steps of a pipeline are retried through their pipeline. */
   const retry = () => {
-    if (!resubmittable.success) return;
     setBusy(true);
-    client.jobs.create({ spec: resubmittable.data, requirements: job.requirements, priority: job.priority }).then(
+    client.jobs.retry(job.id).then(
       (next) => navigate(`/jobs/${next.id}`),
       (error: unknown) => {
         setBusy(false);
@@ -148,7 +146,7 @@ function JobActions({ job, onChanged }: { job: JobView; onChanged: () => void })
           Cancel job
         </button>
       )}
-      {(job.status === 'failed' || job.status === 'cancelled') && !job.parentJobId && resubmittable.success && (
+      {(job.status === 'failed' || job.status === 'cancelled') && !job.parentJobId && (
         <button type="button" onClick={retry} disabled={busy}>
           Retry as a new job
         </button>
