@@ -196,7 +196,7 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
     const why = page.getByRole('region', { name: 'Why is this waiting?' });
-    await expect.poll(async () => why.innerText(), { timeout: 20_000 }).toMatch(/No agent in the fleet can take it right now[\s\S]*900,000 MiB VRAM/);
+    await expect.poll(async () => why.innerText(), { timeout: 20_000 }).toMatch(/No agent in the fleet can take it right now[\s\S]*not enough VRAM \(needs 1 GPU\(s\) with ≥ 900,000 MiB/);
     await screenshot(page, 'job-waiting');
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await page.locator('h1 .badge', { hasText: 'cancelled' }).waitFor();

@@ -201,3 +201,17 @@ export const WhyNoJobSchema = z.object({
   jobs: z.array(z.object({ jobId: z.uuid(), kind: z.string(), rule: WhyNotSchema, detail: z.string() })),
 });
 export type WhyNoJob = z.infer<typeof WhyNoJobSchema>;
+
+/** "Why is this job waiting?": the online fleet checked against the job's requirements. */
+export const JobWhySchema = z.object({
+  jobId: z.uuid(),
+  /** One sentence: how many agents fit now, or what keeps them all away. */
+  summary: z.string(),
+  /** Agents seen recently (within the offline threshold) that were examined. */
+  agentsExamined: z.number().int().nonnegative(),
+  /** Agents that fit now: the job goes to one of them when the fairness order reaches it. */
+  agentsFitting: z.number().int().nonnegative(),
+  /** Per rule, how many agents it kept away, with one example of its detail; most agents first. */
+  rules: z.array(z.object({ rule: WhyNotSchema, agents: z.number().int().positive(), example: z.string() })),
+});
+export type JobWhy = z.infer<typeof JobWhySchema>;

@@ -35,6 +35,7 @@ import {
   ControlResultSchema,
   JobViewSchema,
   WhyNoJobSchema,
+  JobWhySchema,
   DatasetPreviewSchema,
   DatasetViewSchema,
   FleetAgentSchema,
@@ -58,6 +59,7 @@ import {
   type CreateJobInput,
   type JobView,
   type WhyNoJob,
+  type JobWhy,
   type CreateDatasetInput,
   type DatasetPreview,
   type DatasetView,
@@ -200,6 +202,8 @@ export class PotluckClient {
       this.request('GET', `/api/v1/jobs${toQuery(query)}`, pageOf(JobViewSchema)),
     get: (id: string): Promise<JobView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}`, JobViewSchema),
     cancel: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/cancel`, JobViewSchema),
+    /** Why a queued job waits: the online agents counted by the rule that keeps each away. */
+    why: (id: string): Promise<JobWhy> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/why`, JobWhySchema),
     /** A failed or cancelled job again as a new job (the same one when retried before). */
     retry: (id: string): Promise<JobView> => this.request('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, JobViewSchema),
     attempts: (id: string): Promise<AttemptView[]> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/attempts`, z.array(AttemptViewSchema)),

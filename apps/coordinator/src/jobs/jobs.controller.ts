@@ -9,6 +9,8 @@ import {
   JobListQuerySchema,
   JobViewSchema,
   WhyNoJobSchema,
+  JobWhySchema,
+  type JobWhy,
   type AttemptView,
   type BaseModel,
   type JobLogView,
@@ -135,6 +137,13 @@ export class JobsController {
   @ApiContract({ response: z.array(BaseModelSchema) })
   listModels(): BaseModel[] {
     return this.models.all();
+  }
+
+  /** Why a queued job waits: the online agents counted by the rule that keeps each away (owner or admin). */
+  @Get('jobs/:id/why')
+  @ApiContract({ response: JobWhySchema })
+  jobWhy(@UuidParam('id') id: string, @Ctx() context: RequestContext): Promise<JobWhy> {
+    return this.why.explainJob(id, context);
   }
 
   /** Which rule keeps each waiting job away from this agent (owner or admin). */

@@ -128,6 +128,12 @@ describe('jobs', () => {
       const why = await builder.jobs.whyNoJob(agent.id);
       expect(why.jobs.find((j) => j.jobId === big.id)).toMatchObject({ rule: 'vram', detail: expect.stringContaining('80000 MiB') });
       expect((await rejection(other.jobs.whyNoJob(agent.id))).status).toBe(404);
+      // From the job's side: this agent (among whatever else the suite left online) is kept away by VRAM.
+      const jobWhy = await builder.jobs.why(big.id);
+      expect(jobWhy.agentsFitting).toBe(0);
+      expect(jobWhy.rules.find((rule) => rule.rule === 'vram')).toMatchObject({ agents: expect.any(Number) as number, example: expect.stringContaining('80000 MiB') as string });
+      expect(jobWhy.summary).toContain('vram');
+      expect((await rejection(other.jobs.why(big.id))).status).toBe(404);
     } finally {
       socket.disconnect();
     }

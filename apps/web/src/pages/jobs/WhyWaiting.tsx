@@ -1,79 +1,62 @@
-import type { FleetAgent, FleetGpu, JobView } from '@potluck/protocol';
+import type { JobView, WhyNot } from '@potluck/protocol';
 import { Link } from '../../app/router';
 import { useSession } from '../../app/session';
 import { useAsync } from '../../app/use-async';
 import { AsyncBlock } from '../../components/status';
 
-/** Compares dotted version strings numerically ("8.9" < "12.0"). */
-function atLeast(have: string | null, need: string | undefined): boolean {
-  if (!need) return true;
-  if (!have) return false;
-  const a = have.split('.').map(Number);
-  const b = need.split('.').map(Number);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return true;
-}
+/** The matcher's rules in words (docs/jobs.md). */
+const RULE_WORDS: Record<WhyNot, string> = {
+  'agent-offline': 'offline or silent',
+  'agent-paused': 'paused by its donor',
+  'agent-draining': 'draining',
+  'no-free-gpu': 'no free GPU (busy, paused, yielding or over a cap)',
+  'gpu-count': 'too few GPUs',
+  vram: 'not enough VRAM',
+  'compute-capability': 'compute capability too low',
+  driver: 'driver too old',
+  cuda: 'CUDA too old',
+  runtime: 'runtime not allowed by the donor',
+  trust: 'trust level too low',
+  'excluded-donor': 'the donor whose result this job checks',
+};
 
-/** The first rule that keeps this job from an agent, in the order the dispatcher checks them (docs/jobs.md). */
-function blocker(job: JobView, agent: FleetAgent): string | null {
-  const need = job.requirements;
-  if (agent.status === 'offline' || agent.status === 'unhealthy') return 'offline or silent';
-  if (agent.status === 'paused' || agent.mode === 'paused') return 'paused by its donor';
-  if (agent.status === 'draining' || agent.mode === 'draining') return 'draining';
-  const free = agent.gpus.filter((gpu) => gpu.availability === 'available');
-  if (free.length === 0) return 'no free GPU (busy, paused, yielding or over a cap)';
-  const fits = (gpu: FleetGpu) => (gpu.memoryTotalMiB ?? 0) >= need.minVramMiB && atLeast(gpu.computeCapability, need.minComputeCapability);
-  if (free.length < need.gpuCount) return `needs ${need.gpuCount} free GPUs, has ${free.length}`;
-  if (free.filter(fits).length < need.gpuCount) return need.minVramMiB > 0 ? `no free GPU with ${need.minVramMiB.toLocaleString('en')} MiB VRAM${need.minComputeCapability ? ` and compute capability ${need.minComputeCapability}` : ''}` : 'compute capability too low';
-  if (!atLeast(agent.driverVersion, need.minDriverVersion)) return `driver older than ${need.minDriverVersion}`;
-  if (!atLeast(agent.cudaVersion, need.minCudaVersion)) return `CUDA older than ${need.minCudaVersion}`;
-  return null;
+/** MiB figures in the coordinator's detail with thousands separators ("80000 MiB" → "80,000 MiB"). */
+function readable(detail: string): string {
+  return detail.replace(/\d{4,}/g, (digits) => Number(digits).toLocaleString('en'));
 }
 
 /**
- * "Why is this waiting?": checks the job's requirements against the public fleet and says
- * which rule keeps it from each kind of agent. The dispatcher also weighs runtimes, trust and
- * fairness between builders, which the public fleet does not show; this is an explanation,
- * not a promise. Donors see the coordinator's own answer per agent on the Donate page.
+ * "Why is this waiting?": the coordinator's own answer (GET /jobs/:id/why): every online
+ * agent checked against the job's requirements with the dispatcher's matcher, counted by
+ * the rule that keeps it away. Fairness between builders decides the order among jobs that fit.
  */
 export function WhyWaiting({ job }: { job: JobView }) {
   const { client } = useSession();
-  const fleet = useAsync(() => client.fleet.list({ limit: 1000 }), [client, job.id]);
+  const why = useAsync(() => client.jobs.why(job.id), [client, job.id]);
   return (
     <section className="card why" aria-labelledby="why-title">
       <h2 id="why-title">Why is this waiting?</h2>
-      <AsyncBlock state={fleet} what="the fleet">
-        {(page) => {
-          if (page.agents.length === 0)
+      <AsyncBlock state={why} what="the explanation">
+        {(answer) => {
+          if (answer.agentsExamined === 0)
             return (
               <p>
-                No agent has ever joined this coordinator, so nothing can run the job. <Link to="/donate">Donate a GPU</Link> to run it.
+                No agent is online, so nothing can run the job. <Link to="/donate">Donate a GPU</Link> to run it.
               </p>
             );
-          const reasons = new Map<string, number>();
-          let candidates = 0;
-          for (const agent of page.agents) {
-            const reason = blocker(job, agent);
-            if (reason === null) candidates += 1;
-            else reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-          }
           return (
             <>
-              {candidates > 0 ? (
+              {answer.agentsFitting > 0 ? (
                 <p>
-                  {candidates} agent{candidates === 1 ? '' : 's'} could take it now; it should start within seconds (jobs of other builders may be ahead of it, and the dispatcher also checks runtime and trust level).
+                  {answer.agentsFitting} of {answer.agentsExamined} online agent{answer.agentsExamined === 1 ? '' : 's'} could take it now; it starts when the fair order among builders reaches it.
                 </p>
               ) : (
                 <p>No agent in the fleet can take it right now:</p>
               )}
               <ul>
-                {[...reasons].map(([reason, count]) => (
-                  <li key={reason}>
-                    {count} agent{count === 1 ? '' : 's'}: {reason}
+                {answer.rules.map((rule) => (
+                  <li key={rule.rule}>
+                    {rule.agents} agent{rule.agents === 1 ? '' : 's'}: {RULE_WORDS[rule.rule]} ({readable(rule.example)})
                   </li>
                 ))}
               </ul>
