@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,12 @@ describe('pipelines of dataset, fine-tune and eval jobs on two donors, end to en
     expect(adapterLoss.rows).toBe(baseLoss.rows);
     expect(adapterLoss.loss).toBeLessThan(baseLoss.loss - 1);
     expect(adapterLoss.loss).toBe(trained.heldOutLoss); // the same split, the same deterministic evaluation
+    // The eval report downloads with the sha256 and size its result names.
+    const report = await builder.jobs.report(evalAdapter?.id ?? '');
+    expect(createHash('sha256').update(report).digest('hex')).toBe(adapterLoss.reportSha256);
+    expect(report.byteLength).toBe(adapterLoss.reportBytes);
+    expect(JSON.parse(Buffer.from(report).toString('utf8'))).toMatchObject({ format: 'potluck-eval-report/1', metrics: { loss: adapterLoss.loss } });
+    await expect(builder.jobs.report(train?.id ?? '')).rejects.toMatchObject({ status: 404 });
     expect(baseLoss.loss).toBe(trained.baseHeldOutLoss);
 
     const finished = await builder.jobs.get(pipeline.id);

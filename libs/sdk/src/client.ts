@@ -211,6 +211,14 @@ export class PotluckClient {
     /** The job's latest log lines (bounded), oldest first. */
     logs: (id: string): Promise<JobLogView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}/logs`, JobLogViewSchema),
     /** The adapter bytes a succeeded fine-tune produced. */
+    /** The report (JSON bytes, `potluck-eval-report/1`) an eval job produced. */
+    report: async (id: string): Promise<Uint8Array> => {
+      const response = await this.fetchImpl(`${this.baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/report`, {
+        headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
+      });
+      if (!response.ok) throw PotluckApiError.from(response.status, await response.text());
+      return new Uint8Array(await response.arrayBuffer());
+    },
     adapter: async (id: string): Promise<Uint8Array> => {
       const response = await this.fetchImpl(`${this.baseUrl}/api/v1/jobs/${encodeURIComponent(id)}/adapter`, {
         headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},

@@ -107,6 +107,19 @@ export class JobsController {
     await pipeline(this.store.open(file.storageKey), response).catch(() => response.destroy());
   }
 
+  /** Downloads the report an eval job produced (JSON, `potluck-eval-report/1`, sha256 in the ETag). */
+  @Get('jobs/:id/report')
+  async report(@UuidParam('id') id: string, @Ctx() context: RequestContext, @Res() response: Response): Promise<void> {
+    const file = await this.jobs.report(id, context);
+    response.status(200).set({
+      'content-type': 'application/json',
+      'content-length': String(file.bytes),
+      'content-disposition': `attachment; filename="eval-report-${id}.json"`,
+      etag: `"${file.sha256}"`,
+    });
+    await pipeline(this.store.open(file.storageKey), response).catch(() => response.destroy());
+  }
+
   /** The job's log (the latest lines its attempts sent; a pipeline: all its steps'). */
   @Get('jobs/:id/logs')
   @ApiContract({ response: JobLogViewSchema })

@@ -146,6 +146,17 @@ export class JobsService {
     return { storageKey: artifact.storageKey, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes) };
   }
 
+  /** The eval report an eval job uploaded (`potluck-eval-report/1` JSON), found by the sha256 its result names. */
+  async report(id: string, context: RequestContext): Promise<{ storageKey: string; sha256: string; bytes: number }> {
+    const job = await this.prisma.client.job.findUnique({ where: { id } });
+    if (!job || !canAccess(context.principal, job.ownerId)) throw new NotFoundError('Job');
+    const sha256 = (job.result as { reportSha256?: unknown } | null)?.reportSha256;
+    if (job.status !== 'SUCCEEDED' || job.kind !== 'EVAL' || typeof sha256 !== 'string') throw new NotFoundError('The eval report of this job');
+    const artifact = await this.prisma.client.artifact.findUnique({ where: { sha256 } });
+    if (!artifact) throw new NotFoundError('The eval report of this job');
+    return { storageKey: artifact.storageKey, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes) };
+  }
+
   async list(query: JobListQuery, context: RequestContext): Promise<Page<JobView>> {
     const rows = await this.prisma.client.job.findMany({
       where: {

@@ -44,23 +44,26 @@ export function JobArtifacts({ job }: { job: JobView }) {
       </>
     );
   }
-  return <OtherResult result={job.result} />;
+  return <OtherResult job={job} result={job.result} />;
 }
 
 /** Eval, dataset and pipeline results, read with their protocol schemas; anything else as JSON text. */
-function OtherResult({ result }: { result: Record<string, unknown> }) {
+function OtherResult({ job, result }: { job: JobView; result: Record<string, unknown> }) {
   const evaluation = EvalResultSchema.safeParse(result);
   if (evaluation.success) {
     const r = evaluation.data;
     return (
-      <dl className="stats">
-        <Stat label={`Loss (${r.split === 'all' ? 'all rows' : 'held-out rows'})`} value={formatNumber(r.loss, 4)} />
-        <Stat label="Perplexity" value={formatNumber(r.perplexity, 2)} />
-        <Stat label="Uniform guess's loss" value={formatNumber(r.uniformLoss, 3)} />
-        <Stat label="Rows / tokens" value={`${formatInteger(r.rows)} / ${formatInteger(r.tokens)}`} />
-        <Stat label="Adapter" value={r.adapterSha256 ? r.adapterSha256.slice(0, 12) : 'base model alone'} />
-        <Stat label="Time" value={formatDuration(r.durationMs)} />
-      </dl>
+      <>
+        <dl className="stats">
+          <Stat label={`Loss (${r.split === 'all' ? 'all rows' : 'held-out rows'})`} value={formatNumber(r.loss, 4)} />
+          <Stat label="Perplexity" value={formatNumber(r.perplexity, 2)} />
+          <Stat label="Uniform guess's loss" value={formatNumber(r.uniformLoss, 3)} />
+          <Stat label="Rows / tokens" value={`${formatInteger(r.rows)} / ${formatInteger(r.tokens)}`} />
+          <Stat label="Adapter" value={r.adapterSha256 ? r.adapterSha256.slice(0, 12) : 'base model alone'} />
+          <Stat label="Time" value={formatDuration(r.durationMs)} />
+        </dl>
+        {job.kind === 'eval' && job.status === 'succeeded' && <ReportDownload job={job} bytes={r.reportBytes} sha256={r.reportSha256} />}
+      </>
     );
   }
   const dataset = DatasetResultSchema.safeParse(result);
@@ -120,12 +123,22 @@ function Stat({ label, value }: { label: string; value: string }) {
 
 function AdapterDownload({ job, bytes, sha256 }: { job: JobView; bytes: number; sha256: string }) {
   const { client } = useSession();
+  return <ArtifactDownload label="Download adapter" file={`adapter-${job.id}.bin`} bytes={bytes} sha256={sha256} fetchBytes={() => client.jobs.adapter(job.id)} />;
+}
+
+function ReportDownload({ job, bytes, sha256 }: { job: JobView; bytes: number; sha256: string }) {
+  const { client } = useSession();
+  return <ArtifactDownload label="Download eval report" file={`eval-report-${job.id}.json`} bytes={bytes} sha256={sha256} fetchBytes={() => client.jobs.report(job.id)} />;
+}
+
+/** A button that fetches an artifact through the SDK (with the API key) and saves it. */
+function ArtifactDownload({ label, file, bytes, sha256, fetchBytes }: { label: string; file: string; bytes: number; sha256: string; fetchBytes: () => Promise<Uint8Array> }) {
   const [state, setState] = useState<string | null>(null);
   const download = () => {
     setState('Downloading…');
-    client.jobs.adapter(job.id).then(
+    fetchBytes().then(
       (data) => {
-        saveFile(data, `adapter-${job.id}.bin`);
+        saveFile(data, file);
         setState(`Downloaded ${formatBytes(data.byteLength)}.`);
       },
       (error: unknown) => setState(describeError(error)),
@@ -134,7 +147,7 @@ function AdapterDownload({ job, bytes, sha256 }: { job: JobView; bytes: number; 
   return (
     <p className="download">
       <button type="button" onClick={download}>
-        Download adapter ({formatBytes(bytes)})
+        {label} ({formatBytes(bytes)})
       </button>{' '}
       <small className="muted">
         sha256 <code>{sha256}</code>
