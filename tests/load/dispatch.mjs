@@ -40,10 +40,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
-import pg from 'pg';
 import { io } from 'socket.io-client';
 import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, WorkEvents } from '@potluck/protocol';
-import { deleteRedisPrefix } from './bench-support.mjs';
+import { createBenchDatabase, deleteRedisPrefix } from './bench-support.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const int = (name, fallback) => {
@@ -99,24 +98,8 @@ function cpuSecondsOf(pid) {
 
 // ---- coordinator ----------------------------------------------------------------------------
 
-async function adminQuery(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-
 async function startCoordinator() {
-  const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const { url: databaseUrl } = await createBenchDatabase(ADMIN_URL, (cleanup) => cleanups.push(cleanup));
   execFileSync(process.execPath, ['apps/coordinator/dist/cli/migrate.js'], { cwd: ROOT, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
   const prefix = `bench${randomBytes(5).toString('hex')}`;
   cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));

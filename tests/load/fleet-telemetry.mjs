@@ -35,9 +35,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { LiveEvents, PROTOCOL_VERSION } from '@potluck/protocol';
-import { deleteRedisPrefix } from './bench-support.mjs';
+import { createBenchDatabase, deleteRedisPrefix } from './bench-support.mjs';
 import { seedAgents, tokenOf } from './fleet-telemetry-agents.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -303,27 +302,6 @@ function processWatcher() {
 
 // ---- database and Redis --------------------------------------------------------------------
 
-async function adminQuery(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase() {
-  const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  onCleanup(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString() };
-}
-
-
-
 async function redisPid() {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
@@ -337,7 +315,7 @@ async function redisPid() {
 // ---- servers -------------------------------------------------------------------------------
 
 async function startCoordinator(seed) {
-  const database = await createDatabase();
+  const database = await createBenchDatabase(ADMIN_URL, onCleanup);
   const migrated = execFileSync(process.execPath, ['apps/coordinator/dist/cli/migrate.js'], { cwd: COORDINATOR_DIR, env: { PATH: process.env.PATH, DATABASE_URL: database.url }, encoding: 'utf8' });
   if (!/applied|up to date/.test(migrated)) throw new Error(`migrate printed: ${migrated}`);
   const seedStarted = Date.now();
