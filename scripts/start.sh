@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a running Potluck on this machine:
 # PostgreSQL and Redis (started locally when needed), dependencies, build, database,
-# then the coordinator and a local simulated potluck-agent in the foreground (Ctrl-C
-# stops both). Prints the URL.
+# then the coordinator and two local simulated potluck-agents (the admin's and a second
+# donor's, who validates) in the foreground (Ctrl-C stops them all). Prints the URL.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
