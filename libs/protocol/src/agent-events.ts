@@ -52,6 +52,10 @@ export type ScheduleWindow = z.infer<typeof ScheduleWindowSchema>;
 export const RuntimeSchema = z.enum(['builtin', 'process', 'container', 'noop']);
 export type Runtime = z.infer<typeof RuntimeSchema>;
 
+/** A donor-approved `process` command's name, as jobs ask for it (`requirements.command`) and hello reports it. */
+export const ProcessCommandNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit');
+export type ProcessCommandName = z.infer<typeof ProcessCommandNameSchema>;
+
 /** What the donor allows, from the agent's config file (reported in `hello`). */
 export const DonorPolicySchema = z.object({
   /** GPU indexes the donor lends; all when omitted. */
@@ -116,6 +120,8 @@ export const HelloSchema = z.object({
     'inventory too large: at most 64 GPUs of 64 MIG devices each, 4096 processes, names up to 256 characters',
   ),
   runtimes: z.array(RuntimeSchema).max(3),
+  /** The `process` commands the donor approved, by name (what they run stays on the donor's machine); none when absent. */
+  processCommands: z.array(ProcessCommandNameSchema).max(64).optional(),
   policy: DonorPolicySchema,
   mode: AgentModeSchema,
   gpus: z.array(GpuStatusSchema).max(64),

@@ -10,4 +10,5 @@ export * from './agent-local.js';
 export * from './datasets.js';
 export * from './jobs.js';
 export * from './work.js';
+export * from './process-runtime.js';
 export * from './credits.js';

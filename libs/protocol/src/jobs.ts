@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuntimeSchema } from './agent-events.js';
+import { ProcessCommandNameSchema, RuntimeSchema } from './agent-events.js';
 
 /** A dataset version a job reads. */
 export const DatasetRefSchema = z.strictObject({ datasetId: z.uuid(), version: z.number().int().positive() });
@@ -15,6 +15,8 @@ export const RequirementsSchema = z.strictObject({
   minDriverVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
   minCudaVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
   runtime: RuntimeSchema.default('builtin'),
+  /** With runtime `process`: the donor-approved command to run (docs/process-runtime.md); only agents whose donor approved it get the job. */
+  command: ProcessCommandNameSchema.optional(),
   /** Agents below this trust level never get the job (see the credits issue). */
   minTrustLevel: z.number().int().min(0).max(100).default(0),
   /** Donors (user ids) whose agents never get the job: validation runs exclude the donor whose result they check. */
@@ -23,6 +25,13 @@ export const RequirementsSchema = z.strictObject({
   maxRuntimeSeconds: z.number().int().min(1).max(7 * 86_400).default(86_400),
 });
 export type Requirements = z.infer<typeof RequirementsSchema>;
+
+/** Field problems of requirements that each field's schema cannot see: a `process` job names its command, other runtimes none. */
+export function requirementsProblems(requirements: Requirements): { field: 'runtime' | 'command'; message: string }[] {
+  if (requirements.runtime === 'process' && requirements.command === undefined) return [{ field: 'command', message: 'a process job names the donor-approved command it needs' }];
+  if (requirements.runtime !== 'process' && requirements.command !== undefined) return [{ field: 'command', message: `only process jobs name a command (this job's runtime is ${requirements.runtime})` }];
+  return [];
+}
 
 export const LoraHyperparametersSchema = z.strictObject({
   steps: z.number().int().min(1).max(1_000_000).default(200),
@@ -58,7 +67,7 @@ export const EvalSpecSchema = z.strictObject({
   /** Evaluate only the held-out split of the dataset, as the fine-tune chose it. */
   split: z.enum(['held-out', 'all']).default('held-out'),
   heldOutFraction: z.number().min(0.01).max(0.5).default(0.1),
-  metrics: z.array(z.enum(['loss', 'perplexity'])).min(1).default(['loss', 'perplexity']),
+  metrics: z.array(z.enum(['loss', 'perplexity', 'token-accuracy'])).min(1).default(['loss', 'perplexity', 'token-accuracy']),
 });
 export type EvalSpec = z.infer<typeof EvalSpecSchema>;
 
@@ -189,6 +198,7 @@ export const WhyNotSchema = z.enum([
   'driver',
   'cuda',
   'runtime',
+  'process-command',
   'trust',
   'excluded-donor',
 ]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProcessCommandNameSchema, RuntimeSchema } from './agent-events.js';
 import { DatasetRefSchema, StepSpecSchema } from './jobs.js';
 
 /**
@@ -23,6 +24,9 @@ export const JobAssignmentSchema = z.object({
   attemptNo: z.number().int().positive(),
   /** Fine-tune, eval or dataset job; a pipeline step arrives with its placeholders resolved. */
   spec: StepSpecSchema,
+  /** The runtime to run it in (the job's `requirements.runtime`), and for `process` the approved command's name. */
+  runtime: RuntimeSchema.default('builtin'),
+  command: ProcessCommandNameSchema.nullable().default(null),
   deviceIds: z.array(z.string()).min(1),
   /** The agent must report progress before this many milliseconds pass, or the attempt is lost. */
   leaseMs: z.number().int().positive(),
@@ -91,6 +95,8 @@ export const EvalResultSchema = z.object({
   perplexity: z.number().finite(),
   /** Loss of a uniform guess over the vocabulary, for scale. */
   uniformLoss: z.number().finite(),
+  /** Share of scored tokens whose argmax prediction is the actual next token (ties: the lowest token id); null from agents that do not compute it. */
+  tokenAccuracy: z.number().min(0).max(1).nullable().default(null),
   rows: z.number().int().nonnegative(),
   tokens: z.number().int().nonnegative(),
   flops: z.number().nonnegative(),

@@ -1,6 +1,6 @@
 /**
- * Held-out evaluation: mean loss per scored token (nats), perplexity, and the exact
- * forward FLOPs, for the base model alone or with an adapter.
+ * Held-out evaluation: mean loss per scored token (nats), perplexity, token accuracy
+ * (argmax next-token predictions that are right), and the exact forward FLOPs, for the base model alone or with an adapter.
  */
 import { type Adapter, assertAdapterShape } from './adapter.js';
 import { baseWeights } from './base-weights.js';
@@ -28,6 +28,8 @@ export interface EvalResult {
   readonly loss: number;
   /** e^loss. */
   readonly perplexity: number;
+  /** Share of scored tokens whose argmax prediction (ties: the lowest token id) is the actual next token. */
+  readonly tokenAccuracy: number;
   /** Scored tokens (the denominator of `loss`). */
   readonly tokens: number;
   /** Positions run through the model (the T of the credit formula). */
@@ -64,11 +66,12 @@ export function evaluate(options: EvaluateOptions): EvalResult {
   const net = buildNetwork(model.architecture, baseWeights(model), adapter?.layout ?? NO_ADAPTER, adapter?.tensors ?? [], null);
   const ws = createWorkspace(net);
   const counter = { macs: 0 };
+  const hits = { hits: 0 };
   let lossSum = 0;
   let tokens = 0;
   let positions = 0;
   for (const window of windows) {
-    lossSum += forwardWindow(net, ws, window, null, counter);
+    lossSum += forwardWindow(net, ws, window, null, counter, hits);
     tokens += window.scored;
     positions += window.inputs.length;
   }
@@ -76,6 +79,7 @@ export function evaluate(options: EvaluateOptions): EvalResult {
   return {
     loss,
     perplexity: detExp(loss),
+    tokenAccuracy: hits.hits / tokens,
     tokens,
     positions,
     rows: rows.length,

@@ -166,6 +166,20 @@ describe('inputs', () => {
     expect(code(() => evaluate({ rows: ROWS }))).toBe('unknown_model');
   });
 
+  it('scores token accuracy: deterministic, a share of the scored tokens, better after training', async () => {
+    const heldOut = ROWS.slice(0, 20);
+    const trained = completed(await train({ spec: { ...SMALL, steps: 60 }, rows: ROWS }));
+    const base = evaluate({ baseModel: 'potluck-tiny-byte-v1', rows: heldOut });
+    const adapted = evaluate({ adapter: trained.adapter, rows: heldOut });
+    for (const result of [base, adapted]) {
+      expect(result.tokenAccuracy).toBeGreaterThanOrEqual(0);
+      expect(result.tokenAccuracy).toBeLessThanOrEqual(1);
+      expect(result.tokenAccuracy * result.tokens).toBeCloseTo(Math.round(result.tokenAccuracy * result.tokens), 6); // hits / scored tokens
+    }
+    expect(adapted.tokenAccuracy).toBeGreaterThan(base.tokenAccuracy + 0.1);
+    expect(evaluate({ adapter: trained.adapter, rows: heldOut }).tokenAccuracy).toBe(adapted.tokenAccuracy);
+  });
+
   it('evaluates the base model alone', () => {
     const result = evaluate({ baseModel: 'potluck-tiny-byte-v1', rows: ROWS.slice(0, 10) });
     expect(result.rows).toBe(10);

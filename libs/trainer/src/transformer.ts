@@ -7,7 +7,7 @@
 import { attentionBackward, attentionForward } from './attention.js';
 import type { MacCounter } from './kernels.js';
 import { linearBackward, linearForward } from './linear.js';
-import { softmaxCrossEntropy } from './loss.js';
+import { type HitCounter, softmaxCrossEntropy } from './loss.js';
 import type { Network } from './network.js';
 import { reluBackwardInPlace, reluInPlace, rmsNormBackward, rmsNormForward } from './norm.js';
 import type { Window } from './windows.js';
@@ -16,9 +16,10 @@ import type { Workspace } from './workspace.js';
 /**
  * Runs the window and returns the summed loss (nats) over its scored targets. With
  * `gradScale` (1 / scored targets in the batch) the logits buffer is left holding
- * ∂loss/∂logits for `backwardWindow`.
+ * ∂loss/∂logits for `backwardWindow`. With `hits`, counts the scored targets the model's
+ * argmax predicts.
  */
-export function forwardWindow(net: Network, ws: Workspace, window: Window, gradScale: number | null, counter: MacCounter): number {
+export function forwardWindow(net: Network, ws: Workspace, window: Window, gradScale: number | null, counter: MacCounter, hits?: HitCounter): number {
   const { dModel: d, ffDim: f, vocabSize: vocab, heads, contextLength: context } = net.arch;
   const rows = window.inputs.length;
   const x = ws.x;
@@ -56,7 +57,7 @@ export function forwardWindow(net: Network, ws: Workspace, window: Window, gradS
   ws.rows = rows;
   ws.scored = scored;
   linearForward(net.head, ws.nfSel, scored, ws.logits, ws.uhead, counter);
-  return softmaxCrossEntropy(ws.logits, scored, vocab, ws.selectedTargets, net.headBias, gradScale);
+  return softmaxCrossEntropy(ws.logits, scored, vocab, ws.selectedTargets, net.headBias, gradScale, hits);
 }
 
 /** Accumulates the parameter gradients of the window last run by `forwardWindow`. */

@@ -181,7 +181,7 @@ export async function runBuiltinEval(assignment: JobAssignment & { spec: EvalSpe
     throw trainerFailure(error);
   }
   io.progress({ attemptId: assignment.attemptId, step: 1, totalSteps: 1, tokens: result.tokens, loss: result.loss, learningRate: null, flops: result.flops, etaMs: 0 });
-  const metrics = { loss: result.loss, perplexity: result.perplexity, uniformLoss: uniformLoss(VOCAB_SIZE) };
+  const metrics = { loss: result.loss, perplexity: result.perplexity, tokenAccuracy: result.tokenAccuracy, uniformLoss: uniformLoss(VOCAB_SIZE) };
   const report = Buffer.from(
     `${JSON.stringify({ format: 'potluck-eval-report/1', jobId: assignment.jobId, spec, adapterSha256: assignment.adapter?.sha256 ?? null, dataset: { datasetId: input.datasetId, version: input.version, sha256: input.sha256 }, rows: result.rows, tokens: result.tokens, positions: result.positions, metrics, flops: result.flops, formulaFlops: result.formulaFlops })}\n`,
     'utf8',
@@ -196,6 +196,7 @@ export async function runBuiltinEval(assignment: JobAssignment & { spec: EvalSpe
     loss: result.loss,
     perplexity: result.perplexity,
     uniformLoss: metrics.uniformLoss,
+    tokenAccuracy: result.tokenAccuracy,
     rows: result.rows,
     tokens: result.tokens,
     flops: result.flops,

@@ -72,6 +72,7 @@ export class AgentSessionService {
       driverVersion: hello.inventory.driverVersion,
       cudaVersion: hello.inventory.cudaVersion,
       runtimes: hello.runtimes,
+      processCommands: hello.processCommands ?? [],
       devices,
     };
     await this.presence.connect(info, { mode: hello.mode, reason: hello.mode === 'active' ? 'connected' : `connected while ${hello.mode}`, gpus: hello.gpus, drainEta: null }, socketId, hello.runId, now);

@@ -24,6 +24,8 @@ export interface PresenceInfo {
   cudaVersion: string | null;
   /** Runtimes the donor allows (from hello). */
   runtimes: Runtime[];
+  /** The `process` commands the donor approved, by name (from hello; absent in presences stored before they were reported). */
+  processCommands?: string[];
   devices: PresenceDevice[];
 }
 

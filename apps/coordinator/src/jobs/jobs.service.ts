@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { JobLogViewSchema, JobProgressSchema, JobSpecSchema, RequirementsSchema, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
+import { JobLogViewSchema, JobProgressSchema, JobSpecSchema, RequirementsSchema, requirementsProblems, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
@@ -221,12 +221,26 @@ export class JobsService {
     return { lines: lines.sort((a, b) => a.at - b.at) };
   }
 
-  /** The `noop` runtime (benchmarks) only when the coordinator enables it, and only for admins. */
+  /**
+   * The `noop` runtime (benchmarks) only when the coordinator enables it, and only for admins;
+   * a `process` job names its command and other runtimes none; the base model must be one the runtime runs.
+   */
   private checkRuntime(body: CreateJobBody, context: RequestContext): void {
-    const runtimes = [body.requirements.runtime, ...(body.spec.kind === 'pipeline' ? body.spec.steps.map((step) => step.requirements?.runtime) : [])];
-    if (runtimes.includes('noop') && !(this.config.POTLUCK_DEV_NOOP_RUNTIME && isAdmin(context.principal))) {
-      throw new ValidationError([{ field: 'body.requirements.runtime', message: 'the noop runtime is for development and benchmarks (admins, with POTLUCK_DEV_NOOP_RUNTIME)' }]);
+    const errors: FieldError[] = [];
+    const own = { path: 'body.requirements', requirements: body.requirements, spec: body.spec.kind === 'pipeline' ? null : body.spec, specPath: 'body.spec' };
+    const steps = body.spec.kind === 'pipeline' ? body.spec.steps.map((step, i) => ({ path: step.requirements ? `body.spec.steps.${i}.requirements` : 'body.requirements', requirements: step.requirements ?? body.requirements, spec: step.spec, specPath: `body.spec.steps.${i}.spec` })) : [];
+    for (const { path, requirements, spec, specPath } of [own, ...steps]) {
+      if (requirements.runtime === 'noop' && !(this.config.POTLUCK_DEV_NOOP_RUNTIME && isAdmin(context.principal))) {
+        errors.push({ field: `${path}.runtime`, message: 'the noop runtime is for development and benchmarks (admins, with POTLUCK_DEV_NOOP_RUNTIME)' });
+      }
+      for (const problem of requirementsProblems(requirements)) errors.push({ field: `${path}.${problem.field}`, message: problem.message });
+      const model = spec && spec.kind !== 'dataset' ? this.models.find(spec.baseModel) : undefined;
+      if (model && requirements.runtime !== 'noop' && !model.runtimes.includes(requirements.runtime)) {
+        errors.push({ field: `${specPath}.baseModel`, message: `${model.id} runs on the ${model.runtimes.join(', ')} runtime, not ${requirements.runtime}` });
+      }
     }
+    const unique = [...new Map(errors.map((error) => [`${error.field}: ${error.message}`, error])).values()];
+    if (unique.length > 0) throw new ValidationError(unique);
   }
 
   private async checkReferences(spec: JobSpec, context: RequestContext): Promise<void> {

@@ -4,7 +4,7 @@ import { match, type AgentCapacity } from './matcher.js';
 import { compareVersions } from './versions.js';
 
 const rtx = (id: string, availability: AgentCapacity['devices'][number]['availability'] = 'available') => ({ deviceId: id, memoryTotalMiB: 24_564, computeCapability: '8.9', availability });
-const agent: AgentCapacity = { status: 'online', trustLevel: 0, runtimes: ['builtin'], driverVersion: '550.54.14', cudaVersion: '12.4', devices: [rtx('a'), rtx('b')] };
+const agent: AgentCapacity = { status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: '550.54.14', cudaVersion: '12.4', devices: [rtx('a'), rtx('b')] };
 const needs = (overrides: Partial<Requirements> = {}): Requirements => ({ ...RequirementsSchema.parse({}), ...overrides });
 
 describe('match', () => {
@@ -13,7 +13,8 @@ describe('match', () => {
   });
 
   it.each([
-    ['runtime', needs({ runtime: 'process' }), agent],
+    ['runtime', needs({ runtime: 'process', command: 'toy' }), agent],
+    ['process-command', needs({ runtime: 'process', command: 'hf-lora' }), { ...agent, runtimes: ['builtin', 'process'] as const, processCommands: ['toy'] }],
     ['trust', needs({ minTrustLevel: 2 }), agent],
     ['excluded-donor', needs({ excludeDonors: ['6f1c0b1e-0000-4000-8000-000000000001'] }), { ...agent, ownerId: '6f1c0b1e-0000-4000-8000-000000000001' }],
     ['driver', needs({ minDriverVersion: '560' }), agent],
@@ -28,6 +29,13 @@ describe('match', () => {
     ['no-free-gpu', needs({ gpuCount: 2 }), { ...agent, devices: [rtx('a'), rtx('b', 'yielding')] }],
   ])('says %s', (rule, requirements, capacity) => {
     expect(match(requirements, capacity)).toMatchObject({ fits: false, rule });
+  });
+
+  it('fits a process job on an agent whose donor approved its command, and names the approved ones otherwise', () => {
+    const approving: AgentCapacity = { ...agent, runtimes: ['builtin', 'process'], processCommands: ['toy', 'hf-lora'] };
+    expect(match(needs({ runtime: 'process', command: 'hf-lora' }), approving)).toEqual({ fits: true, deviceIds: ['a'] });
+    expect(match(needs({ runtime: 'process', command: 'other' }), approving)).toMatchObject({ fits: false, rule: 'process-command', detail: expect.stringContaining('approved: toy, hf-lora') });
+    expect(match(needs({ runtime: 'process', command: 'toy' }), { ...approving, status: 'paused' })).toMatchObject({ rule: 'agent-paused' });
   });
 
   it('names lasting mismatches before passing states', () => {

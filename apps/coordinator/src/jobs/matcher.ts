@@ -8,6 +8,8 @@ export interface AgentCapacity {
   /** The donor (user) the agent belongs to; validation runs exclude the donor they check. */
   ownerId?: string | null;
   runtimes: readonly Runtime[];
+  /** The `process` commands the donor approved (by name). */
+  processCommands: readonly string[];
   driverVersion: string | null;
   cudaVersion: string | null;
   /** Schedulable devices (whole GPUs or MIG instances) with the donor's current verdict. */
@@ -18,13 +20,16 @@ export type Match = { fits: true; deviceIds: string[] } | { fits: false; rule: W
 
 /**
  * Can this agent run a job with these requirements now, and if not, which rule says no?
- * Lasting mismatches (runtime, trust, driver, CUDA, GPU count, VRAM, compute capability)
+ * Lasting mismatches (runtime, process command, trust, driver, CUDA, GPU count, VRAM, compute capability)
  * are reported before passing states (offline, paused, draining, busy), because they
  * tell a builder what to change. Among fitting free devices the smallest sufficient
  * ones are chosen (best fit), keeping big GPUs for the jobs that need them.
  */
 export function match(requirements: Requirements, agent: AgentCapacity): Match {
   if (!agent.runtimes.includes(requirements.runtime)) return no('runtime', `the donor does not allow the ${requirements.runtime} runtime (allows ${agent.runtimes.join(', ') || 'none'})`);
+  if (requirements.runtime === 'process' && !agent.processCommands.includes(requirements.command ?? '')) {
+    return no('process-command', `the donor did not approve the process command "${requirements.command ?? ''}" (approved: ${agent.processCommands.join(', ') || 'none'})`);
+  }
   if (agent.trustLevel < requirements.minTrustLevel) return no('trust', `needs trust level ${requirements.minTrustLevel}; the agent has ${agent.trustLevel}`);
   if (agent.ownerId && requirements.excludeDonors.includes(agent.ownerId)) return no('excluded-donor', 'the job checks this donor\'s own result, so another donor must run it');
   if (requirements.minDriverVersion && (!agent.driverVersion || compareVersions(agent.driverVersion, requirements.minDriverVersion) < 0)) {

@@ -102,6 +102,7 @@ function capacityOf(presence: Presence | null, trustLevel: number, now: number, 
     trustLevel,
     ownerId: presence?.info.ownerId ?? null,
     runtimes: presence?.info.runtimes ?? [],
+    processCommands: presence?.info.processCommands ?? [],
     driverVersion: presence?.info.driverVersion ?? null,
     cudaVersion: presence?.info.cudaVersion ?? null,
     devices: (presence?.info.devices ?? []).map((device) => ({

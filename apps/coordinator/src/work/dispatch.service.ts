@@ -229,7 +229,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     const uploadPath = pathOf(uploadGrant);
     const resumeFrom = checkpoint ? { checkpointId: checkpoint.id, step: checkpoint.step, sha256: checkpoint.artifact.sha256, path: pathOf(checkpointGrant) } : null;
     const assignment: JobAssignment = {
-      attemptId: attempt.id, jobId, attemptNo, spec, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000,
+      attemptId: attempt.id, jobId, attemptNo, spec, runtime: requirements.runtime, command: requirements.command ?? null, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000,
       inputs: inputs.map(({ grant, ...input }) => ({ ...input, path: pathOf(grant) })), adapter, uploadPath, resumeFrom,
     };
     this.busy.add(agentId);

@@ -57,6 +57,7 @@ function OtherResult({ job, result }: { job: JobView; result: Record<string, unk
         <dl className="stats">
           <Stat label={`Loss (${r.split === 'all' ? 'all rows' : 'held-out rows'})`} value={formatNumber(r.loss, 4)} />
           <Stat label="Perplexity" value={formatNumber(r.perplexity, 2)} />
+          {r.tokenAccuracy !== null && <Stat label="Token accuracy" value={`${formatNumber(100 * r.tokenAccuracy, 1)} %`} />}
           <Stat label="Uniform guess's loss" value={formatNumber(r.uniformLoss, 3)} />
           <Stat label="Rows / tokens" value={`${formatInteger(r.rows)} / ${formatInteger(r.tokens)}`} />
           <Stat label="Adapter" value={r.adapterSha256 ? r.adapterSha256.slice(0, 12) : 'base model alone'} />

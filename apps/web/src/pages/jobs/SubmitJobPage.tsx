@@ -9,7 +9,7 @@ import { fieldOf, initialValues, validate, type FormErrors, type FormValues, typ
 
 const kinds: { value: JobKind; label: string }[] = [
   { value: 'fine-tune', label: 'Fine-tune (LoRA or full)' },
-  { value: 'eval', label: 'Eval (loss, perplexity)' },
+  { value: 'eval', label: 'Eval (loss, perplexity, token accuracy)' },
   { value: 'dataset', label: 'Dataset job (dedupe, filter, shard, convert)' },
   { value: 'pipeline', label: 'Pipeline (steps as JSON)' },
 ];

@@ -16,6 +16,7 @@ const RULE_WORDS: Record<WhyNot, string> = {
   driver: 'driver too old',
   cuda: 'CUDA too old',
   runtime: 'runtime not allowed by the donor',
+  'process-command': 'process command not approved by the donor',
   trust: 'trust level too low',
   'excluded-donor': 'the donor whose result this job checks',
 };
