@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DonorPolicySchema } from '@potluck/protocol';
 import { z } from 'zod';
 import { SIMULATE_FAULT_PATTERN } from '../runtime/fault-injection.js';
+import { ProcessRuntimeConfigSchema } from './process-config.js';
 
 /**
  * The agent's settings: a JSON config file (`--config`), overridden by environment
@@ -26,7 +27,12 @@ export const AgentConfigSchema = z.object({
   /** How long SIGTERM/SIGINT wait for running work before the agent exits. */
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
   policy: DonorPolicySchema.default(DonorPolicySchema.parse({})),
-}).refine((config) => config.simulateFault === undefined || config.simulate !== undefined, { path: ['simulateFault'], message: 'faults can only be injected into a simulated agent (--simulate)' });
+  /** The `process` runtime: the commands the donor approved and their limits (docs/process-runtime.md). */
+  process: ProcessRuntimeConfigSchema.default(ProcessRuntimeConfigSchema.parse({})),
+})
+  .refine((config) => config.simulateFault === undefined || config.simulate !== undefined, { path: ['simulateFault'], message: 'faults can only be injected into a simulated agent (--simulate)' })
+  .refine((config) => !config.policy.runtimes.includes('process') || Object.keys(config.process.commands).length > 0, { path: ['process', 'commands'], message: 'policy.runtimes enables process, so approve at least one command here' })
+  .refine((config) => config.policy.runtimes.includes('process') || Object.keys(config.process.commands).length === 0, { path: ['policy', 'runtimes'], message: 'process.commands approves commands, so add "process" here too' });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 export function defaultControlSocket(): string {

@@ -26,7 +26,9 @@ import { applyRemote, drain, emptyControls, pause, resume, withoutExpired, type 
 import { CoordinatorLink, NotDeliveredError, type LinkState } from './coordinator-link.js';
 import type { GpuSource } from './gpu-source.js';
 import { SampleBuffer } from './sample-buffer.js';
-import { RunFailure, runBuiltin } from './builtin-runner.js';
+import { RunFailure } from './builtin-runner.js';
+import { offeredProcessCommands } from './approval.js';
+import { runAttempt } from './run-attempt.js';
 import { JobLogBuffer } from './job-log.js';
 import { describeResult } from './describe-result.js';
 import { parseSimulatedFaults, withFaults } from './fault-injection.js';
@@ -183,7 +185,7 @@ export class Agent {
     let report: { completed: JobCompleted } | { failed: JobFailed };
     logs.add('info', `attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}`);
     try {
-      const result = await runBuiltin(assignment, {
+      const result = await runAttempt(assignment, this.config, {
         download: async (path) => {
           const response = await fetch(`${base}${path}`);
           if (!response.ok) throw new RunFailure('INPUT_UNAVAILABLE', `download failed: HTTP ${response.status}`, true);
@@ -392,6 +394,7 @@ export class Agent {
       simulated: this.source.simulated,
       inventory: this.inventory,
       runtimes: this.config.policy.runtimes,
+      processCommands: offeredProcessCommands(this.config),
       policy: this.config.policy,
       mode: decision?.mode ?? 'active',
       gpus: decision?.gpus ?? [],

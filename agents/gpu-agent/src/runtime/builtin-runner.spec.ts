@@ -1,48 +1,7 @@
-import { createHash } from 'node:crypto';
-import { JobAssignmentSchema, type JobAssignment, type JobProgress } from '@potluck/protocol';
 import { sampleChatRows, train } from '@potluck/trainer';
 import { describe, expect, it } from 'vitest';
-import { RunFailure, runBuiltin, type RunnerIo } from './builtin-runner.js';
-
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const path = (name: string) => `/api/v1/transfer/${name.padEnd(24, 'x')}`;
-
-/** Files by transfer path; uploads are kept. */
-function fakeIo(files: Record<string, Uint8Array>): RunnerIo & { uploads: Map<string, Uint8Array>; reports: JobProgress[]; logs: string[] } {
-  const uploads = new Map<string, Uint8Array>();
-  const reports: JobProgress[] = [];
-  const logs: string[] = [];
-  return {
-    uploads,
-    reports,
-    logs,
-    download: async (p) => files[p] ?? Promise.reject(new Error(`no file at ${p}`)),
-    upload: (p, bytes) => {
-      uploads.set(p, bytes);
-      return Promise.resolve({ sha256: sha(bytes), bytes: bytes.length });
-    },
-    progress: (p) => void reports.push(p),
-    saveCheckpoint: () => Promise.resolve(),
-    shouldStop: () => false,
-    log: (_level, message) => void logs.push(message),
-  };
-}
-
-function assignment(spec: unknown, data: Uint8Array, extra: Partial<JobAssignment> = {}): JobAssignment {
-  return JobAssignmentSchema.parse({
-    attemptId: '00000000-0000-4000-8000-000000000001',
-    jobId: '00000000-0000-4000-8000-000000000002',
-    attemptNo: 1,
-    spec,
-    deviceIds: ['GPU-0'],
-    leaseMs: 60_000,
-    inputs: [{ datasetId: '00000000-0000-4000-8000-000000000003', version: 1, sha256: sha(data), bytes: data.length, path: path('input') }],
-    uploadPath: path('output'),
-    ...extra,
-  });
-}
-
-const jsonl = (rows: unknown[]) => Buffer.from(`${rows.map((row) => JSON.stringify(row)).join('\n')}\n`, 'utf8');
+import { assignmentOf as assignment, fakeIo, jsonl, sha, transferPath as path } from '../testing/runner-io.js';
+import { RunFailure, runBuiltin } from './builtin-runner.js';
 
 describe('the builtin runtime', () => {
   it('runs a dataset job line by line and uploads the output it reports', async () => {

@@ -3,7 +3,7 @@ import { JsonlTransform } from '@potluck/datasets';
 import type { DatasetJobSpec, DatasetResult, EvalResult, EvalSpec, FineTuneResult, FineTuneSpec, JobAssignment, JobProgress, JobResult } from '@potluck/protocol';
 import { adapterFromBytes, evaluate, parseCheckpoint, parseRows, splitRows, train, uniformLoss, VOCAB_SIZE, type TrainerCheckpoint, type TrainerSpecInput } from '@potluck/trainer';
 
-/** What the runner needs from the outside world (the agent provides it; tests fake it). */
+/** What a runner needs from the outside world (the agent provides it; tests fake it). */
 export interface RunnerIo {
   download(path: string): Promise<Uint8Array>;
   upload(path: string, bytes: Uint8Array): Promise<{ sha256: string; bytes: number }>;
@@ -62,7 +62,7 @@ function rowsOf(bytes: Uint8Array, label: string): unknown[] {
   return rows;
 }
 
-async function fetchChecked(path: string, sha256: string, label: string, io: RunnerIo): Promise<Uint8Array> {
+export async function fetchChecked(path: string, sha256: string, label: string, io: RunnerIo): Promise<Uint8Array> {
   const bytes = await io.download(path);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== sha256) throw new RunFailure('INPUT_CORRUPT', `${label}: sha256 ${actual} ≠ ${sha256}`, true);
