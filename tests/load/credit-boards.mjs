@@ -12,7 +12,10 @@
  * 2. Board query, top 100 plus the caller's own rank: inside the service (BoardsService.page,
  *    names from PostgreSQL included) and over HTTP (GET /api/v1/boards?limit=100 with an API
  *    key of a mid-board contributor), each next to bare Redis (ZREVRANGE 0 99 WITHSCORES +
- *    ZREVRANK on the same sorted set). p50/p99 over QUERIES sequential requests.
+ *    ZREVRANK on the same sorted set). p50/p99 over QUERIES sequential requests, repeated ROUNDS
+ *    times (each round: service, HTTP, bare Redis) so the run-to-run spread shows. HTTP goes
+ *    through Node's fetch (undici), which keeps the connection alive between requests, as a
+ *    real client does. PROFILE=<file.cpuprofile> records a CPU profile of the board rounds only.
  * 3. Grants per second through the real ledger path (CreditService.grant: a transaction with
  *    the attempt's advisory lock, the idempotent insert, the board update) for GRANTS claimed
  *    attempts at CONCURRENCY, and batched (GrantBatcher: up to 500 grants per transaction and
@@ -22,12 +25,13 @@
  *
  * It runs the built coordinator in this process (apps/coordinator/dist), creates a uniquely
  * named database (dropped at the end) and Redis prefix (deleted at the end), and talks only
- * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], GRANTS [2000],
- * CONCURRENCY [8], TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
+ * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], GRANTS [2000],
+ * CONCURRENCY [8], PROFILE, TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -47,6 +51,8 @@ function numberFromEnv(name, fallback) {
 
 const CONTRIBUTORS = numberFromEnv('CONTRIBUTORS', 1_000_000);
 const QUERIES = numberFromEnv('QUERIES', 1000);
+const ROUNDS = numberFromEnv('ROUNDS', 3);
+const PROFILE = process.env.PROFILE || null;
 const GRANTS = numberFromEnv('GRANTS', 2000);
 const CONCURRENCY = numberFromEnv('CONCURRENCY', 8);
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -94,6 +100,12 @@ async function throughput(total, concurrency, run) {
 }
 
 const ms = (value) => `${value.toFixed(2)} ms`;
+const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const line = (label, runs, target) => {
+  const cells = runs.map((run) => `p50 ${ms(run.p50)} p99 ${ms(run.p99)} max ${ms(run.max)}`).join(' | ');
+  return `  ${label.padEnd(20)} median p50 ${ms(median(runs.map((run) => run.p50)))}  p99 ${ms(median(runs.map((run) => run.p99)))}${target}\n  ${''.padEnd(20)} rounds: ${cells}`;
+};
 
 async function main() {
   const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
@@ -185,14 +197,32 @@ async function main() {
 
   const page = await boards.page(query, principal);
   if (page.items.length !== 100 || !page.me) throw new Error('the board page is not what the benchmark expects');
-  const service = await timed(QUERIES, () => boards.page(query, principal));
-  const http = await timed(QUERIES, async () => {
-    const response = await fetch(`${baseUrl}/api/v1/boards?limit=100`, { headers: { authorization: `Bearer ${key.secret}` } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    await response.arrayBuffer();
-  });
   const zkey = `${store.prefix}z:all:total:contributors`;
-  const bare = await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)]));
+  const rounds = { service: [], http: [], bare: [] };
+  const loadBefore = load();
+  const profiler = PROFILE ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
+  for (let round = 0; round < ROUNDS; round += 1) {
+    rounds.service.push(await timed(QUERIES, () => boards.page(query, principal)));
+    rounds.http.push(
+      await timed(QUERIES, async () => {
+        const response = await fetch(`${baseUrl}/api/v1/boards?limit=100`, { headers: { authorization: `Bearer ${key.secret}` } });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        await response.arrayBuffer();
+      }),
+    );
+    rounds.bare.push(await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)])));
+  }
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(PROFILE, JSON.stringify(profile));
+    profiler.disconnect();
+  }
+  const loadAfter = load();
 
   // Grants: GRANTS claimed attempts of one donor's agent, each its own job (no dataset: no data credit).
   const donor = (await db.query(`INSERT INTO "User" (id, handle, "displayName", roles) VALUES (gen_random_uuid(), 'bench-donor', 'Donor', ARRAY['DONOR']::"Role"[]) RETURNING id`)).rows[0].id;
@@ -234,10 +264,10 @@ async function main() {
   const zincrby = await throughput(GRANTS, CONCURRENCY, (i) => redis.zincrby(`${prefix}:bare`, 1, `m${i % 1000}`));
 
   console.log(`
-Board page (top 100 + own rank, ${CONTRIBUTORS} contributors), ${QUERIES} sequential queries:
-  inside the service   p50 ${ms(service.p50)}  p99 ${ms(service.p99)}  max ${ms(service.max)}   (target p99 < 2 ms)
-  over HTTP            p50 ${ms(http.p50)}  p99 ${ms(http.p99)}  max ${ms(http.max)}   (target p99 < 5 ms)
-  bare Redis           p50 ${ms(bare.p50)}  p99 ${ms(bare.p99)}  max ${ms(bare.max)}   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)
+Board page (top 100 + own rank, ${CONTRIBUTORS} contributors), ${ROUNDS} rounds of ${QUERIES} sequential queries (load average ${loadBefore} before, ${loadAfter} after):
+${line('inside the service', rounds.service, '   (target p99 < 2 ms)')}
+${line('over HTTP', rounds.http, '   (target p99 < 5 ms; fetch, connection kept alive)')}
+${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} at concurrency ${CONCURRENCY}:
   real ledger path     ${Math.round(grants.perSecond)} grants/s one by one (a transaction each, as validation decides)
   batched ledger path  ${Math.round(batches.perSecond)} grants/s (GrantBatcher, up to 500 per transaction)   (target ≥ 5000/s)

@@ -11,6 +11,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { CredentialEpoch } from './auth/credential-epoch.js';
 import { RateLimitGuard } from './auth/rate-limit.guard.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
@@ -78,6 +79,7 @@ export class AppModule {
         ArtifactStore,
         MetricsService,
         AuditService,
+        CredentialEpoch,
         ApiKeyAuthenticator,
         RateLimiter,
         UsersService,

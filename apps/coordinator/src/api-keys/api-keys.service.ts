@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from '@potluck/protocol';
 import { AuditService } from '../audit/audit.service.js';
+import { CredentialEpoch } from '../auth/credential-epoch.js';
 import { canAccess, type RequestContext } from '../auth/principal.js';
 import { newSecret } from '../auth/secrets.js';
 import { NotFoundError } from '../common/errors.js';
@@ -15,6 +16,7 @@ export class ApiKeysService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly epoch: CredentialEpoch,
   ) {}
 
   async create(body: CreateApiKeyBody, context: RequestContext): Promise<CreatedApiKey> {
@@ -39,9 +41,12 @@ export class ApiKeysService {
     return keys.map(apiKeyView);
   }
 
-  /** Revoking twice is harmless; someone else's key is reported as not found (admins may revoke any). */
+  /**
+   * Revoking twice is harmless; someone else's key is reported as not found (admins may revoke any).
+   * Once committed, the credential epoch moves: no coordinator accepts the key from its cache any more.
+   */
   async revoke(id: string, context: RequestContext): Promise<ApiKeyView> {
-    return this.prisma.client.$transaction(async (tx) => {
+    const view = await this.prisma.client.$transaction(async (tx) => {
       const key = await tx.apiKey.findUnique({ where: { id } });
       if (!key || !canAccess(context.principal, key.userId)) throw new NotFoundError('API key');
       if (key.revokedAt) return apiKeyView(key);
@@ -49,5 +54,7 @@ export class ApiKeysService {
       await this.audit.record(context, { action: 'api-key.revoke', targetType: 'api-key', targetId: id, details: { ownerId: key.userId } }, tx);
       return apiKeyView(revoked);
     });
+    await this.epoch.advance();
+    return view;
   }
 }

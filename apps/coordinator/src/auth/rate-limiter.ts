@@ -8,6 +8,7 @@ export interface RateDecision {
 }
 
 const WINDOW_MS = 60_000;
+const ALLOWED: RateDecision = { allowed: true, retryAfterSeconds: 0 };
 
 /**
  * Fixed one-minute windows counted in Redis, shared by every coordinator process.
@@ -28,18 +29,33 @@ export class RateLimiter {
     return this.config.POTLUCK_RATE_LIMIT_PER_MINUTE * 4;
   }
 
-  async hit(subject: string, limit = this.config.POTLUCK_RATE_LIMIT_PER_MINUTE, now = Date.now()): Promise<RateDecision> {
+  get perKeyLimit(): number {
+    return this.config.POTLUCK_RATE_LIMIT_PER_MINUTE;
+  }
+
+  /**
+   * Counts one request against several subjects in one round trip (one MULTI: an INCR and,
+   * with the first hit, the expiry per subject), reading `alsoGet` in the same transaction.
+   * Every subject is counted even when an earlier one is over its limit.
+   */
+  async hitAll(subjects: readonly { subject: string; limit: number }[], alsoGet: string | null, now = Date.now()): Promise<{ decisions: RateDecision[]; value: string | null | undefined }> {
     const window = Math.floor(now / WINDOW_MS);
-    const key = this.redis.key('ratelimit', subject, String(window));
+    const multi = this.redis.client.multi();
+    for (const { subject } of subjects) {
+      const key = this.redis.key('ratelimit', subject, String(window));
+      multi.incr(key).pexpire(key, WINDOW_MS, 'NX');
+    }
+    if (alsoGet !== null) multi.get(alsoGet);
     try {
-      // One round trip; the expiry is set with the first hit so windows never linger.
-      const [incr] = (await this.redis.client.multi().incr(key).pexpire(key, WINDOW_MS, 'NX').exec()) ?? [];
-      if (!incr || incr[0]) throw incr?.[0] ?? new Error('rate-limit transaction was aborted');
-      const allowed = Number(incr[1]) <= limit;
-      return { allowed, retryAfterSeconds: allowed ? 0 : Math.ceil(((window + 1) * WINDOW_MS - now) / 1000) };
+      const results = await multi.exec();
+      if (!results) throw new Error('rate-limit transaction was aborted');
+      for (const [error] of results) if (error) throw error;
+      const retryAfterSeconds = Math.ceil(((window + 1) * WINDOW_MS - now) / 1000);
+      const decisions = subjects.map(({ limit }, i): RateDecision => (Number(results[2 * i]?.[1]) <= limit ? ALLOWED : { allowed: false, retryAfterSeconds }));
+      return { decisions, value: alsoGet === null ? undefined : (results[2 * subjects.length]?.[1] as string | null) };
     } catch (error) {
       this.logger.warn({ err: error }, 'rate limiter unavailable; allowing request');
-      return { allowed: true, retryAfterSeconds: 0 };
+      return { decisions: subjects.map(() => ALLOWED), value: undefined };
     }
   }
 }

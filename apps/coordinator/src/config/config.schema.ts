@@ -26,6 +26,12 @@ export const ConfigSchema = z.object({
   POTLUCK_DATASET_MAX_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
   /** Requests per minute per API key (or per IP address for unauthenticated requests). */
   POTLUCK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /**
+   * How long a process reuses a successful API-key lookup. A revocation, a disabled account or a
+   * role change ends every reuse at once on every coordinator while Redis is reachable (docs/security.md);
+   * this is the bound when it is not. 0 looks every key up in PostgreSQL on every request.
+   */
+  POTLUCK_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Whether anyone may create a builder/donor account through POST /api/v1/signup. */
   POTLUCK_OPEN_SIGNUP: bool.default(true),
   /** Bearer token Prometheus may use on /metrics instead of an admin API key. */

@@ -19,7 +19,7 @@ export function bullBoardRouter(queues: QueueService, authenticator: ApiKeyAuthe
     const bearer = bearerOf(request.headers.authorization);
     if (!bearer) return next(new UnauthenticatedError());
     authenticator
-      .authenticate(bearer)
+      .authenticate(bearer, new Date(), { cached: false }) // outside the guards: the credential epoch is not read here
       .then((principal) => next(!principal ? new UnauthenticatedError() : isAdmin(principal) ? undefined : new ForbiddenError('Queues are for admins.')))
       .catch(next);
   };

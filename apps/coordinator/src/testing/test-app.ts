@@ -72,3 +72,32 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   };
 }
+
+export interface SecondApp {
+  app: NestExpressApplication;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Another coordinator process on the same database, Redis prefix and artifact folder as `t`
+ * (scale-out), with `env` on top of `t`'s settings; closing it leaves `t` running.
+ */
+export async function startSecondApp(t: TestApp, env: Record<string, string> = {}): Promise<SecondApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: t.config.DATABASE_URL,
+    REDIS_URL: t.config.REDIS_URL,
+    POTLUCK_REDIS_PREFIX: t.config.POTLUCK_REDIS_PREFIX,
+    POTLUCK_ARTIFACT_DIR: t.config.POTLUCK_ARTIFACT_DIR,
+    ...(t.config.POTLUCK_RECEIPT_KEY_FILE ? { POTLUCK_RECEIPT_KEY_FILE: t.config.POTLUCK_RECEIPT_KEY_FILE } : {}),
+    POTLUCK_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const { app } = await createApp(config, pino({ level: 'silent' }));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  if (typeof address !== 'object' || !address) throw new Error('second test app is not listening');
+  return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateUserBody, Page, Role, SignupBody, SignupResult, UpdateUserBody, UserView } from '@potluck/protocol';
 import { AuditService } from '../audit/audit.service.js';
+import { CredentialEpoch } from '../auth/credential-epoch.js';
 import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
 import { newSecret } from '../auth/secrets.js';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/errors.js';
@@ -20,6 +21,7 @@ export class UsersService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly revocations: AgentRevocations,
+    private readonly epoch: CredentialEpoch,
   ) {}
 
   /** Self sign-up: creates a builder/donor account and its first API key (shown once). */
@@ -100,6 +102,7 @@ export class UsersService {
       }
       return userView(user);
     });
+    if (privileged) await this.epoch.advance(); // cached API-key lookups carry roles and the account's state
     if (body.disabled === true) {
       const agents = await this.prisma.client.agent.findMany({ where: { ownerId: id }, select: { id: true } });
       this.revocations.revoked(agents.map((agent) => agent.id)); // a disabled donor's agents leave at once
