@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Verifies a Potluck credit receipt offline, with node:crypto only (docs/credits.md, "Receipts").
 //
-//   node scripts/verify-receipt.mjs receipt.json public-key.pem
+//   node scripts/verify-receipt.mjs receipt.json public-keys.json  (the body of GET /api/v1/credits/public-keys)
 //   node scripts/verify-receipt.mjs receipt.json public-key.json   (the body of GET /api/v1/credits/public-key)
+//   node scripts/verify-receipt.mjs receipt.json public-key.pem    (one or more SPKI PEM blocks)
 //
-// Exit status: 0 valid, 1 invalid (bad signature or another key), 2 usage or unreadable input.
+// The receipt names its signing key (`keyId`: base64url SHA-256 of the key's SPKI DER, first 16
+// characters); the key with that id is picked from the file, so receipts signed before a key
+// rotation verify with the retired key the coordinator still lists.
+//
+// Exit status: 0 valid, 1 invalid (bad signature or no key with the receipt's id), 2 usage or unreadable input.
 import { createPublicKey, createHash, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -18,15 +23,27 @@ function canonicalJson(value) {
 
 const [receiptFile, keyFile] = process.argv.slice(2);
 if (!receiptFile || !keyFile) {
-  process.stderr.write('usage: node scripts/verify-receipt.mjs <receipt.json> <public-key.pem|public-key.json>\n');
+  process.stderr.write('usage: node scripts/verify-receipt.mjs <receipt.json> <public-keys.json|public-key.json|public-key.pem>\n');
   process.exit(2);
 }
+const keyIdOf = (key) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
+
+/** Every public key in the file: a key set ({ keys: [...] }), one key ({ publicKeyPem }), or PEM blocks. */
+function keysIn(text) {
+  if (text.trimStart().startsWith('{')) {
+    const json = JSON.parse(text);
+    const entries = Array.isArray(json.keys) ? json.keys : [json];
+    return entries.map((entry) => createPublicKey(entry.publicKeyPem));
+  }
+  const blocks = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [text];
+  return blocks.map((block) => createPublicKey(block));
+}
+
 let receipt;
-let publicKey;
+let keys;
 try {
   receipt = JSON.parse(readFileSync(receiptFile, 'utf8'));
-  const keyText = readFileSync(keyFile, 'utf8');
-  publicKey = createPublicKey(keyText.trimStart().startsWith('{') ? JSON.parse(keyText).publicKeyPem : keyText);
+  keys = keysIn(readFileSync(keyFile, 'utf8'));
 } catch (error) {
   process.stderr.write(`verify-receipt: ${error.message}\n`);
   process.exit(2);
@@ -35,9 +52,9 @@ if (!receipt || typeof receipt !== 'object' || typeof receipt.signature !== 'str
   process.stderr.write('verify-receipt: not a receipt (expected { body, signature, keyId, algorithm })\n');
   process.exit(2);
 }
-const keyId = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
-if (receipt.keyId !== keyId) {
-  process.stdout.write(`INVALID: the receipt names key ${receipt.keyId}, this public key is ${keyId}\n`);
+const publicKey = keys.find((key) => keyIdOf(key) === receipt.keyId);
+if (!publicKey) {
+  process.stdout.write(`INVALID: the receipt names key ${receipt.keyId}, not among the keys given (${keys.map(keyIdOf).join(', ')})\n`);
   process.exit(1);
 }
 const ok = verify(null, Buffer.from(canonicalJson(receipt.body), 'utf8'), publicKey, Buffer.from(receipt.signature, 'base64'));
@@ -46,4 +63,4 @@ if (!ok) {
   process.exit(1);
 }
 const b = receipt.body;
-process.stdout.write(`VALID: ${b.state} ${b.credit} ${b.kind} credit to ${b.handle} (job ${b.jobId ?? '-'}, attempt ${b.attemptId ?? '-'}), issued ${b.issuedAt} by ${b.coordinator}\n`);
+process.stdout.write(`VALID: ${b.state} ${b.credit} ${b.kind} credit to ${b.handle} (job ${b.jobId ?? '-'}, attempt ${b.attemptId ?? '-'}), issued ${b.issuedAt} by ${b.coordinator}, key ${receipt.keyId}\n`);

@@ -159,6 +159,9 @@ describe('credits with a cheating agent', () => {
     expect(revoked?.body).toMatchObject({ state: 'revoked', capped: true, validation: { status: 'invalid' }, jobKind: 'fine-tune', gpuModels: ['NVIDIA GeForce RTX 4090'] });
     const table = await agentCommand(['receipts', '--coordinator', coordinator.url, '--token', cheatToken]);
     expect(table.output).toMatch(/revoked\s+compute/);
+    const checked = await agentCommand(['receipts', '--coordinator', coordinator.url, '--token', cheatToken, '--verify']);
+    expect(checked.code, checked.output).toBe(0);
+    expect(checked.output).toMatch(new RegExp(`revoked\\s+compute.*signed:${revoked?.keyId ?? '-'}`));
     const dir = mkdtempSync(join(tmpdir(), 'receipt-'));
     writeFileSync(join(dir, 'key.json'), JSON.stringify(await builder.credits.publicKey()));
     expect(verifyOffline(revoked as Receipt, dir)).toMatchObject({ status: 0, out: expect.stringMatching(/^VALID/) });

@@ -125,6 +125,25 @@ export const ReceiptBodySchema = z.object({
 });
 export type ReceiptBody = z.infer<typeof ReceiptBodySchema>;
 
+/**
+ * Canonical JSON of a receipt body, the bytes that are signed: object keys sorted by UTF-16 code
+ * units at every level, no whitespace, arrays in order, strings and numbers as JSON.stringify
+ * writes them. The same function is in scripts/verify-receipt.mjs, so verification needs no
+ * coordinator.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError('canonical JSON has no representation for undefined or functions');
+    return text;
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, item]) => item !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+}
+
 export const ReceiptSchema = z.object({
   body: ReceiptBodySchema,
   /** Ed25519 signature of the canonical JSON of `body`, base64. */
@@ -145,10 +164,28 @@ export const PublicKeySchema = z.object({
 });
 export type PublicKey = z.infer<typeof PublicKeySchema>;
 
-/** `POST /api/v1/receipts/verify`: checks a receipt against the coordinator's key. */
+/**
+ * `GET /api/v1/credits/public-keys`: every key that has signed receipts, the current one and
+ * those retired by a rotation (receipts name theirs in `keyId`; pick the key by it).
+ */
+export const PublicKeySetSchema = z.object({
+  /** keyId of the key that signs receipts now. */
+  current: z.string(),
+  keys: z.array(
+    PublicKeySchema.extend({
+      status: z.enum(['current', 'retired']),
+      firstUsedAt: z.iso.datetime(),
+      lastUsedAt: z.iso.datetime(),
+    }),
+  ),
+});
+export type PublicKeySet = z.infer<typeof PublicKeySetSchema>;
+
+/** `POST /api/v1/receipts/verify`: checks a receipt against the key it names (current or retired). */
 export const VerifyReceiptBodySchema = ReceiptSchema;
 export const ReceiptVerificationSchema = z.object({
   valid: z.boolean(),
+  /** The key the receipt was checked against (the current key's id when it names none known). */
   keyId: z.string(),
   /** Why it failed: `bad-signature`, `unknown-key`, `malformed`. */
   reason: z.string().nullable(),

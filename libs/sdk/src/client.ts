@@ -3,6 +3,7 @@ import {
   BoardPageSchema,
   ContributorProfileSchema,
   PublicKeySchema,
+  PublicKeySetSchema,
   ReceiptSchema,
   ReceiptVerificationSchema,
   StatsExportHeaderSchema,
@@ -18,6 +19,7 @@ import {
   type ContributorProfile,
   type CreateTeamInput,
   type PublicKey,
+  type PublicKeySet,
   type Receipt,
   type ReceiptVerification,
   type StatsExportHeader,
@@ -34,6 +36,7 @@ import {
   JobLogViewSchema,
   ControlResultSchema,
   JobViewSchema,
+  JobsBatchViewSchema,
   WhyNoJobSchema,
   JobWhySchema,
   DatasetPreviewSchema,
@@ -57,6 +60,7 @@ import {
   type JobLogView,
   type ControlResult,
   type CreateJobInput,
+  type JobsBatchView,
   type JobView,
   type WhyNoJob,
   type JobWhy,
@@ -198,6 +202,8 @@ export class PotluckClient {
 
   jobs = {
     create: (body: CreateJobInput): Promise<JobView> => this.request('POST', '/api/v1/jobs', JobViewSchema, body),
+    /** Many standalone jobs in one request (all or none; at most MAX_JOBS_PER_BATCH), in order. */
+    createBatch: (jobs: CreateJobInput[]): Promise<JobsBatchView> => this.request('POST', '/api/v1/jobs/batch', JobsBatchViewSchema, { jobs }),
     list: (query: { status?: string; kind?: string; limit?: number; cursor?: string } = {}): Promise<Page<JobView>> =>
       this.request('GET', `/api/v1/jobs${toQuery(query)}`, pageOf(JobViewSchema)),
     get: (id: string): Promise<JobView> => this.request('GET', `/api/v1/jobs/${encodeURIComponent(id)}`, JobViewSchema),
@@ -239,8 +245,10 @@ export class PotluckClient {
     /** A contributor's public page (by handle or user id); pending credit only for the contributor themself. */
     profile: (handleOrId: string): Promise<ContributorProfile> =>
       this.request('GET', `/api/v1/contributors/${encodeURIComponent(handleOrId)}`, ContributorProfileSchema),
-    /** The coordinator's receipt-signing public key. */
+    /** The coordinator's receipt-signing public key (the one signing now). */
     publicKey: (): Promise<PublicKey> => this.request('GET', '/api/v1/credits/public-key', PublicKeySchema),
+    /** Every receipt-signing key, current and retired by rotations (receipts name theirs in `keyId`). */
+    publicKeys: (): Promise<PublicKeySet> => this.request('GET', '/api/v1/credits/public-keys', PublicKeySetSchema),
   };
 
   receipts = {

@@ -2,17 +2,18 @@
  * `potluck-agent receipts`: the signed credit receipts of this agent's jobs, fetched from
  * the coordinator with the agent's own token (GET /api/v1/agent/receipts).
  */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { pageOf, ReceiptSchema, type Receipt } from '@potluck/protocol';
+import { canonicalJson, pageOf, PublicKeySetSchema, ReceiptSchema, type Receipt } from '@potluck/protocol';
 import { z } from 'zod';
 import { type CliDeps, type Command, EXIT, type ExitCode } from '../cli-types.js';
 
-const USAGE = `Usage: potluck-agent receipts [--coordinator URL] [--token TOKEN] [--config FILE] [--limit N] [--json]
+const USAGE = `Usage: potluck-agent receipts [--coordinator URL] [--token TOKEN] [--config FILE] [--limit N] [--json] [--verify]
 
 Lists the credit receipts of this agent's jobs, newest first: every grant and
 revocation, signed by the coordinator (verify one offline with
-scripts/verify-receipt.mjs and the key from GET /api/v1/credits/public-key).
+scripts/verify-receipt.mjs and the keys from GET /api/v1/credits/public-keys).
 
 Options:
   --coordinator URL  coordinator base URL (or POTLUCK_COORDINATOR, or the config file)
@@ -20,6 +21,8 @@ Options:
   --config FILE      the agent's JSON settings (coordinator, token)
   --limit N          how many receipts (1-200, default 20)
   --json             print the receipts as JSON lines (one signed receipt per line)
+  --verify           check each signature with the key the receipt names (current or
+                     retired, from GET /api/v1/credits/public-keys); exit 1 if one fails
   -h, --help         show this help
 
 Exit status: 0 ok, 1 the coordinator could not be reached or answered an error,
@@ -28,9 +31,21 @@ Exit status: 0 ok, 1 the coordinator could not be reached or answered an error,
 
 const Settings = z.object({ coordinator: z.url({ protocol: /^https?$/ }), token: z.string().min(1) });
 
-export function receiptLine(receipt: Receipt): string {
+/** Whether a receipt's signature holds under the key it names (false when that key is not among `keys`). */
+export function receiptVerifies(receipt: Receipt, keys: ReadonlyMap<string, KeyObject>): boolean {
+  const key = keys.get(receipt.keyId);
+  if (!key) return false;
+  try {
+    return verify(null, Buffer.from(canonicalJson(receipt.body), 'utf8'), key, Buffer.from(receipt.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+export function receiptLine(receipt: Receipt, verified?: boolean): string {
   const b = receipt.body;
-  const flags = [b.capped ? 'CAPPED' : null, b.validation.status].filter((flag): flag is string => flag !== null).join(',');
+  const check = verified === undefined ? null : verified ? `signed:${receipt.keyId}` : 'SIGNATURE-INVALID';
+  const flags = [b.capped ? 'CAPPED' : null, b.validation.status, check].filter((flag): flag is string => flag !== null).join(',');
   return `${b.issuedAt}  ${b.state.padEnd(7)}  ${b.kind.padEnd(10)}  ${b.credit.padStart(22)}  job ${b.jobId ?? '-'}  ${flags}\n`;
 }
 
@@ -49,6 +64,7 @@ export const receiptsCommand: Command = {
           config: { type: 'string' },
           limit: { type: 'string', default: '20' },
           json: { type: 'boolean', default: false },
+          verify: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
         strict: true,
@@ -106,16 +122,40 @@ export const receiptsCommand: Command = {
       deps.stderr('potluck-agent receipts: the coordinator answered something that is not a page of receipts\n');
       return EXIT.failure;
     }
+    let verified: boolean[] | null = null;
+    if (values.verify) {
+      const keys = await publicKeys(base);
+      if (typeof keys === 'string') {
+        deps.stderr(`potluck-agent receipts: ${keys}\n`);
+        return EXIT.failure;
+      }
+      verified = page.data.items.map((receipt) => receiptVerifies(receipt, keys));
+    }
+    const status = verified?.includes(false) ? EXIT.failure : EXIT.ok;
     if (values.json) {
       for (const receipt of page.data.items) deps.stdout(`${JSON.stringify(receipt)}\n`);
-      return EXIT.ok;
+      if (status !== EXIT.ok) deps.stderr('potluck-agent receipts: a receipt\'s signature does not verify\n');
+      return status;
     }
     if (page.data.items.length === 0) {
       deps.stdout('no receipts yet: credit is granted once a job\'s result is validated\n');
       return EXIT.ok;
     }
     deps.stdout(`${'issued'.padEnd(24)}  ${'state'.padEnd(7)}  ${'kind'.padEnd(10)}  ${'credit'.padStart(22)}  job / validation\n`);
-    for (const receipt of page.data.items) deps.stdout(receiptLine(receipt));
-    return EXIT.ok;
+    page.data.items.forEach((receipt, i) => deps.stdout(receiptLine(receipt, verified?.[i])));
+    return status;
   },
 };
+
+/** The coordinator's receipt keys by id, current and retired, or why they could not be read. */
+async function publicKeys(base: string): Promise<Map<string, KeyObject> | string> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/v1/credits/public-keys`, { headers: { accept: 'application/json' } });
+  } catch (error) {
+    return `cannot reach ${base} for the receipt keys: ${(error as Error).message}`;
+  }
+  const parsed = PublicKeySetSchema.safeParse(response.ok ? await response.json() : null);
+  if (!parsed.success) return `the coordinator did not list its receipt keys (HTTP ${response.status})`;
+  return new Map(parsed.data.keys.map((key) => [key.keyId, createPublicKey(key.publicKeyPem)]));
+}

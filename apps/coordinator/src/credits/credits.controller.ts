@@ -5,6 +5,7 @@ import {
   BoardQuerySchema,
   ContributorProfileSchema,
   PublicKeySchema,
+  PublicKeySetSchema,
   ReceiptListQuerySchema,
   ReceiptSchema,
   ReceiptVerificationSchema,
@@ -15,6 +16,7 @@ import {
   type ContributorProfile,
   type Page,
   type PublicKey,
+  type PublicKeySet,
   type Receipt,
   type ReceiptListQuery,
   type ReceiptVerification,
@@ -69,12 +71,20 @@ export class CreditsController {
     return this.profiles.profile(handle, viewer);
   }
 
-  /** The Ed25519 key that signs receipts. */
+  /** The Ed25519 key that signs receipts now. */
   @Public()
   @Get('credits/public-key')
   @ApiContract({ response: PublicKeySchema })
   publicKey(): PublicKey {
     return this.signer.publicKeyView();
+  }
+
+  /** Every key that has signed receipts, current and retired (a receipt names its key in `keyId`). */
+  @Public()
+  @Get('credits/public-keys')
+  @ApiContract({ response: PublicKeySetSchema })
+  publicKeys(): Promise<PublicKeySet> {
+    return this.signer.publicKeys();
   }
 
   /** The caller's receipts, newest first. */
@@ -111,7 +121,7 @@ export class CreditsController {
   @Post('receipts/verify')
   @HttpCode(200)
   @ApiContract({ body: ReceiptSchema, response: ReceiptVerificationSchema })
-  verify(@Body() body: unknown): ReceiptVerification {
+  verify(@Body() body: unknown): Promise<ReceiptVerification> {
     return this.receipts.verify(body);
   }
 

@@ -127,12 +127,14 @@ export class ReceiptsService {
     return { items: this.fromEntries(page), nextCursor: rows.length > query.limit && last ? `${last.createdAt.getTime()}_${last.id}` : null };
   }
 
-  verify(candidate: unknown): ReceiptVerification {
+  /** Checks a receipt with the key it names: the current key or one retired by a rotation. */
+  async verify(candidate: unknown): Promise<ReceiptVerification> {
     const parsed = ReceiptSchema.safeParse(candidate);
     if (!parsed.success) return { valid: false, keyId: this.signer.keyId, reason: 'malformed' };
-    if (parsed.data.keyId !== this.signer.keyId) return { valid: false, keyId: this.signer.keyId, reason: 'unknown-key' };
+    const publicKey = await this.signer.keyById(parsed.data.keyId);
+    if (!publicKey) return { valid: false, keyId: this.signer.keyId, reason: 'unknown-key' };
     // The body as sent (not as parsed): a field added or changed anywhere breaks the signature.
-    const valid = this.signer.verify(obj(candidate).body, parsed.data.signature);
-    return { valid, keyId: this.signer.keyId, reason: valid ? null : 'bad-signature' };
+    const valid = this.signer.verify(obj(candidate).body, parsed.data.signature, publicKey);
+    return { valid, keyId: parsed.data.keyId, reason: valid ? null : 'bad-signature' };
   }
 }
