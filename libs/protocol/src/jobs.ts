@@ -167,6 +167,21 @@ export const JobViewSchema = z.object({
 });
 export type JobView = z.infer<typeof JobViewSchema>;
 
+/** Most jobs one batch may create. */
+export const MAX_JOBS_PER_BATCH = 1000;
+/**
+ * Many standalone jobs at once (a hyperparameter sweep): all are checked before any is created,
+ * and all are created together or none. Pipelines are created one at a time.
+ */
+export const CreateJobsBatchBodySchema = z.strictObject({
+  jobs: z.array(CreateJobBodySchema).min(1).max(MAX_JOBS_PER_BATCH),
+});
+export type CreateJobsBatchBody = z.infer<typeof CreateJobsBatchBodySchema>;
+export type CreateJobsBatchInput = z.input<typeof CreateJobsBatchBodySchema>;
+/** The batch's jobs in the order given; `created` counts those made now (the rest existed by idempotency key). */
+export const JobsBatchViewSchema = z.object({ jobs: z.array(JobViewSchema), created: z.number().int().min(0) });
+export type JobsBatchView = z.infer<typeof JobsBatchViewSchema>;
+
 export const JobListQuerySchema = z.strictObject({
   status: JobStatusSchema.optional(),
   kind: z.enum(['fine-tune', 'eval', 'dataset', 'pipeline']).optional(),
