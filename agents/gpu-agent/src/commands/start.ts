@@ -24,7 +24,9 @@ Options:
                              (or POTLUCK_AGENT_TOKEN; prefer the environment or --config)
   --config FILE              JSON settings: coordinator, token, policy (enabledGpus,
                              schedule, maxTemperatureC, maxPowerW, yieldToOtherProcesses,
-                             yieldCooldownSeconds, runtimes), bufferSamples, controlSocket
+                             yieldCooldownSeconds, runtimes), process (the commands the
+                             donor approves for the process runtime: docs/process-runtime.md),
+                             bufferSamples, controlSocket
   --simulate FILE            simulate the machine recorded in FILE (any nvidia-smi output)
   --simulate-processes FILE  in simulation, a --query-compute-apps CSV read every tick
   --simulate-fault FAULTS    in simulation, misbehave on purpose to test the coordinator's
