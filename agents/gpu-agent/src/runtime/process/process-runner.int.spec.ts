@@ -29,6 +29,7 @@ const config = resolveAgentConfig(
       workDir,
       stopGraceMs: 500,
       maxOutputBytes: 4 * 1024 * 1024,
+      maxCheckpointBytes: 2 * 1024 * 1024,
       commands: {
         toy: { argv: [process.execPath, TOY] },
         // Prints its environment as a log line, garbage on stdout and stderr, then a result for a file it never wrote.
@@ -54,6 +55,16 @@ const config = resolveAgentConfig(
             process.stdout.write(JSON.stringify({ type: 'log', message: 'pids ' + process.pid + ' ' + child.pid }) + '\\n');
             setInterval(() => undefined, 1000);`)],
         },
+        // A checkpoint and an output over the donor's limits.
+        big: { argv: [process.execPath, script('big.mjs', `
+            import { readFileSync, writeFileSync } from 'node:fs';
+            const job = JSON.parse(readFileSync(process.argv.at(-1), 'utf8'));
+            const emit = (e) => process.stdout.write(JSON.stringify(e) + '\\n');
+            writeFileSync(job.checkpointDir + '/step-1.bin', Buffer.alloc(3 * 1024 * 1024));
+            emit({ type: 'checkpoint', file: 'step-1.bin', step: 1, tokens: 1 });
+            emit({ type: 'log', message: 'still running after the checkpoint' });
+            writeFileSync(job.outputDir + '/adapter.bin', Buffer.alloc(4 * 1024 * 1024 + 1));
+            emit({ type: 'result', output: 'adapter.bin', metrics: {} });`)] },
         linker: { argv: [process.execPath, script('linker.mjs', `
             import { symlinkSync } from 'node:fs';
             const job = JSON.parse((await import('node:fs')).readFileSync(process.argv.at(-1), 'utf8'));
@@ -131,6 +142,15 @@ describe('the process runtime with real commands', () => {
     ['linker', 'OUTPUT_MISSING', true, /symbolic link/],
   ])('fails the attempt of %s with %s', async (command, code, retryable, message) => {
     await expect(runAttempt(processJob(command), config, fakeIo({ [transferPath('input')]: data }))).rejects.toMatchObject({ code, retryable, message: expect.stringMatching(message) });
+  });
+
+  it('bounds checkpoint and output sizes: a checkpoint over the limit is skipped with a warning, an output over it fails the attempt', async () => {
+    const io = fakeIo({ [transferPath('input')]: data });
+    await expect(runAttempt(processJob('big'), config, io)).rejects.toMatchObject({ code: 'OUTPUT_TOO_LARGE', retryable: false, message: 'adapter.bin has 4194305 bytes; the donor allows at most 4194304' });
+    expect(io.checkpoints).toEqual([]);
+    expect(io.logs).toContain('checkpoint step-1.bin at step 1 not stored: step-1.bin has 3145728 bytes; the donor allows at most 2097152');
+    expect(io.logs).toContain('still running after the checkpoint');
+    expect(io.uploads.size).toBe(0);
   });
 
   it('refuses a command the donor did not approve without running anything', async () => {
