@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_PROCESS_LINE_BYTES, type JobAssignment, type JobResult, type ProcessEvent, type ProcessJobFile, type ProcessResultEvent } from '@potluck/protocol';
+import { MAX_PROCESS_LINE_BYTES, ProcessJobFileSchema, type JobAssignment, type JobResult, type ProcessEvent, type ProcessJobFile, type ProcessResultEvent } from '@potluck/protocol';
 import type { ProcessCommand, ProcessRuntimeConfig } from '../../config/process-config.js';
 import { fetchChecked, RunFailure, type RunnerIo } from '../builtin-runner.js';
 import { startChild, type ChildExit, type RunningChild } from './child.js';
@@ -82,7 +82,8 @@ async function writeJobFile(assignment: JobAssignment, folders: Folders, io: Run
     await writeFile(path, await fetchChecked(assignment.resumeFrom.path, assignment.resumeFrom.sha256, `checkpoint ${assignment.resumeFrom.checkpointId}`, io), { mode: 0o600 });
     resumeFrom = { step: assignment.resumeFrom.step, sha256: assignment.resumeFrom.sha256, path };
   }
-  const job: ProcessJobFile = {
+  // Parsed with its own schema, so that what the command reads is exactly the documented contract.
+  const job: ProcessJobFile = ProcessJobFileSchema.parse({
     format: 'potluck-process-job/1',
     jobId: assignment.jobId,
     attemptId: assignment.attemptId,
@@ -94,7 +95,7 @@ async function writeJobFile(assignment: JobAssignment, folders: Folders, io: Run
     outputDir: folders.output,
     checkpointDir: folders.checkpoints,
     maxRuntimeMs: assignment.maxRuntimeMs,
-  };
+  });
   const path = join(folders.root, 'job.json');
   await writeFile(path, `${JSON.stringify(job, null, 2)}\n`, { mode: 0o600 });
   return path;
