@@ -43,6 +43,7 @@ const config = resolveAgentConfig(
             emit({ type: 'result', output: 'missing.bin', metrics: {} });`)],
           env: { DONOR_SETTING: 'kept' },
         },
+        missing: { argv: ['/nonexistent/potluck-test-program'] },
         crash: { argv: [process.execPath, script('crash.mjs', `console.error('CUDA out of memory'); process.exit(3);`)] },
         silent: { argv: [process.execPath, script('silent.mjs', `process.stdout.write('{"type":"log","message":"done?"}\\n');`)] },
         refuse: { argv: [process.execPath, script('refuse.mjs', `process.stdout.write('{"type":"error","code":"UNSUPPORTED_MODEL","message":"not mine","retryable":false}\\n'); process.exit(1);`)] },
@@ -140,6 +141,7 @@ describe('the process runtime with real commands', () => {
     ['silent', 'NO_RESULT', true, /exited without a result event/],
     ['refuse', 'UNSUPPORTED_MODEL', false, /not mine/],
     ['linker', 'OUTPUT_MISSING', true, /symbolic link/],
+    ['missing', 'COMMAND_FAILED_TO_START', true, /ENOENT/],
   ])('fails the attempt of %s with %s', async (command, code, retryable, message) => {
     await expect(runAttempt(processJob(command), config, fakeIo({ [transferPath('input')]: data }))).rejects.toMatchObject({ code, retryable, message: expect.stringMatching(message) });
   });
