@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardDelta, creditUnits, dayOf, floatToCredit, recentRate, recentWeight, unitsToCredit, windowStart } from './board-math.js';
+import { boardDelta, creditUnits, dayOf, floatToCredit, recentRate, recentWeight, safeUnitsToCredit, unitsToCredit, windowStart } from './board-math.js';
 
 const WEEK = 7 * 86_400_000;
 
@@ -18,6 +18,25 @@ describe('board arithmetic', () => {
     expect(unitsToCredit(5935n)).toBe('0.000005935');
     expect(unitsToCredit(-2_500_000_000n)).toBe('-2.5');
     expect(unitsToCredit(0n)).toBe('0');
+  });
+
+  it.each([0, 1, -1, 5935, 999_999_999, 1_000_000_000, -2_500_000_000, 1_000_000_001, 9_007_198_999_999_999, 9_007_199_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 8_999_999_999_999_999])(
+    'formats %d safe-integer units exactly as the BigInt path does',
+    (units) => {
+      expect(safeUnitsToCredit(units)).toBe(unitsToCredit(BigInt(units)));
+    },
+  );
+
+  it('agrees with the BigInt path on random safe integers of every size', () => {
+    for (let i = 0; i < 20_000; i += 1) {
+      const units = Math.round((Math.random() - 0.5) * 2 * 10 ** (1 + (i % 15)));
+      expect(safeUnitsToCredit(units)).toBe(unitsToCredit(BigInt(units)));
+    }
+  });
+
+  it('refuses units that are not a safe integer', () => {
+    expect(() => safeUnitsToCredit(2 ** 53)).toThrow(RangeError);
+    expect(() => safeUnitsToCredit(1.5)).toThrow(RangeError);
   });
 
   it('windows cover whole UTC days, today included', () => {

@@ -37,6 +37,21 @@ export function unitsToCredit(units: bigint): string {
   return `${negative && abs !== 0n ? '-' : ''}${whole.toString()}${fraction ? `.${fraction}` : ''}`;
 }
 
+/**
+ * The same as unitsToCredit for units that are a safe integer (below 2^53, 9 million credits),
+ * without BigInt: `%` and the division of a multiple of 10^9 are exact on such doubles. A board
+ * page formats a hundred scores this way.
+ */
+export function safeUnitsToCredit(units: number): string {
+  if (!Number.isSafeInteger(units)) throw new RangeError(`not a safe integer number of units: ${units}`);
+  const abs = Math.abs(units);
+  const fraction = abs % 1e9;
+  const whole = (abs - fraction) / 1e9;
+  const sign = units < 0 ? '-' : '';
+  if (fraction === 0) return `${sign}${whole}`;
+  return `${sign}${whole}.${String(fraction).padStart(BOARD_SCALE, '0').replace(/0+$/, '')}`;
+}
+
 /** A non-negative float → decimal string with at most 9 places (recent averages). */
 export function floatToCredit(value: number): string {
   if (!Number.isFinite(value) || Math.abs(value) < 5e-10) return '0';

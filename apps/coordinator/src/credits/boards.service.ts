@@ -3,7 +3,7 @@ import type { CreditsConfig } from '@potluck/credits';
 import type { BoardKind, BoardPage, BoardQuery, BoardRow, BoardScope, BoardWindow } from '@potluck/protocol';
 import type { Principal } from '../auth/principal.js';
 import { PrismaService } from '../database/prisma.service.js';
-import { floatToCredit, recentRate, unitsToCredit } from './board-math.js';
+import { floatToCredit, recentRate, safeUnitsToCredit, unitsToCredit } from './board-math.js';
 import { BoardSync } from './board-sync.service.js';
 import { BoardsStore } from './boards.store.js';
 import { CREDITS_CONFIG } from './credits-config.js';
@@ -12,11 +12,19 @@ import { CREDITS_CONFIG } from './credits-config.js';
 const SEARCH_CANDIDATES = 500;
 const NAME_CACHE_MS = 60_000;
 const NAME_CACHE_SIZE = 100_000;
+const UUID = /^[0-9a-f-]{36}$/;
+
+interface CachedName {
+  handle: string;
+  name: string;
+  until: number;
+}
 
 /** Leaderboard pages: ranks and scores from Redis, names from PostgreSQL (one query per page). */
 @Injectable()
 export class BoardsService {
-  private readonly nameCache = new Map<string, { handle: string; name: string; until: number }>();
+  /** Per scope, by member id (no key is built per lookup: a page looks up a hundred). */
+  private readonly nameCache = { contributors: new Map<string, CachedName>(), teams: new Map<string, CachedName>() };
 
   constructor(
     private readonly prisma: PrismaService,
@@ -92,37 +100,36 @@ export class BoardsService {
     const scores = knownScores ?? (await this.store.scores(window, kind, scope, members)).map((score) => score ?? 0);
     let credits: string[];
     if (window === 'recent') credits = scores.map((score) => floatToCredit(recentRate(score, now, this.credits.recentAverageHalfLifeMs)));
-    else if (scores.every((score) => Number.isSafeInteger(score))) credits = scores.map((score) => unitsToCredit(BigInt(score)));
+    else if (scores.every((score) => Number.isSafeInteger(score))) credits = scores.map(safeUnitsToCredit);
     else credits = (await this.store.totals(window, kind, scope, members)).map(unitsToCredit);
     const names = await this.names(scope, members);
     return ranked.map((row, i) => {
-      const name = names.get(row.member);
+      const name = names[i];
       return { rank: row.rank, id: row.member, handle: name?.handle ?? row.member, name: name?.name ?? row.member, credit: credits[i] ?? '0' };
     });
   }
 
-  /** Handles and names, cached for a minute (a board page shows the same few hundred again and again). */
-  private async names(scope: BoardScope, members: readonly string[]): Promise<Map<string, { handle: string; name: string }>> {
-    const out = new Map<string, { handle: string; name: string }>();
-    if (scope === 'gpu-class') return out;
+  /** Handles and names in the order of `members` (undefined: none), cached for a minute (a board page shows the same few hundred again and again). */
+  private async names(scope: BoardScope, members: readonly string[]): Promise<({ handle: string; name: string } | undefined)[]> {
+    if (scope === 'gpu-class') return [];
+    const cache = this.nameCache[scope];
     const now = Date.now();
-    const missing: string[] = [];
-    for (const member of members) {
-      const cached = this.nameCache.get(`${scope}:${member}`);
-      if (cached && cached.until > now) out.set(member, cached);
-      else if (/^[0-9a-f-]{36}$/.test(member)) missing.push(member);
+    const out: (CachedName | undefined)[] = new Array<CachedName | undefined>(members.length);
+    let missing: string[] | null = null;
+    for (let i = 0; i < members.length; i += 1) {
+      const member = members[i] as string;
+      const cached = cache.get(member);
+      if (cached && cached.until > now) out[i] = cached;
+      else if (UUID.test(member)) (missing ??= []).push(member);
     }
-    if (missing.length === 0) return out;
+    if (!missing) return out;
     const found =
       scope === 'contributors'
         ? (await this.prisma.client.user.findMany({ where: { id: { in: missing } }, select: { id: true, handle: true, displayName: true } })).map((u) => ({ id: u.id, handle: u.handle, name: u.displayName }))
         : (await this.prisma.client.team.findMany({ where: { id: { in: missing } }, select: { id: true, slug: true, name: true } })).map((t) => ({ id: t.id, handle: t.slug, name: t.name }));
-    if (this.nameCache.size > NAME_CACHE_SIZE) this.nameCache.clear();
-    for (const row of found) {
-      out.set(row.id, row);
-      this.nameCache.set(`${scope}:${row.id}`, { handle: row.handle, name: row.name, until: now + NAME_CACHE_MS });
-    }
-    return out;
+    if (cache.size > NAME_CACHE_SIZE) cache.clear();
+    for (const row of found) cache.set(row.id, { handle: row.handle, name: row.name, until: now + NAME_CACHE_MS });
+    return members.map((member, i) => out[i] ?? cache.get(member));
   }
 
   private async searchMembers(scope: BoardScope, search: string, window: BoardWindow, kind: BoardKind): Promise<string[]> {
