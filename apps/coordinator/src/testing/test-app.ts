@@ -33,22 +33,14 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const artifactDir = await mkdtemp(join(tmpdir(), 'potluck-artifacts-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
+  const { app, config, baseUrl } = await listening({
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     POTLUCK_REDIS_PREFIX: uniqueId('t'),
     POTLUCK_ARTIFACT_DIR: artifactDir,
     POTLUCK_RECEIPT_KEY_FILE: join(artifactDir, 'receipt-signing-key.pem'),
-    POTLUCK_PORT: '0',
-    LOG_LEVEL: 'silent',
     ...env,
   });
-  const { app } = await createApp(config, pino({ level: 'silent' }));
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address();
-  if (typeof address !== 'object' || !address) throw new Error('test app is not listening');
-  const baseUrl = `http://127.0.0.1:${address.port}`;
   const prisma = app.get(PrismaService).client;
   const admin = await bootstrapAdmin(prisma);
   if (!admin) throw new Error('fresh test database already had an admin');
@@ -84,20 +76,23 @@ export interface SecondApp {
  * (scale-out), with `env` on top of `t`'s settings; closing it leaves `t` running.
  */
 export async function startSecondApp(t: TestApp, env: Record<string, string> = {}): Promise<SecondApp> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
+  const { app, baseUrl } = await listening({
     DATABASE_URL: t.config.DATABASE_URL,
     REDIS_URL: t.config.REDIS_URL,
     POTLUCK_REDIS_PREFIX: t.config.POTLUCK_REDIS_PREFIX,
     POTLUCK_ARTIFACT_DIR: t.config.POTLUCK_ARTIFACT_DIR,
     ...(t.config.POTLUCK_RECEIPT_KEY_FILE ? { POTLUCK_RECEIPT_KEY_FILE: t.config.POTLUCK_RECEIPT_KEY_FILE } : {}),
-    POTLUCK_PORT: '0',
-    LOG_LEVEL: 'silent',
     ...env,
   });
+  return { app, baseUrl, close: () => app.close() };
+}
+
+/** The production app with test settings (silent, random port) on top of `env`, listening on 127.0.0.1. */
+async function listening(env: Record<string, string>): Promise<{ app: NestExpressApplication; config: AppConfig; baseUrl: string }> {
+  const config = loadConfig({ NODE_ENV: 'test', POTLUCK_PORT: '0', LOG_LEVEL: 'silent', ...env });
   const { app } = await createApp(config, pino({ level: 'silent' }));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
-  if (typeof address !== 'object' || !address) throw new Error('second test app is not listening');
-  return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  if (typeof address !== 'object' || !address) throw new Error('test app is not listening');
+  return { app, config, baseUrl: `http://127.0.0.1:${address.port}` };
 }
