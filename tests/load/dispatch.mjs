@@ -18,15 +18,16 @@
  *
  *   latency    one job at a time: the REST request starts → the waiting agent holds the
  *              assignment (its `job:assign` handler runs; same clock, same process); p50/p99
- *   throughput THROUGHPUT_JOBS jobs created by CREATE_CONCURRENCY concurrent REST calls while the
- *              agents work: jobs completed per second, first create → last completion
+ *   throughput THROUGHPUT_JOBS jobs created over REST while the agents work, CREATE_BATCH per
+ *              `POST /api/v1/jobs/batch` call (CREATE_BATCH=1: single `POST /api/v1/jobs` calls),
+ *              CREATE_CONCURRENCY calls at a time: jobs completed per second, first create → last completion
  *
  * Bare BullMQ (same Redis): a Worker with a no-op processor (concurrency AGENTS), and the manual
  * path (AGENTS loops of `worker.getNextJob(token)` / `job.moveToCompleted(…)`): latency of one job
  * (`queue.add` → the processor has it; manual: `queue.add` → a polling getNextJob has it) and throughput draining BULL_JOBS pre-added jobs.
  *
  * Environment (defaults in brackets): AGENTS [50], LATENCY_JOBS [300], THROUGHPUT_JOBS [3000],
- * CREATE_CONCURRENCY [32], BULL_JOBS [10000], TARGETS [coordinator,bullmq], COORDINATOR_NODE_OPTIONS
+ * CREATE_BATCH [100], CREATE_CONCURRENCY [4; 32 with CREATE_BATCH=1], BULL_JOBS [10000], TARGETS [coordinator,bullmq], COORDINATOR_NODE_OPTIONS
  * (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  * It creates a database with a unique name and a unique Redis prefix and queue names (all removed
  * at the end), talks only to 127.0.0.1, and kills what it started. Not a test: exit 1 only when the
@@ -53,7 +54,8 @@ const int = (name, fallback) => {
 const AGENTS = int('AGENTS', 50);
 const LATENCY_JOBS = int('LATENCY_JOBS', 300);
 const THROUGHPUT_JOBS = int('THROUGHPUT_JOBS', 3000);
-const CREATE_CONCURRENCY = int('CREATE_CONCURRENCY', 32);
+const CREATE_BATCH = int('CREATE_BATCH', 100);
+const CREATE_CONCURRENCY = int('CREATE_CONCURRENCY', CREATE_BATCH === 1 ? 32 : 4);
 const BULL_JOBS = int('BULL_JOBS', 10_000);
 const COORDINATOR_NODE_OPTIONS = (process.env.COORDINATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bullmq').split(',');
@@ -227,6 +229,11 @@ async function benchCoordinator() {
     if (response.status !== 201) throw new Error(`create: HTTP ${response.status} ${await response.text()}`);
     await response.arrayBuffer();
   });
+  const one = JSON.parse(body);
+  const createBatch = (count) => fetch(`${base}/api/v1/jobs/batch`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ jobs: Array.from({ length: count }, () => one) }) }).then(async (response) => {
+    if (response.status !== 201) throw new Error(`create batch: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  });
 
   // Latency: one job at a time, the agents idle and waiting.
   const latencies = [];
@@ -254,8 +261,9 @@ async function benchCoordinator() {
   await Promise.all(
     Array.from({ length: CREATE_CONCURRENCY }, async () => {
       while (next < THROUGHPUT_JOBS) {
-        next += 1;
-        await create();
+        const count = Math.min(CREATE_BATCH, THROUGHPUT_JOBS - next);
+        next += count;
+        await (CREATE_BATCH === 1 ? create() : createBatch(count));
       }
     }),
   );
@@ -267,7 +275,7 @@ async function benchCoordinator() {
   const elapsed = (lastCompletedAt - started) / 1000;
   const cpu = cpuSecondsOf(coordinator.pid) - cpuBefore;
   const throughput = done / elapsed;
-  log(`coordinator throughput: ${done}/${THROUGHPUT_JOBS} no-op jobs completed in ${elapsed.toFixed(2)} s = ${throughput.toFixed(0)} jobs/s (REST creates alone: ${(THROUGHPUT_JOBS / (createdIn / 1000)).toFixed(0)}/s with ${CREATE_CONCURRENCY} concurrent; coordinator CPU ${((cpu / done) * 1000).toFixed(2)} ms per job; refused completions ${refused})`);
+  log(`coordinator throughput: ${done}/${THROUGHPUT_JOBS} no-op jobs completed in ${elapsed.toFixed(2)} s = ${throughput.toFixed(0)} jobs/s (created ${CREATE_BATCH === 1 ? 'one per POST /api/v1/jobs' : `${CREATE_BATCH} per POST /api/v1/jobs/batch`}, ${CREATE_CONCURRENCY} calls at a time: ${(THROUGHPUT_JOBS / (createdIn / 1000)).toFixed(0)} jobs/s; coordinator CPU ${((cpu / done) * 1000).toFixed(2)} ms per job; refused completions ${refused})`);
   if (process.env.SHOW_OUTPUT === '1') log(`coordinator output (last 4000 characters):\n${coordinator.output().slice(-4000)}`);
   return { latency, throughput, createPerSecond: THROUGHPUT_JOBS / (createdIn / 1000), cpuMsPerJob: (cpu / done) * 1000 };
 }

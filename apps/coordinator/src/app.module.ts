@@ -35,6 +35,7 @@ import { StatsExportService } from './credits/stats-export.service.js';
 import { TeamsController } from './credits/teams.controller.js';
 import { TeamsService } from './credits/teams.service.js';
 import { ValidationService } from './credits/validation.service.js';
+import { PgService } from './database/pg.service.js';
 import { PrismaService } from './database/prisma.service.js';
 import { DatasetsController } from './datasets/datasets.controller.js';
 import { DatasetsService } from './datasets/datasets.service.js';
@@ -48,6 +49,7 @@ import { TelemetryService } from './fleet/telemetry.service.js';
 import { HealthController } from './health/health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { JobWriter } from './jobs/job-writer.js';
 import { ModelRegistry } from './jobs/model-registry.js';
 import { WhyNoJobService } from './jobs/why-no-job.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -59,6 +61,7 @@ import { TransferController } from './transfer/transfer.controller.js';
 import { TransferService } from './transfer/transfer.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
+import { DispatchRepository } from './work/dispatch.repository.js';
 import { DispatchService } from './work/dispatch.service.js';
 import { WorkService } from './work/work.service.js';
 import { PipelineService } from './work/pipeline.service.js';
@@ -74,6 +77,7 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
+        PgService,
         RedisService,
         QueueService,
         ArtifactStore,
@@ -97,10 +101,12 @@ export class AppModule {
         DatasetsService,
         ModelRegistry,
         JobsService,
+        JobWriter,
         WhyNoJobService,
         TransferService,
         WorkService,
         DispatchService,
+        DispatchRepository,
         PipelineService,
         DatasetOutputsService,
         { provide: CREDITS_CONFIG, useValue: creditsConfigOf(config) },

@@ -5,6 +5,7 @@ import type { Namespace } from 'socket.io';
 import { AgentRevocations } from '../agents/agent-revocations.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { FleetEvents } from '../fleet/fleet-events.js';
 import { agentSocketAuth } from './agent-socket-auth.js';
 import { AgentSessionService, fail } from './agent-session.service.js';
 import type { AgentSocket } from './socket-context.js';
@@ -43,6 +44,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     private readonly work: WorkService,
     revocations: AgentRevocations,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: FleetEvents,
   ) {
     // Across processes: the Redis adapter reaches the agent's room wherever it is connected.
     revocations.subscribe((agentIds) => {
@@ -134,6 +136,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
         clearTimeout(helloTimer);
         await this.replaceOlderConnections(identity.agentId, socket.id);
         this.local.set(identity.agentId, socket);
+        this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)
       } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
         setTimeout(() => socket.disconnect(true), 100);
       }

@@ -6,6 +6,10 @@ import {
   JobLogViewSchema,
   JobProgressViewSchema,
   CreateJobBodySchema,
+  CreateJobsBatchBodySchema,
+  JobsBatchViewSchema,
+  type CreateJobsBatchBody,
+  type JobsBatchView,
   JobListQuerySchema,
   JobViewSchema,
   WhyNoJobSchema,
@@ -38,6 +42,11 @@ import { WhyNoJobService } from './why-no-job.service.js';
 
 /** `excludeDonors` is set by the coordinator only (validation runs); a builder may not choose who never runs a job. */
 function refuseCoordinatorFields(body: CreateJobBody): void {
+  const errors = coordinatorFieldErrors(body);
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+function coordinatorFieldErrors(body: CreateJobBody): FieldError[] {
   const errors: FieldError[] = [];
   if (body.requirements.excludeDonors.length > 0) errors.push({ field: 'body.requirements.excludeDonors', message: 'set by the coordinator only (validation runs)' });
   if (body.spec.kind === 'pipeline') {
@@ -45,7 +54,7 @@ function refuseCoordinatorFields(body: CreateJobBody): void {
       if ((step.requirements?.excludeDonors.length ?? 0) > 0) errors.push({ field: `body.spec.steps.${i}.requirements.excludeDonors`, message: 'set by the coordinator only (validation runs)' });
     });
   }
-  if (errors.length > 0) throw new ValidationError(errors);
+  return errors;
 }
 
 @ApiTags('jobs')
@@ -68,6 +77,18 @@ export class JobsController {
     const { job, created } = await this.jobs.create(body, context);
     response.status(created ? 201 : 200);
     return job;
+  }
+
+  /** Creates many standalone jobs in one transaction (all or none; 201, or 200 when every one existed by idempotency key). */
+  @Roles('BUILDER')
+  @Post('jobs/batch')
+  @ApiContract({ body: CreateJobsBatchBodySchema, response: JobsBatchViewSchema, status: 201 })
+  async createBatch(@Body(new ZodPipe(CreateJobsBatchBodySchema)) body: CreateJobsBatchBody, @Ctx() context: RequestContext, @Res({ passthrough: true }) response: Response): Promise<JobsBatchView> {
+    const errors = body.jobs.flatMap((job, i) => coordinatorFieldErrors(job).map((error) => ({ ...error, field: error.field.replace(/^body/, `body.jobs.${i}`) })));
+    if (errors.length > 0) throw new ValidationError(errors);
+    const batch = await this.jobs.createMany(body.jobs, context);
+    response.status(batch.created > 0 ? 201 : 200);
+    return batch;
   }
 
   @Get('jobs')

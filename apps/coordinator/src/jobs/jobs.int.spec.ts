@@ -48,6 +48,35 @@ describe('jobs', () => {
     expect((await builder.jobs.list()).items.map((j) => j.id)).toContain(job.id);
   });
 
+  it('creates a batch of jobs in order, all or none, with idempotency keys', async () => {
+    const eval_ = (seedKey?: string) => ({ spec: { kind: 'eval' as const, baseModel: model, dataset: datasetRef }, ...(seedKey ? { idempotencyKey: seedKey } : {}) });
+    const key = uniqueId('k-');
+    const batch = await builder.jobs.createBatch([eval_(key), { ...eval_(), priority: 5 }, eval_()]);
+    expect(batch.created).toBe(3);
+    expect(batch.jobs.map((job) => job.status)).toEqual(['queued', 'queued', 'queued']);
+    expect(batch.jobs[1]?.priority).toBe(5);
+    for (const job of batch.jobs) {
+      expect(await builder.jobs.get(job.id)).toEqual(job); // the answer is what was stored
+      expect((await t.app.get(QueueService).queue('work').getJob(`job-${job.id}`))?.data).toEqual({ jobId: job.id });
+    }
+    // The same key again returns the existing job; the new one is created.
+    const again = await builder.jobs.createBatch([eval_(key), eval_()]);
+    expect(again.created).toBe(1);
+    expect(again.jobs[0]?.id).toBe(batch.jobs[0]?.id);
+    // One bad job: nothing of the batch is created, and the error names it.
+    const before = (await builder.jobs.list({ limit: 100 })).items.length;
+    const bad = await rejection(builder.jobs.createBatch([eval_(), { spec: { kind: 'eval', baseModel: 'gpt-9', dataset: datasetRef } }, eval_(key), eval_(key)]));
+    expect(bad.status).toBe(400);
+    expect(bad.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.3.idempotencyKey']);
+    const unknown = await rejection(builder.jobs.createBatch([eval_(), { spec: { kind: 'eval', baseModel: 'gpt-9', dataset: datasetRef } }]));
+    expect(unknown.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.1.spec.baseModel']);
+    const pipeline = await rejection(builder.jobs.createBatch([{ spec: { kind: 'pipeline', steps: [{ id: 'a', spec: eval_().spec }] } }]));
+    expect(pipeline.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.0.spec.kind']);
+    expect((await builder.jobs.list({ limit: 100 })).items.length).toBe(before);
+    const tooMany = await rejection(builder.jobs.createBatch(Array.from({ length: 1001 }, () => eval_())));
+    expect(tooMany.status).toBe(400);
+  });
+
   it('refuses unknown models and datasets it cannot see, naming the fields', async () => {
     const privateDataset = await other.datasets.create({ name: uniqueId('p-'), licence: 'MIT' });
     await other.datasets.upload(privateDataset.id, '{"text":"mine"}\n');

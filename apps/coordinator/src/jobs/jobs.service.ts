@@ -12,6 +12,7 @@ import { RedisService } from '../redis/redis.service.js';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { DispatchService } from '../work/dispatch.service.js';
 import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM, type JobWithRelations } from './job-views.js';
+import { JobWriter, queuedJobView, type StandaloneJobBody } from './job-writer.js';
 
 const KIND_NAMES = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' } as const;
 import { ModelRegistry } from './model-registry.js';
@@ -28,9 +29,14 @@ export class JobsService {
     private readonly gateway: AgentsGateway,
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly writer: JobWriter,
   ) {}
 
   async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
+    if (body.spec.kind !== 'pipeline') {
+      const [one] = await this.createStandalone([{ ...body, spec: body.spec }], context, () => 'body');
+      if (one) return one;
+    }
     const ownerId = context.principal.userId;
     if (body.idempotencyKey) {
       const existing = await this.prisma.client.job.findUnique({ where: { ownerId_idempotencyKey: { ownerId, idempotencyKey: body.idempotencyKey } }, include: JOB_INCLUDE });
@@ -82,6 +88,73 @@ export class JobsService {
     this.dispatch.requestAll(); // dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
     await this.enqueue(job);
     return { job: jobView(job), created: true };
+  }
+
+  /**
+   * Many standalone jobs at once (a sweep): every job is checked first and nothing is created
+   * unless all pass (errors name `body.jobs.<i>.…`); then all are created in one statement and
+   * queued with one BullMQ call. A job whose idempotency key exists is returned as it is.
+   */
+  async createMany(bodies: readonly CreateJobBody[], context: RequestContext): Promise<{ jobs: JobView[]; created: number }> {
+    const errors: FieldError[] = [];
+    const standalone: StandaloneJobBody[] = [];
+    const keys = new Set<string>();
+    bodies.forEach((body, i) => {
+      if (body.spec.kind === 'pipeline') errors.push({ field: `body.jobs.${i}.spec.kind`, message: 'a pipeline is created on its own (POST /api/v1/jobs)' });
+      else standalone.push({ ...body, spec: body.spec });
+      if (body.idempotencyKey && keys.has(body.idempotencyKey)) errors.push({ field: `body.jobs.${i}.idempotencyKey`, message: 'used by an earlier job of this batch' });
+      if (body.idempotencyKey) keys.add(body.idempotencyKey);
+    });
+    if (errors.length > 0) throw new ValidationError(errors, 'The jobs are not valid; none was created.');
+    const results = await this.createStandalone(standalone, context, (i) => `body.jobs.${i}`);
+    return { jobs: results.map((result) => result.job), created: results.filter((result) => result.created).length };
+  }
+
+  /**
+   * Creates standalone jobs (one or a batch): idempotency keys looked up together, every job
+   * checked (dataset versions looked up once per batch), then one insert of jobs and audit rows,
+   * dispatch asked, and one BullMQ add for all.
+   */
+  private async createStandalone(bodies: StandaloneJobBody[], context: RequestContext, fieldOf: (index: number) => string): Promise<{ job: JobView; created: boolean }[]> {
+    const ownerId = context.principal.userId;
+    const keys = bodies.flatMap((body) => (body.idempotencyKey ? [body.idempotencyKey] : []));
+    const byKey = async (wanted: string[]) => new Map((await this.prisma.client.job.findMany({ where: { ownerId, idempotencyKey: { in: wanted } }, include: JOB_INCLUDE })).map((job) => [job.idempotencyKey ?? '', job]));
+    const existing = keys.length > 0 ? await byKey(keys) : new Map<string, JobWithRelations>();
+    const isNew = (body: StandaloneJobBody) => !(body.idempotencyKey && existing.has(body.idempotencyKey));
+    const errors: FieldError[] = [];
+    const versions = new Map<string, Promise<boolean>>();
+    for (const [i, body] of bodies.entries()) {
+      if (!isNew(body)) continue;
+      try {
+        this.checkRuntime(body, context);
+        await this.checkReferences(body.spec, context, versions);
+      } catch (error) {
+        if (!(error instanceof ValidationError) || bodies.length === 1) throw error;
+        errors.push(...(error.fieldErrors ?? []).map((fieldError) => ({ ...fieldError, field: fieldError.field.replace(/^body/, fieldOf(i)) })));
+      }
+    }
+    if (errors.length > 0) throw new ValidationError(errors, 'The jobs are not valid; none was created.');
+    const fresh = bodies.filter(isNew);
+    const now = new Date();
+    const ids = fresh.length > 0 ? await this.writer.insert(fresh, context, now) : [];
+    if (ids.some((id) => id !== null)) this.dispatch.requestAll(); // dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
+    const createdIds = new Map(fresh.map((body, i) => [body, ids[i] ?? null]));
+    // A key another request used since the lookup: that request's job is the answer.
+    const raced = fresh.filter((body) => createdIds.get(body) === null).map((body) => body.idempotencyKey ?? '');
+    for (const [key, job] of raced.length > 0 ? await byKey(raced) : []) existing.set(key, job);
+    const found: JobWithRelations[] = [];
+    const results = bodies.map((body) => {
+      const id = createdIds.get(body);
+      if (id) return { job: queuedJobView(id, body, context.principal.handle, now), created: true };
+      const job = existing.get(body.idempotencyKey ?? '');
+      if (!job) throw new Error('a job with an idempotency key was neither created nor found');
+      found.push(job);
+      return { job: jobView(job), created: false };
+    });
+    const created = results.filter((result) => result.created).map(({ job }) => ({ name: job.kind === 'pipeline' ? ('pipeline' as const) : job.kind, data: { jobId: job.id }, opts: { jobId: `job-${job.id}`, priority: 1 + Math.max(0, 100 - job.priority) } }));
+    await this.queues.addBulk('work', created);
+    for (const job of found) await this.enqueue(job); // a retry also repairs a job whose first enqueue was cut short
+    return results;
   }
 
   /** Deterministic BullMQ id: adding the same queued job again is a no-op (idempotent by construction). */
@@ -243,7 +316,8 @@ export class JobsService {
     if (unique.length > 0) throw new ValidationError(unique);
   }
 
-  private async checkReferences(spec: JobSpec, context: RequestContext): Promise<void> {
+  /** `versions` remembers dataset versions already checked (a batch names the same ones again and again). */
+  private async checkReferences(spec: JobSpec, context: RequestContext, versions = new Map<string, Promise<boolean>>()): Promise<void> {
     const errors: FieldError[] = [];
     const steps: { path: string; spec: StepSpec | PipelineStepSpec; index: number }[] = spec.kind === 'pipeline' ? spec.steps.map((step, i) => ({ path: `body.spec.steps.${i}.spec`, spec: step.spec, index: i })) : [{ path: 'body.spec', spec, index: 0 }];
     const stepIds = spec.kind === 'pipeline' ? spec.steps.map((step) => step.id) : [];
@@ -263,9 +337,15 @@ export class JobsService {
           earlier(field, input.fromStep, index, 'dataset');
           continue;
         }
-        const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: input.datasetId, version: input.version } }, include: { dataset: true } });
-        const visible = version && (version.dataset.visibility === 'PUBLIC' || canAccess(context.principal, version.dataset.ownerId));
-        if (!visible) errors.push({ field, message: 'no such dataset version (or it is private)' });
+        const key = `${input.datasetId}:${input.version}`;
+        let visible = versions.get(key);
+        if (!visible) {
+          visible = this.prisma.client.datasetVersion
+            .findUnique({ where: { datasetId_version: { datasetId: input.datasetId, version: input.version } }, include: { dataset: true } })
+            .then((version) => version !== null && (version.dataset.visibility === 'PUBLIC' || canAccess(context.principal, version.dataset.ownerId)));
+          versions.set(key, visible);
+        }
+        if (!(await visible)) errors.push({ field, message: 'no such dataset version (or it is private)' });
       }
       if (step.kind === 'eval' && 'adapterFromStep' in step && step.adapterFromStep) {
         if (step.adapterFromJob) errors.push({ field: `${path}.adapterFromStep`, message: 'give adapterFromJob or adapterFromStep, not both' });

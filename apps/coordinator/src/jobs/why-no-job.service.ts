@@ -92,6 +92,12 @@ export class WhyNoJobService {
   async capacity(agentId: string, trustLevel: number, now: number): Promise<AgentCapacity> {
     return capacityOf(await this.presence.get(agentId), trustLevel, now, this.config);
   }
+
+  /** Several agents as the matcher sees them (one Redis round trip), in order; each given its trust level. */
+  async capacities(agentIds: readonly string[], now: number): Promise<((trustLevel: number) => AgentCapacity)[]> {
+    const presences = await this.presence.getMany(agentIds);
+    return agentIds.map((_, i) => (trustLevel: number) => capacityOf(presences[i] ?? null, trustLevel, now, this.config));
+  }
 }
 
 /** An agent as the matcher sees it, from its live presence (offline without one). */

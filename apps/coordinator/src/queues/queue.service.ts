@@ -36,6 +36,11 @@ export class QueueService implements OnModuleDestroy {
     await this.queue(key).add(name, data, options);
   }
 
+  /** Adds many jobs in one Redis round trip; each needs a deterministic `jobId` (adding one again is a no-op). */
+  async addBulk<K extends QueueKey>(key: K, jobs: readonly { name: JobNameOf<K>; data: Record<string, unknown>; opts: JobsOptions & { jobId: string } }[]): Promise<void> {
+    if (jobs.length > 0) await this.queue(key).addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: job.opts })));
+  }
+
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.all().map((queue) => queue.close()));
   }

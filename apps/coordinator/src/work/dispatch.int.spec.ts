@@ -87,6 +87,27 @@ describe('dispatch through the remote path', () => {
     }
   });
 
+  it('serves builders fairly within one round: one builder\'s batch does not starve another\'s single job', async () => {
+    const signup = await t.anonymous.signup({ handle: uniqueId('b2-'), displayName: 'Second builder', roles: ['BUILDER'] });
+    const second = t.anonymous.withApiKey(signup.secret);
+    const own = await second.datasets.create({ name: uniqueId('d-'), licence: 'MIT' });
+    await second.datasets.upload(own.id, DATASET);
+    const spec = { kind: 'eval' as const, baseModel: model, dataset: datasetRef };
+    const many = await builder.jobs.createBatch(Array.from({ length: 5 }, () => ({ spec })));
+    const one = await second.jobs.create({ spec: { ...spec, dataset: { datasetId: own.id, version: 1 } } });
+    const agents = await Promise.all([fakeAgent(24_564), fakeAgent(24_564)]);
+    try {
+      await expect.poll(() => agents.reduce((n, agent) => n + agent.assignments.length, 0), { timeout: 10_000 }).toBe(2);
+      const assigned = agents.flatMap((agent) => agent.assignments.map((a) => a.jobId)).sort();
+      // The first builder's oldest job and the second builder's only one (it has nothing running), not two of the first's.
+      expect(assigned).toEqual([many.jobs[0]?.id, one.id].sort());
+      const attempts = await Promise.all(assigned.map((jobId) => builder.jobs.get(jobId).catch(() => second.jobs.get(jobId))));
+      expect(attempts.map((job) => job.status)).toEqual(['running', 'running']);
+    } finally {
+      for (const agent of agents) agent.socket.disconnect();
+    }
+  });
+
   it('keeps a job that fits nobody waiting, with the reason', async () => {
     const agent = await fakeAgent(24_564);
     try {

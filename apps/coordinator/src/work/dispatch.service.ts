@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { RequirementsSchema, type DatasetRef, type JobAssignment, type TransferInput } from '@potluck/protocol';
+import { RequirementsSchema, type DatasetRef, type JobAssignment, type Requirements, type StepSpec, type TransferInput } from '@potluck/protocol';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { PrismaService } from '../database/prisma.service.js';
-import type { Job } from '../generated/prisma/client.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
-import { match } from '../jobs/matcher.js';
+import { match, type AgentCapacity } from '../jobs/matcher.js';
 import { WhyNoJobService } from '../jobs/why-no-job.service.js';
 import { TransferService, type TransferGrant } from '../transfer/transfer.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MAX_ADAPTER_BYTES, MAX_DATASET_OUTPUT_BYTES, MAX_REPORT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
-import { PipelineService } from './pipeline.service.js';
+import { DispatchRepository, type Candidate, type Claimed, type Pick, type VersionArtifact } from './dispatch.repository.js';
+import { PipelineService, type Resolution } from './pipeline.service.js';
 import { WorkService } from './work.service.js';
 
 /** Where an attempt uploads its output, by job kind. */
@@ -24,32 +24,38 @@ const WHY_EVERY_MS = 15_000;
 
 /** Waiting jobs considered per dispatch decision. */
 const CANDIDATES = 100;
-/** Decisions (for different agents) running at once in one process. */
-const PARALLEL_DECISIONS = 8;
+/** Rounds (each deciding for a set of agents) running at once in one process. */
+const MAX_ROUNDS = 2;
+/** Agents served by one round. */
+const MAX_AGENTS_PER_ROUND = 200;
 /** How often expired leases are reclaimed and idle agents re-examined. */
 const SWEEP_EVERY_MS = 5000;
 
 /**
- * Hands waiting jobs to agents. A decision runs in the coordinator process that holds
- * the agent's socket, whenever that agent's state changes (hello, state report, job
- * finished) and on a sweep. Candidates come from PostgreSQL in fairness order — builders
- * with the fewest running jobs first, then priority, then age — and the first one the
- * matcher accepts is claimed with a conditional update (status QUEUED → RUNNING), so two
- * coordinators can never hand out the same job. Expired leases return jobs to the queue.
+ * Hands waiting jobs to agents. Decisions run in the coordinator process that holds the
+ * agents' sockets, in rounds that serve every agent waiting for one (its state changed:
+ * hello, state report, job finished; a job was created; the sweep). Candidates come from
+ * PostgreSQL in fairness order — builders with the fewest running jobs first, then priority,
+ * then age — and each agent gets the first one the matcher accepts; the picks are claimed with
+ * a conditional update (status QUEUED → RUNNING) together with their attempts, so two
+ * rounds or coordinators can never hand out the same job. Expired leases return jobs to the queue.
  */
 @Injectable()
 export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Dispatch');
+  /** Agents waiting for the next round. */
   private readonly pending = new Set<string>();
-  /** Agents whose decision runs now. */
+  /** Agents whose round runs now. */
   private readonly active = new Set<string>();
+  private rounds = 0;
+  /** Parsed requirements of jobs seen waiting, by job id. */
+  private readonly requirements = new Map<string, Requirements>();
   /** Local agents known to run an attempt (set when one is assigned, cleared when freed and on every sweep). */
   private readonly busy = new Set<string>();
   /** How often each local agent was freed (a decision that read "busy" before a free must not mark it busy). */
   private readonly freedCount = new Map<string, number>();
-  /** Bumped by every new job; a decision that saw an empty queue may drop the pending ones only if none arrived since. */
+  /** Bumped by every new job and freed agent; a round that saw an empty queue may drop the pending agents only if it did not change since. */
   private generation = 0;
-  private queueEmptyAt = -1;
   private sweepTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -62,6 +68,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     private readonly events: FleetEvents,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly pipelines: PipelineService,
+    private readonly repository: DispatchRepository,
   ) {}
 
   /** When each local agent was last told why it has no job. */
@@ -71,6 +78,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe = this.events.subscribeFreed((agentId) => {
       this.busy.delete(agentId);
       this.freedCount.set(agentId, (this.freedCount.get(agentId) ?? 0) + 1);
+      this.generation += 1; // an attempt ended: its job may be waiting again, or a pipeline's next step
       this.request(agentId);
     });
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
@@ -85,10 +93,11 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   /** A new job may fit any idle agent of this process (agents known to be busy here are skipped). */
   requestAll(): void {
     this.generation += 1;
-    for (const agentId of this.gateway.localAgentIds()) if (!this.busy.has(agentId)) this.request(agentId);
+    for (const agentId of this.gateway.localAgentIds()) if (!this.busy.has(agentId)) this.pending.add(agentId);
+    this.drain();
   }
 
-  /** Asks for a decision for this agent soon (coalesced per agent; a few agents' decisions at a time per process). */
+  /** Asks for a decision for this agent soon (coalesced: the next round serves every agent waiting for one). */
   request(agentId: string): void {
     if (!this.gateway.isLocal(agentId)) return;
     this.pending.add(agentId);
@@ -96,63 +105,183 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Runs pending decisions, up to PARALLEL_DECISIONS at once and never two for one agent.
-   * The conditional claim keeps parallel decisions from handing out one job twice. A decision
-   * that finds the queue empty drops the decisions still pending (unless a job arrived since it began).
+   * Starts a round for the pending agents unless MAX_ROUNDS run already; agents asking meanwhile
+   * wait for the next round. A round that finds the queue empty drops the agents still pending
+   * (unless a job arrived or an agent was freed since it began).
    */
   private drain(): void {
-    for (const agentId of this.pending) {
-      if (this.active.size >= PARALLEL_DECISIONS) return;
-      if (this.active.has(agentId)) continue;
-      this.pending.delete(agentId);
-      this.active.add(agentId);
+    while (this.rounds < MAX_ROUNDS && this.pending.size > 0) {
+      const agentIds = [...this.pending].filter((agentId) => !this.active.has(agentId)).slice(0, MAX_AGENTS_PER_ROUND);
+      if (agentIds.length === 0) return;
+      for (const agentId of agentIds) {
+        this.pending.delete(agentId);
+        this.active.add(agentId);
+      }
+      this.rounds += 1;
       const generation = this.generation;
-      void this.dispatch(agentId)
-        .then(() => {
-          if (this.queueEmptyAt === generation && this.generation === generation) this.pending.clear();
+      void this.round(agentIds)
+        .then((queueEmpty) => {
+          if (queueEmpty && this.generation === generation) this.pending.clear();
         })
-        .catch((error: unknown) => this.logger.error({ err: error, agentId }, 'dispatch failed'))
+        .catch((error: unknown) => this.logger.error({ err: error, agents: agentIds.length }, 'dispatch round failed'))
         .finally(() => {
-          this.active.delete(agentId);
+          for (const agentId of agentIds) this.active.delete(agentId);
+          this.rounds -= 1;
           this.drain();
         });
     }
   }
 
-  /** Tries to give this agent one job; returns the attempt id when it accepted one. */
-  async dispatch(agentId: string, now = Date.now()): Promise<string | null> {
-    if (this.busy.has(agentId)) return null;
-    const generation = this.generation;
-    const freed = this.freedCount.get(agentId) ?? 0;
-    // One round trip: is the agent usable, and does it run an attempt already?
-    const [agent] = await this.prisma.client.$queryRaw<{ trustLevel: number; busy: boolean }[]>`
-      SELECT a."trustLevel", EXISTS (SELECT 1 FROM "JobAttempt" t WHERE t."agentId" = a.id AND t.status IN ('ASSIGNED', 'RUNNING')) AS busy
-      FROM "Agent" a WHERE a.id = ${agentId}::uuid AND a."revokedAt" IS NULL`;
-    if (!agent) return null;
-    if (agent.busy) {
-      // Remember it only if it was not freed meanwhile (its attempt may have ended after the read).
-      if ((this.freedCount.get(agentId) ?? 0) === freed) this.busy.add(agentId);
-      return null;
-    }
-    const capacity = await this.why.capacity(agentId, agent.trustLevel, now);
-    const candidates = await this.candidates();
-    if (candidates.length === 0) this.queueEmptyAt = generation;
-    const refusals: { jobId: string; kind: string; rule: string; detail: string }[] = [];
-    for (const candidate of candidates) {
-      const fit = match(RequirementsSchema.parse(candidate.requirements), capacity);
-      if (!fit.fits) {
-        refusals.push({ jobId: candidate.id, kind: candidate.kind.toLowerCase().replace('_', '-'), rule: fit.rule, detail: fit.detail });
+  /**
+   * One decision for several agents: their state, presence and the waiting jobs are read once
+   * (in parallel); each agent gets the first job in fairness order that the matcher accepts
+   * (fairness re-ranked after every pick: a builder's running count grows with each job it gets);
+   * every pick is claimed with its attempt in one statement, inputs are looked up in one query,
+   * all one-time paths issued in one Redis round trip, and the assignments sent without waiting
+   * for each other. Returns true when no job was waiting.
+   */
+  private async round(agentIds: string[], now = Date.now()): Promise<boolean> {
+    const freed = new Map(agentIds.map((agentId) => [agentId, this.freedCount.get(agentId) ?? 0]));
+    const [states, candidates, capacities] = await Promise.all([this.repository.agentStates(agentIds), this.repository.candidates(CANDIDATES), this.why.capacities(agentIds, now)]);
+    const idle: { agentId: string; capacity: AgentCapacity }[] = [];
+    for (const [i, agentId] of agentIds.entries()) {
+      const state = states.get(agentId);
+      if (!state || this.busy.has(agentId)) continue;
+      if (state.busy) {
+        // Remember it only if it was not freed meanwhile (its attempt may have ended after the read).
+        if ((this.freedCount.get(agentId) ?? 0) === freed.get(agentId)) this.busy.add(agentId);
         continue;
       }
-      const [job] = await this.prisma.client.$queryRaw<Job[]>`
-        UPDATE "Job" SET status = 'RUNNING', "startedAt" = ${new Date(now)}, "updatedAt" = ${new Date(now)}
-        WHERE id = ${candidate.id}::uuid AND status = 'QUEUED' RETURNING *`;
-      if (!job) continue; // another decision or coordinator took it
-      this.whySent.delete(agentId);
-      return this.assign(agentId, job, fit.deviceIds, now);
+      const capacity = capacities[i];
+      if (capacity) idle.push({ agentId, capacity: capacity(state.trustLevel) });
     }
-    this.tellWhy(agentId, candidates.length, refusals, now);
-    return null;
+    if (candidates.length === 0 || idle.length === 0) return candidates.length === 0;
+    const ranked = candidates.map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
+    const running = new Map(ranked.map((candidate) => [candidate.ownerId, candidate.running]));
+    const order = (a: (typeof ranked)[number], b: (typeof ranked)[number]) => (running.get(a.ownerId) ?? 0) - (running.get(b.ownerId) ?? 0) || b.priority - a.priority || a.createdAt - b.createdAt;
+    const owners = new Set(ranked.map((candidate) => candidate.ownerId)).size;
+    const picks: Pick[] = [];
+    idle.forEach(({ agentId, capacity }) => {
+      const refusals: { jobId: string; kind: string; rule: string; detail: string }[] = [];
+      for (const [index, candidate] of ranked.entries()) {
+        const fit = match(candidate.requirements, capacity);
+        if (!fit.fits) {
+          refusals.push({ jobId: candidate.id, kind: candidate.kind.toLowerCase().replace('_', '-'), rule: fit.rule, detail: fit.detail });
+          continue;
+        }
+        picks.push({ jobId: candidate.id, agentId, deviceIds: fit.deviceIds });
+        ranked.splice(index, 1);
+        running.set(candidate.ownerId, (running.get(candidate.ownerId) ?? 0) + 1);
+        if (owners > 1) ranked.sort(order);
+        this.whySent.delete(agentId);
+        return;
+      }
+      this.tellWhy(agentId, candidates.length, refusals, now);
+    });
+    const claimed = await this.repository.claim(picks, this.config.POTLUCK_ATTEMPT_LEASE_MS, now);
+    // A job another round or coordinator took first: those agents try again.
+    const served = new Set(claimed.map((claim) => claim.agentId));
+    for (const pick of picks) if (!served.has(pick.agentId)) this.pending.add(pick.agentId);
+    for (const claim of claimed) this.busy.add(claim.agentId);
+    await this.assignAll(claimed, now);
+    return false;
+  }
+
+  /** A waiting job's requirements, parsed once (they never change). */
+  private requirementsOf(candidate: Candidate): Requirements {
+    let parsed = this.requirements.get(candidate.id);
+    if (!parsed) {
+      if (this.requirements.size >= 10_000) this.requirements.clear();
+      parsed = RequirementsSchema.parse(candidate.requirements);
+      this.requirements.set(candidate.id, parsed);
+    }
+    return parsed;
+  }
+
+  /** Builds and sends the assignments of claimed jobs; a job whose inputs are gone fails at once. */
+  private async assignAll(claimed: Claimed[], now: number): Promise<void> {
+    if (claimed.length === 0) return;
+    const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
+    const resolved = await Promise.all(claimed.map((claim) => this.pipelines.resolve(claim)));
+    const refs = resolved.flatMap((resolution) => (resolution.ok ? refsOf(resolution.spec) : []));
+    const versions = new Map((await this.repository.versionArtifacts(uniqueRefs(refs))).map((v) => [`${v.datasetId}:${v.version}`, v]));
+    const grants: { grant: TransferGrant; ttlMs: number }[] = [];
+    const add = (grant: TransferGrant, ttlMs: number) => grants.push({ grant, ttlMs }) - 1;
+    const ready: { claim: Claimed; build: (pathOf: (index: number) => string) => JobAssignment }[] = [];
+    for (const [i, claim] of claimed.entries()) {
+      const resolution = resolved[i];
+      const failed = await this.prepare(claim, resolution, versions, add, lease);
+      if (typeof failed === 'string') {
+        this.busy.delete(claim.agentId);
+        await this.work.endAttempt(claim.attemptId, claim.jobId, claim.attemptNo, 'FAILED', failed, false, now);
+        this.events.freed(claim.agentId);
+        continue;
+      }
+      ready.push({ claim, build: failed });
+    }
+    const paths = await this.transfers.issueMany(grants); // one Redis round trip for every one-time path of the round
+    const pathOf = (index: number) => paths[index] ?? '';
+    for (const { claim, build } of ready) {
+      void this.send(claim, build(pathOf), now);
+    }
+  }
+
+  /**
+   * What an attempt needs besides its paths: the resolved spec, its inputs and adapter, its output
+   * upload and the checkpoint it resumes from. A string is the reason it cannot run (no retry helps).
+   */
+  private async prepare(
+    claim: Claimed,
+    resolution: Resolution | undefined,
+    versions: Map<string, VersionArtifact>,
+    add: (grant: TransferGrant, ttlMs: number) => number,
+    lease: number,
+  ): Promise<string | ((pathOf: (index: number) => string) => JobAssignment)> {
+    if (!resolution?.ok) return `INVALID_SPEC: ${resolution?.reason ?? 'unresolved'}`;
+    const download = (artifact: { storageKey: string; sizeBytes: string | bigint; sha256: string }) => add({ kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, TRANSFER_TTL_MS);
+    const { spec } = resolution;
+    const requirements = this.requirements.get(claim.jobId) ?? RequirementsSchema.parse(claim.requirements);
+    if (claim.parentJobId) await this.prisma.client.job.update({ where: { id: claim.jobId }, data: { spec } }); // the step now shows what it runs
+    const inputs: (Omit<TransferInput, 'path'> & { grant: number })[] = [];
+    for (const ref of refsOf(spec)) {
+      const version = versions.get(`${ref.datasetId}:${ref.version}`);
+      if (!version) return `DATASET_MISSING: dataset ${ref.datasetId} v${ref.version} no longer exists`;
+      inputs.push({ ...ref, sha256: version.sha256, bytes: Number(version.sizeBytes), grant: download(version) });
+    }
+    let adapterArtifact: { sha256: string; sizeBytes: bigint; grant: number } | null = null;
+    if (spec.kind === 'eval' && spec.adapterFromJob) {
+      const source = await this.prisma.client.job.findUnique({ where: { id: spec.adapterFromJob } });
+      const artifactId = (source?.result as { adapterArtifactId?: unknown } | null | undefined)?.adapterArtifactId;
+      if (source?.status !== 'SUCCEEDED' || typeof artifactId !== 'string') return `ADAPTER_MISSING: job ${spec.adapterFromJob} has no adapter`;
+      const artifact = await this.prisma.client.artifact.findUniqueOrThrow({ where: { id: artifactId } });
+      adapterArtifact = { ...artifact, grant: download(artifact) };
+    }
+    const output = OUTPUT[claim.kind];
+    const uploadGrant = add({ kind: 'upload', attemptId: claim.attemptId, maxBytes: output.maxBytes, mediaType: output.mediaType }, 24 * 3_600_000);
+    const { checkpoint } = claim;
+    const checkpointGrant = checkpoint ? download(checkpoint) : -1;
+    return (pathOf) => ({
+      attemptId: claim.attemptId, jobId: claim.jobId, attemptNo: claim.attemptNo, spec, runtime: requirements.runtime, command: requirements.command ?? null, deviceIds: claim.deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000,
+      inputs: inputs.map(({ grant, ...input }) => ({ ...input, path: pathOf(grant) })),
+      adapter: adapterArtifact ? { sha256: adapterArtifact.sha256, bytes: Number(adapterArtifact.sizeBytes), path: pathOf(adapterArtifact.grant) } : null,
+      uploadPath: pathOf(uploadGrant),
+      resumeFrom: checkpoint ? { checkpointId: checkpoint.id, step: checkpoint.step, sha256: checkpoint.sha256, path: pathOf(checkpointGrant) } : null,
+    });
+  }
+
+  /** Sends one assignment and waits for the agent's answer; a decline returns the job to the queue. */
+  private async send(claim: Claimed, assignment: JobAssignment, now: number): Promise<void> {
+    try {
+      const accepted = await this.gateway.assign(claim.agentId, assignment);
+      if (!accepted) {
+        this.busy.delete(claim.agentId);
+        await this.work.endAttempt(claim.attemptId, claim.jobId, claim.attemptNo, 'FAILED', 'AGENT_DECLINED: the agent did not accept the assignment', true, now);
+        return;
+      }
+      this.logger.log({ agentId: claim.agentId, jobId: claim.jobId, attemptId: claim.attemptId, kind: assignment.spec.kind, resumedFromStep: claim.checkpoint?.step ?? null }, 'job assigned');
+    } catch (error) {
+      this.logger.error({ err: error, jobId: claim.jobId, attemptId: claim.attemptId }, 'could not send an assignment');
+    }
   }
 
   /** Pushes "why no job?" to an idle agent while jobs wait that it cannot take (rate-limited per agent). */
@@ -164,83 +293,6 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     this.whySent.set(agentId, { at: now, signature });
     const rules = [...new Set(refusals.map((r) => r.rule))].join(', ');
     this.gateway.why(agentId, { at: now, summary: `${refusals.length} waiting job(s) do not fit this agent (${rules})`, jobs: refusals.slice(0, 10).map((r) => ({ ...r, detail: r.detail.slice(0, 500) })) });
-  }
-
-  /**
-   * Builders with fewer running jobs first; then priority; then age. Standalone jobs and
-   * pipeline steps whose previous step succeeded (pipelines themselves are never run).
-   */
-  private async candidates(): Promise<{ id: string; kind: string; requirements: unknown }[]> {
-    return this.prisma.client.$queryRaw<{ id: string; kind: string; requirements: unknown }[]>`
-      SELECT j.id, j.kind::text AS kind, j.requirements
-      FROM "Job" j
-      LEFT JOIN (SELECT "ownerId", count(*) AS running FROM "Job" WHERE status = 'RUNNING' AND kind <> 'PIPELINE' GROUP BY "ownerId") r ON r."ownerId" = j."ownerId"
-      WHERE j.status = 'QUEUED' AND j.kind <> 'PIPELINE'
-        AND (j."parentJobId" IS NULL OR j."stepIndex" = 0 OR EXISTS (
-          SELECT 1 FROM "Job" p WHERE p."parentJobId" = j."parentJobId" AND p."stepIndex" = j."stepIndex" - 1 AND p.status = 'SUCCEEDED'))
-      ORDER BY coalesce(r.running, 0) ASC, j.priority DESC, j."createdAt" ASC
-      LIMIT ${CANDIDATES}`;
-  }
-
-  private async assign(agentId: string, job: Job, deviceIds: string[], now: number): Promise<string | null> {
-    const jobId = job.id;
-    await this.pipelines.stepStarted(job, now);
-    const attemptNo = (await this.prisma.client.jobAttempt.count({ where: { jobId } })) + 1; // the claim makes this decision the job's only writer
-    const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
-    const requirements = RequirementsSchema.parse(job.requirements);
-    // A lost predecessor's last checkpoint: the new attempt resumes there.
-    const checkpoint = job.kind === 'FINE_TUNE' ? await this.prisma.client.checkpoint.findFirst({ where: { jobId }, orderBy: [{ tokens: 'desc' }, { step: 'desc' }], include: { artifact: true } }) : null;
-    const attempt = await this.prisma.client.jobAttempt.create({
-      data: { jobId, attemptNo, agentId, deviceIds, status: 'ASSIGNED', leaseExpiresAt: new Date(now + lease), resumedFromId: checkpoint?.id ?? null },
-    });
-    const failNow = async (reason: string): Promise<null> => {
-      await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', reason, false, now);
-      this.events.freed(agentId);
-      return null;
-    };
-    const resolved = await this.pipelines.resolve(job);
-    if (!resolved.ok) return failNow(`INVALID_SPEC: ${resolved.reason}`);
-    const spec = resolved.spec;
-    if (job.parentJobId) await this.prisma.client.job.update({ where: { id: jobId }, data: { spec } }); // the step now shows what it runs
-    const refs: DatasetRef[] = spec.kind === 'fine-tune' ? spec.datasets : spec.kind === 'eval' ? [spec.dataset] : [spec.input];
-    const grants: { grant: TransferGrant; ttlMs: number }[] = [];
-    const download = (artifact: { storageKey: string; sizeBytes: bigint; sha256: string }) => grants.push({ grant: { kind: 'download', storageKey: artifact.storageKey, bytes: Number(artifact.sizeBytes), sha256: artifact.sha256 }, ttlMs: TRANSFER_TTL_MS }) - 1;
-    const inputs: (Omit<TransferInput, 'path'> & { grant: number })[] = [];
-    for (const ref of refs) {
-      const version = await this.prisma.client.datasetVersion.findUnique({ where: { datasetId_version: { datasetId: ref.datasetId, version: ref.version } }, include: { artifact: true } });
-      if (!version) return failNow(`DATASET_MISSING: dataset ${ref.datasetId} v${ref.version} no longer exists`);
-      const { artifact } = version;
-      inputs.push({ ...ref, sha256: artifact.sha256, bytes: Number(artifact.sizeBytes), grant: download(artifact) });
-    }
-    let adapterArtifact: { sha256: string; sizeBytes: bigint; grant: number } | null = null;
-    if (spec.kind === 'eval' && spec.adapterFromJob) {
-      const source = await this.prisma.client.job.findUnique({ where: { id: spec.adapterFromJob } });
-      const artifactId = (source?.result as { adapterArtifactId?: unknown } | null | undefined)?.adapterArtifactId;
-      if (source?.status !== 'SUCCEEDED' || typeof artifactId !== 'string') return failNow(`ADAPTER_MISSING: job ${spec.adapterFromJob} has no adapter`);
-      const artifact = await this.prisma.client.artifact.findUniqueOrThrow({ where: { id: artifactId } });
-      adapterArtifact = { ...artifact, grant: download(artifact) };
-    }
-    const output = OUTPUT[job.kind as keyof typeof OUTPUT];
-    const uploadGrant = grants.push({ grant: { kind: 'upload', attemptId: attempt.id, maxBytes: output.maxBytes, mediaType: output.mediaType }, ttlMs: 24 * 3_600_000 }) - 1;
-    const checkpointGrant = checkpoint ? download(checkpoint.artifact) : -1;
-    const paths = await this.transfers.issueMany(grants); // one Redis round trip for every one-time path
-    const pathOf = (index: number) => paths[index] ?? '';
-    const adapter: JobAssignment['adapter'] = adapterArtifact ? { sha256: adapterArtifact.sha256, bytes: Number(adapterArtifact.sizeBytes), path: pathOf(adapterArtifact.grant) } : null;
-    const uploadPath = pathOf(uploadGrant);
-    const resumeFrom = checkpoint ? { checkpointId: checkpoint.id, step: checkpoint.step, sha256: checkpoint.artifact.sha256, path: pathOf(checkpointGrant) } : null;
-    const assignment: JobAssignment = {
-      attemptId: attempt.id, jobId, attemptNo, spec, runtime: requirements.runtime, command: requirements.command ?? null, deviceIds, leaseMs: lease, maxRuntimeMs: requirements.maxRuntimeSeconds * 1000,
-      inputs: inputs.map(({ grant, ...input }) => ({ ...input, path: pathOf(grant) })), adapter, uploadPath, resumeFrom,
-    };
-    this.busy.add(agentId);
-    const accepted = await this.gateway.assign(agentId, assignment);
-    if (!accepted) {
-      this.busy.delete(agentId);
-      await this.work.endAttempt(attempt.id, jobId, attemptNo, 'FAILED', 'AGENT_DECLINED: the agent did not accept the assignment', true, now);
-      return null;
-    }
-    this.logger.log({ agentId, jobId, attemptId: attempt.id, kind: spec.kind, resumedFromStep: checkpoint?.step ?? null }, 'job assigned');
-    return attempt.id;
   }
 
   /** Ends attempts that ran past their job's `maxRuntimeSeconds`: the job fails (no retry) and the agent is told to stop. */
@@ -276,4 +328,13 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       this.logger.error({ err: error }, 'dispatch sweep failed');
     }
   }
+}
+
+/** The dataset versions a resolved step reads. */
+function refsOf(spec: StepSpec): DatasetRef[] {
+  return spec.kind === 'fine-tune' ? spec.datasets : spec.kind === 'eval' ? [spec.dataset] : [spec.input];
+}
+
+function uniqueRefs(refs: DatasetRef[]): DatasetRef[] {
+  return [...new Map(refs.map((ref) => [`${ref.datasetId}:${ref.version}`, ref])).values()];
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PipelineSpecSchema, PipelineStepSpecSchema, StepSpecSchema, type DatasetInput, type DatasetRef, type StepSpec } from '@potluck/protocol';
 import { PrismaService } from '../database/prisma.service.js';
-import type { Job } from '../generated/prisma/client.js';
 
 export type Resolution = { ok: true; spec: StepSpec } | { ok: false; reason: string };
 
@@ -19,7 +18,7 @@ export class PipelineService {
   constructor(private readonly prisma: PrismaService) {}
 
   /** The step's spec with its placeholders replaced by the earlier steps' outputs. */
-  async resolve(step: Job): Promise<Resolution> {
+  async resolve(step: { parentJobId: string | null; spec: unknown }): Promise<Resolution> {
     if (!step.parentJobId) {
       const parsed = StepSpecSchema.safeParse(step.spec);
       return parsed.success ? { ok: true, spec: parsed.data } : { ok: false, reason: `the stored spec is invalid: ${parsed.error.issues[0]?.message ?? ''}` };
@@ -81,12 +80,6 @@ export class PipelineService {
     }
     const checked = StepSpecSchema.safeParse(resolved);
     return checked.success ? { ok: true, spec: checked.data } : { ok: false, reason: `the resolved step spec is invalid: ${checked.error.issues[0]?.message ?? ''}` };
-  }
-
-  /** A step was claimed: the pipeline runs. */
-  async stepStarted(step: Pick<Job, 'parentJobId'>, now: number): Promise<void> {
-    if (!step.parentJobId) return;
-    await this.prisma.client.job.updateMany({ where: { id: step.parentJobId, status: 'QUEUED' }, data: { status: 'RUNNING', startedAt: new Date(now) } });
   }
 
   /** A step succeeded: the pipeline succeeds with its last step (its result lists every step's). */

@@ -12,7 +12,9 @@ import { isUniqueViolation } from '../database/prisma-errors.js';
 import { TransferService } from '../transfer/transfer.service.js';
 import { AttemptOutcomes } from '../credits/attempt-outcomes.js';
 import { DatasetOutputsService } from '../datasets/dataset-outputs.service.js';
-import type { Job, Prisma } from '../generated/prisma/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { Batcher } from './batcher.js';
+import { DispatchRepository, type AttemptForCompletion, type Success } from './dispatch.repository.js';
 import { JOB_LOG_LINES, MAX_ATTEMPTS, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 import { PipelineService } from './pipeline.service.js';
 
@@ -32,6 +34,13 @@ function parse<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; va
 @Injectable()
 export class WorkService {
   private readonly logger = new Logger('Work');
+  /** Attempts read for completion messages, batched (one query per batch). */
+  private readonly attemptReads = new Batcher<string, AttemptForCompletion | undefined>(async (ids) => {
+    const rows = new Map((await this.repository.attemptsForCompletion([...new Set(ids)])).map((row) => [row.id, row]));
+    return ids.map((id) => rows.get(id));
+  });
+  /** Successful attempts closed with their jobs, batched (one statement per batch). */
+  private readonly closes = new Batcher<Success & { now: number }, boolean>((items) => this.closeMany(items));
 
   constructor(
     private readonly prisma: PrismaService,
@@ -43,6 +52,7 @@ export class WorkService {
     private readonly outcomes: AttemptOutcomes,
     private readonly pipelines: PipelineService,
     private readonly datasetOutputs: DatasetOutputsService,
+    private readonly repository: DispatchRepository,
   ) {}
 
   async progress(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean }>> {
@@ -88,18 +98,24 @@ export class WorkService {
     return { ok: true, result: { recorded: true } };
   }
 
+  /**
+   * A successful attempt: accepted once, only from the attempt's agent, only with a result of the
+   * job's kind and after its outputs were uploaded. Concurrent completions share their reads and
+   * their closing statement (attempt and job closed together), so a busy coordinator pays two
+   * PostgreSQL round trips per batch of completions instead of several per completion.
+   */
   async completed(identity: AgentIdentity, payload: unknown, now = Date.now()): Promise<AgentAck<{ recorded: boolean; duplicate: boolean }>> {
     const parsed = parse(JobCompletedSchema, payload);
     if (!parsed.ok) return parsed;
     const { attemptId, result } = parsed.value;
-    const attempt = await this.prisma.client.jobAttempt.findUnique({ where: { id: attemptId }, include: { job: true } });
+    const attempt = await this.attemptReads.load(attemptId);
     if (!attempt || attempt.agentId !== identity.agentId) return fail('NOT_YOURS', 'No attempt of this agent has that id.');
     if (attempt.status === 'SUCCEEDED') return { ok: true, result: { recorded: false, duplicate: true } };
     if (attempt.status !== 'RUNNING' && attempt.status !== 'ASSIGNED') return fail('NOT_YOURS', `The attempt already ended (${attempt.status.toLowerCase()}); its result is not used.`);
-    const noop = RequirementsSchema.parse(attempt.job.requirements).runtime === 'noop';
-    const fits = result.kind === 'noop' ? noop : !noop && attempt.job.kind === KIND_OF_RESULT[result.kind];
-    if (!fits) return fail('INVALID_PAYLOAD', `A ${result.kind} result does not fit this ${attempt.job.kind.toLowerCase().replace('_', '-')} job.`);
-    const stored = await this.storedResult(attempt.job, result);
+    const noop = RequirementsSchema.parse(attempt.requirements).runtime === 'noop';
+    const fits = result.kind === 'noop' ? noop : !noop && attempt.jobKind === KIND_OF_RESULT[result.kind];
+    if (!fits) return fail('INVALID_PAYLOAD', `A ${result.kind} result does not fit this ${attempt.jobKind.toLowerCase().replace('_', '-')} job.`);
+    const stored = await this.storedResult(attempt.jobId, result);
     if (!stored.ok) {
       if (stored.endAttempt) {
         const ended = await this.endAttempt(attempt.id, attempt.jobId, attempt.attemptNo, 'FAILED', `INVALID_OUTPUT: ${stored.message}`, true, now);
@@ -107,22 +123,22 @@ export class WorkService {
       }
       return fail('INVALID_PAYLOAD', stored.message);
     }
-    const recorded = await this.prisma.client.$transaction(async (tx) => {
-      const closed = await tx.jobAttempt.updateMany({ where: { id: attemptId, status: { in: ['RUNNING', 'ASSIGNED'] } }, data: { status: 'SUCCEEDED', endedAt: new Date(now), endReason: 'completed', tokens: BigInt('tokens' in result ? result.tokens : 0) } });
-      if (closed.count === 0) return false;
-      await tx.job.updateMany({
-        where: { id: attempt.jobId, status: 'RUNNING' },
-        data: { status: 'SUCCEEDED', finishedAt: new Date(now), result: stored.value },
-      });
-      return true;
-    });
+    const recorded = await this.closes.load({ attemptId, jobId: attempt.jobId, tokens: 'tokens' in result ? result.tokens : 0, result: stored.value, now });
     if (recorded) {
-      await this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
-      if (attempt.job.parentJobId) await this.pipelines.stepSucceeded(attempt.jobId, now);
       this.events.freed(identity.agentId); // free again: the dispatcher looks for its next job
+      if (attempt.parentJobId) await this.pipelines.stepSucceeded(attempt.jobId, now);
       if (result.kind !== 'noop') this.outcomes.succeeded(attemptId); // credit: claim and validation (credits/credit-flow.service.ts)
+      await this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
     }
     return { ok: true, result: { recorded, duplicate: !recorded } };
+  }
+
+  /** Closes a batch of successes in one statement; an attempt named twice in one batch is closed by its first report only. */
+  private async closeMany(items: (Success & { now: number })[]): Promise<boolean[]> {
+    const first = new Map<string, Success & { now: number }>();
+    for (const item of items) if (!first.has(item.attemptId)) first.set(item.attemptId, item);
+    const closed = await this.repository.closeSucceeded([...first.values()], items[0]?.now ?? Date.now());
+    return items.map((item) => first.get(item.attemptId) === item && closed.has(item.attemptId));
   }
 
   /**
@@ -130,7 +146,7 @@ export class WorkService {
    * attempt uploaded (sha256 and size must match); a dataset job's output must pass the
    * upload inspector and becomes a new dataset version with lineage.
    */
-  private async storedResult(job: Job, result: JobResult): Promise<{ ok: true; value: Prisma.InputJsonObject } | { ok: false; message: string; endAttempt: boolean }> {
+  private async storedResult(jobId: string, result: JobResult): Promise<{ ok: true; value: Prisma.InputJsonObject } | { ok: false; message: string; endAttempt: boolean }> {
     const uploaded = async (sha256: string, bytes: number) => {
       const artifact = await this.prisma.client.artifact.findUnique({ where: { sha256 } });
       return artifact && Number(artifact.sizeBytes) === bytes ? artifact : null;
@@ -151,6 +167,7 @@ export class WorkService {
       case 'dataset': {
         const output = await uploaded(result.outputSha256, result.outputBytes);
         if (!output) return { ok: false, message: 'The output was not uploaded (or its size differs); upload it before reporting completion.', endAttempt: false };
+        const job = await this.prisma.client.job.findUniqueOrThrow({ where: { id: jobId } });
         const version = await this.datasetOutputs.record(job, result, output);
         if (!version.ok) return { ok: false, message: version.reason, endAttempt: true };
         return { ok: true, value: { ...result, outputArtifactId: output.id, datasetId: version.datasetId, version: version.version, datasetVersionId: version.datasetVersionId } };

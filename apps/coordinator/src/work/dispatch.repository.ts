@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { PgService } from '../database/pg.service.js';
+
+/** A waiting job as the dispatcher ranks it. */
+export interface Candidate {
+  id: string;
+  ownerId: string;
+  kind: string;
+  requirements: unknown;
+  priority: number;
+  createdAt: Date;
+  /** The owner's running jobs when the candidates were read. */
+  running: number;
+}
+
+/** One job the round chose for one agent. */
+export interface Pick {
+  jobId: string;
+  agentId: string;
+  deviceIds: string[];
+}
+
+/** A claimed job with its new attempt (and the checkpoint it resumes from). */
+export interface Claimed {
+  jobId: string;
+  agentId: string;
+  deviceIds: string[];
+  kind: 'FINE_TUNE' | 'EVAL' | 'DATASET';
+  spec: unknown;
+  requirements: unknown;
+  parentJobId: string | null;
+  attemptId: string;
+  attemptNo: number;
+  checkpoint: { id: string; step: number; sha256: string; sizeBytes: string; storageKey: string } | null;
+}
+
+/** An input artifact: a dataset version's file. */
+export interface VersionArtifact {
+  datasetId: string;
+  version: number;
+  sha256: string;
+  sizeBytes: string;
+  storageKey: string;
+}
+
+/** An attempt as a completion message needs it. */
+export interface AttemptForCompletion {
+  id: string;
+  agentId: string;
+  jobId: string;
+  attemptNo: number;
+  status: string;
+  jobKind: string;
+  requirements: unknown;
+  parentJobId: string | null;
+}
+
+/** A successful attempt to close, with its job's result. */
+export interface Success {
+  attemptId: string;
+  jobId: string;
+  tokens: number;
+  result: unknown;
+}
+
+/**
+ * The dispatcher's set-based statements: each serves every agent (or completion) of a batch in
+ * one round trip. A statement with data-modifying CTEs commits as a whole, so the claim of a
+ * job and its attempt row (or the close of an attempt and its job) never exist one without the other.
+ */
+@Injectable()
+export class DispatchRepository {
+  constructor(private readonly pg: PgService) {}
+
+  /** Usable agents (not revoked): trust level and whether an attempt of theirs is open. */
+  async agentStates(agentIds: readonly string[]): Promise<Map<string, { trustLevel: number; busy: boolean }>> {
+    const rows = await this.pg.query<{ id: string; trustLevel: number; busy: boolean }>(
+      `SELECT a.id, a."trustLevel", EXISTS (SELECT 1 FROM "JobAttempt" t WHERE t."agentId" = a.id AND t.status IN ('ASSIGNED', 'RUNNING')) AS busy
+       FROM "Agent" a WHERE a.id = ANY($1::uuid[]) AND a."revokedAt" IS NULL`,
+      [agentIds],
+    );
+    return new Map(rows.map((row) => [row.id, { trustLevel: row.trustLevel, busy: row.busy }]));
+  }
+
+  /**
+   * Waiting jobs in fairness order — builders with fewer running jobs first, then priority, then
+   * age: standalone jobs and pipeline steps whose previous step succeeded (pipelines themselves never run).
+   */
+  async candidates(limit: number): Promise<Candidate[]> {
+    return this.pg.query<Candidate>(
+      `SELECT j.id, j."ownerId", j.kind::text AS kind, j.requirements, j.priority, j."createdAt", coalesce(r.running, 0)::int AS running
+       FROM "Job" j
+       LEFT JOIN (SELECT "ownerId", count(*) AS running FROM "Job" WHERE status = 'RUNNING' AND kind <> 'PIPELINE' GROUP BY "ownerId") r ON r."ownerId" = j."ownerId"
+       WHERE j.status = 'QUEUED' AND j.kind <> 'PIPELINE'
+         AND (j."parentJobId" IS NULL OR j."stepIndex" = 0 OR EXISTS (
+           SELECT 1 FROM "Job" p WHERE p."parentJobId" = j."parentJobId" AND p."stepIndex" = j."stepIndex" - 1 AND p.status = 'SUCCEEDED'))
+       ORDER BY coalesce(r.running, 0) ASC, j.priority DESC, j."createdAt" ASC
+       LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /**
+   * Claims the picked jobs (QUEUED → RUNNING, conditional: a job another decision or coordinator
+   * took is left out) and creates their attempts with a lease, in one statement; a claimed step
+   * marks its pipeline running. A fine-tune's new attempt resumes from the job's latest checkpoint.
+   */
+  async claim(picks: readonly Pick[], leaseMs: number, now: number): Promise<Claimed[]> {
+    if (picks.length === 0) return [];
+    const at = new Date(now);
+    return this.pg.query<Claimed>(
+      `WITH picks AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p("jobId", "agentId", devices)
+       ), claimed AS (
+         UPDATE "Job" j SET status = 'RUNNING', "startedAt" = $4, "updatedAt" = $4
+         FROM picks p WHERE j.id = p."jobId" AND j.status = 'QUEUED'
+         RETURNING j.id, j.kind::text AS kind, j.spec, j.requirements, j."parentJobId", p."agentId", p.devices
+       ), pipelines AS (
+         UPDATE "Job" parent SET status = 'RUNNING', "startedAt" = $4, "updatedAt" = $4
+         WHERE parent.id IN (SELECT "parentJobId" FROM claimed WHERE "parentJobId" IS NOT NULL) AND parent.status = 'QUEUED'
+       ), attempts AS (
+         INSERT INTO "JobAttempt" (id, "jobId", "attemptNo", "agentId", "deviceIds", status, "leaseExpiresAt", "startedAt", "resumedFromId")
+         SELECT gen_random_uuid(), c.id,
+                coalesce((SELECT max(x."attemptNo") FROM "JobAttempt" x WHERE x."jobId" = c.id), 0) + 1,
+                c."agentId", ARRAY(SELECT jsonb_array_elements_text(c.devices::jsonb)), 'ASSIGNED', $5, $4,
+                CASE WHEN c.kind = 'FINE_TUNE' THEN (SELECT cp.id FROM "Checkpoint" cp WHERE cp."jobId" = c.id ORDER BY cp.tokens DESC, cp.step DESC LIMIT 1) END
+         FROM claimed c
+         RETURNING id, "jobId", "attemptNo", "deviceIds", "resumedFromId"
+       )
+       SELECT c.id AS "jobId", c."agentId", a."deviceIds", c.kind, c.spec, c.requirements, c."parentJobId", a.id AS "attemptId", a."attemptNo",
+              CASE WHEN cp.id IS NULL THEN NULL ELSE json_build_object('id', cp.id, 'step', cp.step, 'sha256', art.sha256, 'sizeBytes', art."sizeBytes"::text, 'storageKey', art."storageKey") END AS checkpoint
+       FROM claimed c JOIN attempts a ON a."jobId" = c.id
+       LEFT JOIN "Checkpoint" cp ON cp.id = a."resumedFromId" LEFT JOIN "Artifact" art ON art.id = cp."artifactId"`,
+      [picks.map((p) => p.jobId), picks.map((p) => p.agentId), picks.map((p) => JSON.stringify(p.deviceIds)), at, new Date(now + leaseMs)],
+    );
+  }
+
+  /** The files of these dataset versions (missing ones are absent). */
+  async versionArtifacts(refs: readonly { datasetId: string; version: number }[]): Promise<VersionArtifact[]> {
+    if (refs.length === 0) return [];
+    return this.pg.query<VersionArtifact>(
+      `SELECT v."datasetId", v.version, a.sha256, a."sizeBytes"::text AS "sizeBytes", a."storageKey"
+       FROM "DatasetVersion" v JOIN "Artifact" a ON a.id = v."artifactId"
+       WHERE (v."datasetId", v.version) IN (SELECT * FROM unnest($1::uuid[], $2::int[]))`,
+      [refs.map((r) => r.datasetId), refs.map((r) => r.version)],
+    );
+  }
+
+  /** The attempts completion messages name, with what their checks need of the job. */
+  async attemptsForCompletion(attemptIds: readonly string[]): Promise<AttemptForCompletion[]> {
+    return this.pg.query<AttemptForCompletion>(
+      `SELECT a.id, a."agentId", a."jobId", a."attemptNo", a.status::text AS status, j.kind::text AS "jobKind", j.requirements, j."parentJobId"
+       FROM "JobAttempt" a JOIN "Job" j ON j.id = a."jobId" WHERE a.id = ANY($1::uuid[])`,
+      [attemptIds],
+    );
+  }
+
+  /**
+   * Closes successful attempts and their jobs (with the result) in one statement. Only an
+   * attempt still open is closed, and only a running job succeeds; returns the attempts closed now.
+   */
+  async closeSucceeded(successes: readonly Success[], now: number): Promise<Set<string>> {
+    if (successes.length === 0) return new Set();
+    const rows = await this.pg.query<{ id: string }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[]) AS i(id, "jobId", tokens, result)
+       ), closed AS (
+         UPDATE "JobAttempt" a SET status = 'SUCCEEDED', "endedAt" = $5, "endReason" = 'completed', tokens = i.tokens
+         FROM input i WHERE a.id = i.id AND a."jobId" = i."jobId" AND a.status IN ('RUNNING', 'ASSIGNED')
+         RETURNING a.id, a."jobId"
+       ), jobs AS (
+         UPDATE "Job" j SET status = 'SUCCEEDED', "finishedAt" = $5, "updatedAt" = $5, result = i.result::jsonb
+         FROM closed c JOIN input i ON i.id = c.id WHERE j.id = c."jobId" AND j.status = 'RUNNING'
+       )
+       SELECT id FROM closed`,
+      [successes.map((s) => s.attemptId), successes.map((s) => s.jobId), successes.map((s) => String(Math.trunc(s.tokens))), successes.map((s) => JSON.stringify(s.result)), new Date(now)],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+}
