@@ -26,7 +26,8 @@
  * It runs the built coordinator in this process (apps/coordinator/dist), creates a uniquely
  * named database (dropped at the end) and Redis prefix (deleted at the end), and talks only
  * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], GRANTS [2000],
- * CONCURRENCY [8], PROFILE, TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
+ * CONCURRENCY [8], PROFILE, AUTH_CACHE_MS (POTLUCK_AUTH_CACHE_MS of the coordinator; 0 looks the
+ * API key up in PostgreSQL on every request), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -164,6 +165,7 @@ async function main() {
     POTLUCK_PORT: '0',
     POTLUCK_RATE_LIMIT_PER_MINUTE: '100000000',
     POTLUCK_ALLOW_SIMULATED_CREDIT: 'true',
+    ...(process.env.AUTH_CACHE_MS ? { POTLUCK_AUTH_CACHE_MS: process.env.AUTH_CACHE_MS } : {}),
     LOG_LEVEL: 'silent',
   });
   const { app } = await createApp(config, pino({ level: 'silent' }));
