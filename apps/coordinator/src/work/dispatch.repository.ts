@@ -32,6 +32,8 @@ export interface Claimed {
   attemptId: string;
   attemptNo: number;
   checkpoint: { id: string; step: number; sha256: string; sizeBytes: string; storageKey: string } | null;
+  /** The files of the dataset versions its stored spec names (a pipeline step's placeholders are resolved later). */
+  versions: VersionArtifact[] | null;
 }
 
 /** An input artifact: a dataset version's file. */
@@ -51,7 +53,7 @@ export interface AttemptForCompletion {
   attemptNo: number;
   status: string;
   jobKind: string;
-  requirements: unknown;
+  runtime: string | null;
   parentJobId: string | null;
 }
 
@@ -128,7 +130,13 @@ export class DispatchRepository {
          RETURNING id, "jobId", "attemptNo", "deviceIds", "resumedFromId"
        )
        SELECT c.id AS "jobId", c."agentId", a."deviceIds", c.kind, c.spec, c.requirements, c."parentJobId", a.id AS "attemptId", a."attemptNo",
-              CASE WHEN cp.id IS NULL THEN NULL ELSE json_build_object('id', cp.id, 'step', cp.step, 'sha256', art.sha256, 'sizeBytes', art."sizeBytes"::text, 'storageKey', art."storageKey") END AS checkpoint
+              CASE WHEN cp.id IS NULL THEN NULL ELSE json_build_object('id', cp.id, 'step', cp.step, 'sha256', art.sha256, 'sizeBytes', art."sizeBytes"::text, 'storageKey', art."storageKey") END AS checkpoint,
+              (SELECT json_agg(json_build_object('datasetId', v."datasetId", 'version', v.version, 'sha256', va.sha256, 'sizeBytes', va."sizeBytes"::text, 'storageKey', va."storageKey"))
+               FROM "DatasetVersion" v JOIN "Artifact" va ON va.id = v."artifactId"
+               WHERE (v."datasetId"::text, v.version) IN (
+                 SELECT ref->>'datasetId', (ref->>'version')::int
+                 FROM jsonb_array_elements(CASE c.kind WHEN 'FINE_TUNE' THEN c.spec->'datasets' WHEN 'EVAL' THEN jsonb_build_array(c.spec->'dataset') ELSE jsonb_build_array(c.spec->'input') END) AS ref
+                 WHERE ref ? 'datasetId' AND ref ? 'version')) AS versions
        FROM claimed c JOIN attempts a ON a."jobId" = c.id
        LEFT JOIN "Checkpoint" cp ON cp.id = a."resumedFromId" LEFT JOIN "Artifact" art ON art.id = cp."artifactId"`,
       [picks.map((p) => p.jobId), picks.map((p) => p.agentId), picks.map((p) => JSON.stringify(p.deviceIds)), at, new Date(now + leaseMs)],
@@ -149,7 +157,7 @@ export class DispatchRepository {
   /** The attempts completion messages name, with what their checks need of the job. */
   async attemptsForCompletion(attemptIds: readonly string[]): Promise<AttemptForCompletion[]> {
     return this.pg.query<AttemptForCompletion>(
-      `SELECT a.id, a."agentId", a."jobId", a."attemptNo", a.status::text AS status, j.kind::text AS "jobKind", j.requirements, j."parentJobId"
+      `SELECT a.id, a."agentId", a."jobId", a."attemptNo", a.status::text AS status, j.kind::text AS "jobKind", j.requirements->>'runtime' AS runtime, j."parentJobId"
        FROM "JobAttempt" a JOIN "Job" j ON j.id = a."jobId" WHERE a.id = ANY($1::uuid[])`,
       [attemptIds],
     );

@@ -22,8 +22,8 @@ const OUTPUT = {
 /** Idle agents are told the same "why no job?" again at most this often (a different answer goes at once). */
 const WHY_EVERY_MS = 15_000;
 
-/** Waiting jobs considered per dispatch decision. */
-const CANDIDATES = 100;
+/** Waiting jobs considered per round: four per agent of the round, at least 20, at most 100. */
+const CANDIDATES = { perAgent: 4, min: 20, max: 100 };
 /** Rounds (each deciding for a set of agents) running at once in one process. */
 const MAX_ROUNDS = 2;
 /** Agents served by one round. */
@@ -142,7 +142,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
    */
   private async round(agentIds: string[], now = Date.now()): Promise<boolean> {
     const freed = new Map(agentIds.map((agentId) => [agentId, this.freedCount.get(agentId) ?? 0]));
-    const [states, candidates, capacities] = await Promise.all([this.repository.agentStates(agentIds), this.repository.candidates(CANDIDATES), this.why.capacities(agentIds, now)]);
+    const [states, candidates, capacities] = await Promise.all([this.repository.agentStates(agentIds), this.repository.candidates(Math.min(CANDIDATES.max, Math.max(CANDIDATES.min, agentIds.length * CANDIDATES.perAgent))), this.why.capacities(agentIds, now)]);
     const idle: { agentId: string; capacity: AgentCapacity }[] = [];
     for (const [i, agentId] of agentIds.entries()) {
       const state = states.get(agentId);
@@ -203,8 +203,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     if (claimed.length === 0) return;
     const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
     const resolved = await Promise.all(claimed.map((claim) => this.pipelines.resolve(claim)));
-    const refs = resolved.flatMap((resolution) => (resolution.ok ? refsOf(resolution.spec) : []));
-    const versions = new Map((await this.repository.versionArtifacts(uniqueRefs(refs))).map((v) => [`${v.datasetId}:${v.version}`, v]));
+    // The claim brought the files of the versions stored specs name; only a step's resolved placeholders need a query.
+    const versions = new Map(claimed.flatMap((claim) => claim.versions ?? []).map((v) => [`${v.datasetId}:${v.version}`, v]));
+    const missing = uniqueRefs(resolved.flatMap((resolution) => (resolution.ok ? refsOf(resolution.spec) : [])).filter((ref) => !versions.has(`${ref.datasetId}:${ref.version}`)));
+    for (const v of await this.repository.versionArtifacts(missing)) versions.set(`${v.datasetId}:${v.version}`, v);
     const grants: { grant: TransferGrant; ttlMs: number }[] = [];
     const add = (grant: TransferGrant, ttlMs: number) => grants.push({ grant, ttlMs }) - 1;
     const ready: { claim: Claimed; build: (pathOf: (index: number) => string) => JobAssignment }[] = [];

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CheckpointSlotSchema, RequirementsSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
+import { CheckpointSlotSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
 import type { z } from 'zod';
 import { fail } from '../agent-gateway/agent-session.service.js';
 import type { AgentIdentity } from '../agent-gateway/socket-context.js';
@@ -112,7 +112,7 @@ export class WorkService {
     if (!attempt || attempt.agentId !== identity.agentId) return fail('NOT_YOURS', 'No attempt of this agent has that id.');
     if (attempt.status === 'SUCCEEDED') return { ok: true, result: { recorded: false, duplicate: true } };
     if (attempt.status !== 'RUNNING' && attempt.status !== 'ASSIGNED') return fail('NOT_YOURS', `The attempt already ended (${attempt.status.toLowerCase()}); its result is not used.`);
-    const noop = RequirementsSchema.parse(attempt.requirements).runtime === 'noop';
+    const noop = attempt.runtime === 'noop';
     const fits = result.kind === 'noop' ? noop : !noop && attempt.jobKind === KIND_OF_RESULT[result.kind];
     if (!fits) return fail('INVALID_PAYLOAD', `A ${result.kind} result does not fit this ${attempt.jobKind.toLowerCase().replace('_', '-')} job.`);
     const stored = await this.storedResult(attempt.jobId, result);
