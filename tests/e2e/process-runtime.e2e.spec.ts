@@ -108,6 +108,16 @@ describe('the process runtime, end to end', () => {
     expect(Date.now() - cancelledAt).toBeLessThan(5000);
     await agent.waitFor(new RegExp(`job ${long.id}: failed: CANCELLED`), 5000);
   });
+
+  it('stops a process job at its time limit: the command is killed and the job fails for its time limit', async () => {
+    const limited = await builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: MODEL, datasets: [dataset], hyperparameters: { steps: 1_000_000 } }, requirements: { ...processJob, maxRuntimeSeconds: 3 } });
+    const pidLine = async () => (await builder.jobs.logs(limited.id)).lines.map((line) => line.message).find((line) => line.startsWith('toy-trainer pid'));
+    await expect.poll(pidLine, { timeout: 30_000, interval: 300, message: agent.output() }).toBeDefined();
+    const pid = Number(/pid (\d+)/.exec((await pidLine()) ?? '')?.[1]);
+    await expect.poll(async () => (await builder.jobs.get(limited.id)).status, { timeout: 15_000, interval: 300 }).toBe('failed');
+    expect((await builder.jobs.get(limited.id)).error?.message).toMatch(/TIME_LIMIT/);
+    await expect.poll(() => isAlive(pid), { timeout: 5000, interval: 100 }).toBe(false);
+  });
 });
 
 function isAlive(pid: number): boolean {
