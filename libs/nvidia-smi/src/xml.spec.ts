@@ -279,18 +279,24 @@ describe('parseXml: damaged input', () => {
   });
 });
 
-describe('parseXml: speed', () => {
-  it('parses an 8-GPU document in well under 1 ms', () => {
-    const source = withGpuCount(8);
-    expect(inventoryOf(parseXml(source)).gpus).toHaveLength(8);
-    for (let warmup = 0; warmup < 50; warmup++) parseXml(source);
-    const timings: number[] = [];
-    for (let run = 0; run < 101; run++) {
-      const started = performance.now();
-      parseXml(source);
-      timings.push(performance.now() - started);
-    }
-    timings.sort((a, b) => a - b);
-    expect(timings[50]).toBeLessThan(1);
+describe('parseXml: scale', () => {
+  // How fast it parses is measured by `npm run bench:nvidia-smi` (numbers in docs/performance.md),
+  // not by a timed test: this one only catches a parser whose work grows faster than its input.
+  it('does work linear in the number of GPUs (64 GPUs cost under 16 times 8 GPUs)', () => {
+    const small = withGpuCount(8);
+    const large = withGpuCount(64);
+    expect(inventoryOf(parseXml(large)).gpus).toHaveLength(64);
+    const medianOf = (source: string) => {
+      for (let warmup = 0; warmup < 20; warmup++) parseXml(source);
+      const timings: number[] = [];
+      for (let run = 0; run < 41; run++) {
+        const started = performance.now();
+        parseXml(source);
+        timings.push(performance.now() - started);
+      }
+      return timings.sort((a, b) => a - b)[20]!;
+    };
+    // Eight times the input: linear work is about 8x; quadratic would be about 64x.
+    expect(medianOf(large) / medianOf(small)).toBeLessThan(16);
   });
 });

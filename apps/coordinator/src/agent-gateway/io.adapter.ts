@@ -1,7 +1,8 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import type { RedisService } from '../redis/redis.service.js';
 
@@ -29,7 +30,7 @@ export class PotluckIoAdapter extends IoAdapter {
       pingTimeout: this.config.POTLUCK_SOCKET_PING_TIMEOUT_MS,
       cors: { origin: false },
     });
-    server.adapter(createAdapter(this.redis.connect('socket-pub'), this.redis.connect('socket-sub'), { key: `${this.redis.prefix}:socket.io` }));
+    server.adapter(createAdapter(withHandledPublish(this.redis.connect('socket-pub')), this.redis.connect('socket-sub'), { key: `${this.redis.prefix}:socket.io` }));
     this.servers.push(server);
     return server;
   }
@@ -43,4 +44,22 @@ export class PotluckIoAdapter extends IoAdapter {
       for (const namespace of server._nsps.values()) namespace.local.disconnectSockets(true);
     }
   }
+}
+
+const publishLogger = new Logger('SocketAdapter');
+
+/**
+ * The Redis adapter publishes without handling the reply (`pubClient.publish(...)` and moves
+ * on): a broadcast while Redis is down, or after shutdown closed the connection, would be an
+ * unhandled rejection. Here every publish's failure is logged instead; the broadcast reached
+ * this process's own sockets either way.
+ */
+export function withHandledPublish(client: Redis): Redis {
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
+  client.publish = (...args: unknown[]) => {
+    const reply = publish(...args);
+    reply.catch((error: unknown) => publishLogger.warn({ err: error }, 'socket.io broadcast not published to other coordinators'));
+    return reply;
+  };
+  return client;
 }
