@@ -132,15 +132,12 @@ export class PresenceStore {
       args.push(sample.gpuUuid, JSON.stringify(sample), sample.powerDrawW === null ? '' : String(sample.powerDrawW));
       additions.push([this.activeGpusKey, now, `${agentId}|${sample.gpuUuid}`]);
     }
-    const result = await this.applyTelemetryScript(args);
-    if (result === 1) {
-      await this.batch.zadd(additions);
-      return 'stored';
-    }
-    if (result === 0) {
-      await this.batch.zadd([[this.fleetKey, now, agentId]]); // a replay refreshed lastSeen: keep recentAgents in step with it
-      return 'duplicate';
-    }
+    // The sorted-set additions go in the same turn's pipeline as the script (one round trip per
+    // acknowledgement, not two). For a replay or an expired session they only refresh what is
+    // already there or name an agent whose presence is gone, which every reader skips.
+    const [result] = await Promise.all([this.applyTelemetryScript(args), this.batch.zadd(additions)]);
+    if (result === 1) return 'stored';
+    if (result === 0) return 'duplicate';
     return 'no-session';
   }
 
