@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { migrate } from './database/migrator.js';
 import { PrismaService } from './database/prisma.service.js';
 import { createRootLogger } from './logging/logger.js';
+import { applyHeapGrowingPercent } from './heap-policy.js';
 import { installShutdown } from './shutdown.js';
 
 /**
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  applyHeapGrowingPercent(config.POTLUCK_HEAP_GROWING_PERCENT);
   const logger = createRootLogger(config);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 

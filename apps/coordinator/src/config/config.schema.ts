@@ -61,6 +61,11 @@ export const ConfigSchema = z.object({
   POTLUCK_SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5000),
   /** An attempt whose agent reports nothing for this long is lost; its job resumes elsewhere from its last checkpoint. */
   POTLUCK_ATTEMPT_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * V8's old-generation growth between full collections, in percent of the live heap (0: V8's own
+   * choice, which grows up to 4x on a cheap-to-collect heap). See docs/performance.md, Fleet telemetry.
+   */
+  POTLUCK_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   /** Dashboards' live feed: fleet changes are batched and pushed at most this often. */
   POTLUCK_LIVE_THROTTLE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Whether simulated agents may earn credit (defaults to true in development only). */

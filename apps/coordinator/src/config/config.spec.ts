@@ -10,6 +10,13 @@ describe('loadConfig', () => {
     expect(config.POTLUCK_OPEN_SIGNUP).toBe(true);
   });
 
+  it('bounds the heap growth by default, and 0 leaves it to V8', () => {
+    expect(loadConfig(valid).POTLUCK_HEAP_GROWING_PERCENT).toBe(50);
+    expect(loadConfig({ ...valid, POTLUCK_HEAP_GROWING_PERCENT: '0' }).POTLUCK_HEAP_GROWING_PERCENT).toBe(0);
+    expect(() => loadConfig({ ...valid, POTLUCK_HEAP_GROWING_PERCENT: '-5' })).toThrow(/POTLUCK_HEAP_GROWING_PERCENT/);
+    expect(() => loadConfig({ ...valid, POTLUCK_HEAP_GROWING_PERCENT: '1000' })).toThrow(/POTLUCK_HEAP_GROWING_PERCENT/);
+  });
+
   it('names a missing variable', () => {
     expect(() => loadConfig({ REDIS_URL: valid.REDIS_URL })).toThrow(/DATABASE_URL \(required but not set\)/);
   });
