@@ -43,6 +43,7 @@ import { AgentControlService } from './fleet/agent-control.service.js';
 import { FleetEvents } from './fleet/fleet-events.js';
 import { FleetController } from './fleet/fleet.controller.js';
 import { FleetService } from './fleet/fleet.service.js';
+import { FleetSummaryService } from './fleet/fleet-summary.service.js';
 import { LiveGateway } from './fleet/live.gateway.js';
 import { PresenceStore } from './fleet/presence.store.js';
 import { TelemetryService } from './fleet/telemetry.service.js';
@@ -93,6 +94,7 @@ export class AppModule {
         PresenceStore,
         FleetEvents,
         FleetService,
+        FleetSummaryService,
         TelemetryService,
         AgentSessionService,
         AgentsGateway,

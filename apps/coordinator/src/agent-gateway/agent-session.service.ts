@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
+import { FleetSummaryService } from '../fleet/fleet-summary.service.js';
 import { PresenceStore } from '../fleet/presence.store.js';
 import type { PresenceDevice, PresenceInfo } from '../fleet/presence.types.js';
 import type { AgentIdentity, AgentSession } from './socket-context.js';
@@ -49,6 +50,7 @@ export class AgentSessionService {
     private readonly prisma: PrismaService,
     private readonly presence: PresenceStore,
     private readonly events: FleetEvents,
+    private readonly summaries: FleetSummaryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -76,12 +78,13 @@ export class AgentSessionService {
       devices,
     };
     await this.presence.connect(info, { mode: hello.mode, reason: hello.mode === 'active' ? 'connected' : `connected while ${hello.mode}`, gpus: hello.gpus, drainEta: null }, socketId, hello.runId, now);
+    this.summaries.local.connected(identity.agentId, socketId, devices, { mode: hello.mode, gpus: hello.gpus }, now);
     this.events.changed(identity.agentId);
     this.events.freed(identity.agentId);
     const gpuUuids = new Set(hello.inventory.gpus.map((gpu) => gpu.uuid ?? `gpu-${gpu.index}`));
     return {
       ack: { ok: true, result: { agentId: identity.agentId, protocolVersion, telemetryIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS, maxBatchSamples: 512 } },
-      session: { runId: hello.runId, protocolVersion, gpuUuids },
+      session: { socketId, runId: hello.runId, protocolVersion, gpuUuids },
     };
   }
 
@@ -94,6 +97,7 @@ export class AgentSessionService {
     if (batch.dropped > 0) this.logger.warn({ agentId: identity.agentId, dropped: batch.dropped }, 'agent dropped buffered samples while disconnected');
     const outcome = await this.presence.applyTelemetry(identity.agentId, session.runId, batch.seq, batch.samples, now);
     if (outcome === 'no-session') return fail('HELLO_REQUIRED', 'This connection has no live session (it expired or was replaced); say hello again.');
+    this.summaries.local.seen(identity.agentId, session.socketId, outcome === 'stored' ? batch.samples : [], now);
     if (outcome === 'stored') this.events.changed(identity.agentId);
     return { ok: true, result: { accepted: outcome === 'stored' ? batch.samples.length : 0, duplicate: outcome === 'duplicate' } };
   }
@@ -104,12 +108,14 @@ export class AgentSessionService {
     const { mode, reason, gpus, drainEta } = parsed.value;
     const recorded = await this.presence.updateState(identity.agentId, socketId, { mode, reason, gpus, drainEta }, now);
     if (!recorded) return fail('HELLO_REQUIRED', 'This connection has no live session (it expired or was replaced); say hello again.');
+    this.summaries.local.stateChanged(identity.agentId, socketId, { mode, gpus }, now);
     this.events.changed(identity.agentId);
     this.events.freed(identity.agentId);
     return { ok: true, result: { recorded } };
   }
 
   async disconnected(identity: AgentIdentity, socketId: string, reason: string, now = Date.now()): Promise<void> {
+    this.summaries.local.disconnected(identity.agentId, socketId);
     await this.presence.disconnect(identity.agentId, socketId, reason, now);
     await this.prisma.client.agent.update({ where: { id: identity.agentId }, data: { lastSeenAt: new Date(now) } });
     this.events.changed(identity.agentId);

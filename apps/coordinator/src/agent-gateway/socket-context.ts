@@ -10,6 +10,8 @@ export interface AgentIdentity {
 
 /** Set once hello succeeded. */
 export interface AgentSession {
+  /** The socket that said hello (the fleet summary's tally is kept per connection). */
+  socketId: string;
   runId: string;
   protocolVersion: number;
   gpuUuids: Set<string>;

@@ -18,7 +18,7 @@ import type { PotluckClient } from '@potluck/sdk';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisService } from '../redis/redis.service.js';
-import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { startSecondApp, startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 import { FleetService } from './fleet.service.js';
 import { TelemetryService } from './telemetry.service.js';
@@ -266,6 +266,38 @@ describe('the live summary', () => {
     expect(after).toEqual({ ...pageAfter.summary, powerDrawW: expect.closeTo(pageAfter.summary.powerDrawW, 6) as number, tflopsAvailable: expect.closeTo(pageAfter.summary.tflopsAvailable, 6) as number });
     expect(after.tflopsAvailable).toBeLessThan(summary.tflopsAvailable);
     expect(after.gpusAvailable).toBe(summary.gpusAvailable - 1);
+  });
+
+  it('adds up the parts of every coordinator process, and drops a stopped process\'s part', async () => {
+    const second = await startSecondApp(t, { POTLUCK_AGENT_UNHEALTHY_AFTER_MS: '2000' });
+    let secondOpen = true;
+    try {
+      const inventory = inventoryOf('xml/telegraf__dual_2070-v13.xml');
+      for (const [i, baseUrl] of [t.baseUrl, second.baseUrl].entries()) {
+        const agent = await donorWithAgent();
+        const socket = io(`${baseUrl}${AGENTS_NAMESPACE}`, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+        sockets.push(socket);
+        await connected(socket);
+        expect(await socket.emitWithAck(AgentEvents.hello, hello(inventory))).toMatchObject({ ok: true });
+        expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [sample(inventory.gpus[0]?.uuid ?? '', Date.now(), 150 + i)] })).toMatchObject({ ok: true });
+      }
+      const here = t.app.get(FleetService);
+      const there = second.app.get(FleetService);
+      const now = Date.now();
+      await there.summary(now); // the second process refreshes its part (it also does so every 5 s)
+      const [summary, page] = await Promise.all([here.summary(now), here.list({ limit: 1, offset: 0 }, null, now)]);
+      expect(summary).toEqual({ ...page.summary, powerDrawW: expect.closeTo(page.summary.powerDrawW, 6) as number, tflopsAvailable: expect.closeTo(page.summary.tflopsAvailable, 6) as number });
+      expect(summary.agentsOnline).toBeGreaterThanOrEqual(2);
+      expect(await there.summary(now)).toEqual({ ...summary, powerDrawW: expect.closeTo(summary.powerDrawW, 6) as number, tflopsAvailable: expect.closeTo(summary.tflopsAvailable, 6) as number });
+
+      await second.close();
+      secondOpen = false;
+      const afterStop = await here.summary();
+      expect(afterStop.agentsOnline).toBe(summary.agentsOnline - 1);
+      expect(afterStop.gpusOnline).toBe(summary.gpusOnline - inventory.gpus.length);
+    } finally {
+      if (secondOpen) await second.close();
+    }
   });
 });
 

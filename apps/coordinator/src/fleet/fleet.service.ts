@@ -1,4 +1,3 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetAgent, FleetGpu, FleetPage, FleetQuery, FleetSummary, TelemetrySample } from '@potluck/protocol';
 import { canAccess, type Principal } from '../auth/principal.js';
@@ -7,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { jobKindView } from '../jobs/job-views.js';
 import { agentStatus } from './agent-status.js';
+import { FleetSummaryService } from './fleet-summary.service.js';
 import { peakTflops } from './peak-tflops.js';
 import { PresenceStore } from './presence.store.js';
 import type { Presence } from './presence.types.js';
@@ -22,8 +22,6 @@ interface AgentRow {
 }
 
 const STATUS_ORDER = { online: 0, draining: 1, paused: 2, unhealthy: 3, offline: 4 } as const;
-/** Agents read per step of `summary`. */
-const SUMMARY_CHUNK_AGENTS = 1000;
 
 /** Builds the fleet's public view from PostgreSQL (who exists) and Redis (who is live). */
 @Injectable()
@@ -31,6 +29,7 @@ export class FleetService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly presence: PresenceStore,
+    private readonly summaries: FleetSummaryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,37 +60,9 @@ export class FleetService {
     return view;
   }
 
-  /**
-   * `list(…).summary` without building the whole fleet: only agents seen within the offline
-   * threshold can be live, so only they are read, a chunk at a time, yielding to the event
-   * loop between chunks; and of each only its tally (plain presence fields and per-GPU
-   * power), not its inventory and samples.
-   */
-  async summary(now = Date.now()): Promise<FleetSummary> {
-    const candidates = await this.presence.recentAgents(now - this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS);
-    const total: FleetSummary = summarize([]);
-    const thresholds = { unhealthyAfterMs: this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS };
-    for (let start = 0; start < candidates.length; start += SUMMARY_CHUNK_AGENTS) {
-      if (start > 0) await yieldToEventLoop();
-      const chunk = candidates.slice(start, start + SUMMARY_CHUNK_AGENTS);
-      const revoked = await this.prisma.client.agent.findMany({ where: { id: { in: chunk }, revokedAt: { not: null } }, select: { id: true } });
-      const revokedIds = new Set(revoked.map((row) => row.id));
-      const tallies = await this.presence.tallies(chunk.filter((id) => !revokedIds.has(id)));
-      for (const tally of tallies) {
-        if (!tally) continue;
-        const { status } = agentStatus(tally, now, thresholds);
-        if (status === 'offline') continue;
-        total.agentsOnline += 1;
-        total.gpusOnline += tally.gpus;
-        total.vramOnlineMiB += tally.vramMiB;
-        total.powerDrawW += tally.powerW.reduce((sum, watts) => sum + watts, 0);
-        if (status === 'online') {
-          total.gpusAvailable += tally.available;
-          total.tflopsAvailable += tally.availableTflops;
-        }
-      }
-    }
-    return total;
+  /** `list(…).summary` without building the whole fleet (see FleetSummaryService). */
+  summary(now = Date.now()): Promise<FleetSummary> {
+    return this.summaries.summary(now);
   }
 
   /** Views of these agents (unknown or revoked ids are left out). */

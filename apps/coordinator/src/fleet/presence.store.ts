@@ -3,8 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { TelemetrySample } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
-import type { Presence, PresenceInfo, PresenceState, PresenceTally } from './presence.types.js';
-import { peakTflops } from './peak-tflops.js';
+import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
 import { RedisTurnBatch } from './redis-turn-batch.js';
 
 /**
@@ -12,8 +11,8 @@ import { RedisTurnBatch } from './redis-turn-batch.js';
  * not newer), else stores the latest sample per GPU, appends to each GPU's capped raw
  * history, and refreshes the agent's presence. Returns 1 when stored, 0 for a replay,
  * -1 when the presence is gone (no hello on record for this run).
- * KEYS: presence, latest, power. ARGV: runId, seq, now, ttlMs, historyLimit, historyPrefix,
- * then (gpuUuid, json, powerDrawW or '') triples.
+ * KEYS: presence, latest. ARGV: runId, seq, now, ttlMs, historyLimit, historyPrefix, then
+ * (gpuUuid, json) pairs.
  */
 const APPLY_TELEMETRY = `
 local current = redis.call('HMGET', KEYS[1], 'runId', 'lastSeq')
@@ -28,18 +27,16 @@ end
 redis.call('HSET', KEYS[1], 'lastSeq', ARGV[2], 'lastSeen', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local limit = tonumber(ARGV[5])
-for i = 7, #ARGV, 3 do
+for i = 7, #ARGV, 2 do
   local gpu = ARGV[i]
   local json = ARGV[i + 1]
   redis.call('HSET', KEYS[2], gpu, json)
-  if ARGV[i + 2] == '' then redis.call('HDEL', KEYS[3], gpu) else redis.call('HSET', KEYS[3], gpu, ARGV[i + 2]) end
   local history = ARGV[6] .. gpu
   redis.call('LPUSH', history, json)
   redis.call('LTRIM', history, 0, limit - 1)
   redis.call('PEXPIRE', history, 86400000)
 end
 redis.call('PEXPIRE', KEYS[2], 86400000)
-redis.call('PEXPIRE', KEYS[3], 86400000)
 return 1
 `;
 /** Sent with EVALSHA (the script body, about 1 KB, is sent again only when Redis lost it). */
@@ -72,9 +69,6 @@ export class PresenceStore {
   private latestKey(agentId: string): string {
     return this.redis.key('agent', `{${agentId}}`, 'latest');
   }
-  private powerKey(agentId: string): string {
-    return this.redis.key('agent', `{${agentId}}`, 'power');
-  }
   private historyPrefix(agentId: string): string {
     return `${this.redis.key('agent', `{${agentId}}`, 'history')}:`;
   }
@@ -104,11 +98,9 @@ export class PresenceStore {
         lastSeq,
         connectedAt: String(now),
         lastSeen: String(now),
-        ...tallyFields(info, state),
       })
       .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
       .zadd(this.fleetKey, now, info.agentId)
-      .del(this.powerKey(info.agentId))
       .exec();
   }
 
@@ -118,7 +110,7 @@ export class PresenceStore {
     if (currentSocketId !== socketId || !info) return false;
     await this.redis.client
       .multi()
-      .hset(key, { state: JSON.stringify(state), lastSeen: String(now), ...tallyFields(JSON.parse(info) as PresenceInfo, state) })
+      .hset(key, { state: JSON.stringify(state), lastSeen: String(now) })
       .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
       .zadd(this.fleetKey, now, agentId)
       .exec();
@@ -126,10 +118,10 @@ export class PresenceStore {
   }
 
   async applyTelemetry(agentId: string, runId: string, seq: number, samples: readonly TelemetrySample[], now: number): Promise<TelemetryOutcome> {
-    const args: (string | number)[] = [this.presenceKey(agentId), this.latestKey(agentId), this.powerKey(agentId), runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
+    const args: (string | number)[] = [this.presenceKey(agentId), this.latestKey(agentId), runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
     const additions: [string, number, string][] = [[this.fleetKey, now, agentId]];
     for (const sample of samples) {
-      args.push(sample.gpuUuid, JSON.stringify(sample), sample.powerDrawW === null ? '' : String(sample.powerDrawW));
+      args.push(sample.gpuUuid, JSON.stringify(sample));
       additions.push([this.activeGpusKey, now, `${agentId}|${sample.gpuUuid}`]);
     }
     // The sorted-set additions go in the same turn's pipeline as the script (one round trip per
@@ -143,10 +135,10 @@ export class PresenceStore {
 
   private async applyTelemetryScript(keysAndArgs: (string | number)[]): Promise<unknown> {
     try {
-      return await this.batch.call('evalsha', [APPLY_TELEMETRY_SHA1, 3, ...keysAndArgs]);
+      return await this.batch.call('evalsha', [APPLY_TELEMETRY_SHA1, 2, ...keysAndArgs]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.client.eval(APPLY_TELEMETRY, 3, ...keysAndArgs); // loads it for the next EVALSHA
+      return this.redis.client.eval(APPLY_TELEMETRY, 2, ...keysAndArgs); // loads it for the next EVALSHA
     }
   }
 
@@ -172,32 +164,6 @@ export class PresenceStore {
     for (const id of agentIds) pipeline.hgetall(this.presenceKey(id));
     const results = (await pipeline.exec()) ?? [];
     return results.map(([error, raw]) => (error ? null : parsePresence(raw as Record<string, string>)));
-  }
-
-  /** The summary's view of each agent, in order; null where the presence expired. */
-  async tallies(agentIds: readonly string[]): Promise<(PresenceTally | null)[]> {
-    if (agentIds.length === 0) return [];
-    const pipeline = this.redis.client.pipeline();
-    for (const id of agentIds) {
-      pipeline.hmget(this.presenceKey(id), 'connected', 'disconnectReason', 'lastSeen', 'mode', 'gpus', 'vramMiB', 'available', 'availableTflops');
-      pipeline.hvals(this.powerKey(id));
-    }
-    const results = await execOrThrow(pipeline.exec());
-    return agentIds.map((_, i) => {
-      const [connected, disconnectReason, lastSeen, mode, gpus, vramMiB, available, availableTflops] = results[2 * i] as (string | null)[];
-      if (connected === null || connected === undefined || !lastSeen || !mode) return null;
-      return {
-        connected: connected === '1',
-        disconnectReason: disconnectReason || null,
-        lastSeen: Number(lastSeen),
-        state: { mode: mode as PresenceState['mode'], reason: '' },
-        gpus: Number(gpus ?? 0),
-        vramMiB: Number(vramMiB ?? 0),
-        available: Number(available ?? 0),
-        availableTflops: Number(availableTflops ?? 0),
-        powerW: (results[2 * i + 1] as string[]).map(Number),
-      };
-    });
   }
 
   async latest(agentIds: readonly string[]): Promise<Map<string, Map<string, TelemetrySample>>> {
@@ -294,18 +260,6 @@ async function execOrThrow(pending: Promise<[error: Error | null, result: unknow
   const results = (await pending) ?? [];
   for (const [error] of results) if (error) throw error;
   return results.map(([, result]) => result);
-}
-
-/** The plain presence fields the fleet summary reads (see `tallies`). */
-function tallyFields(info: PresenceInfo, state: PresenceState): Record<string, string> {
-  const available = info.devices.filter((device) => (state.gpus.find((gpu) => gpu.index === device.index)?.availability ?? 'available') === 'available');
-  return {
-    mode: state.mode,
-    gpus: String(info.devices.length),
-    vramMiB: String(info.devices.reduce((sum, device) => sum + (device.memoryTotalMiB ?? 0), 0)),
-    available: String(available.length),
-    availableTflops: String(available.reduce((sum, device) => sum + peakTflops(device.name), 0)),
-  };
 }
 
 function parsePresence(raw: Record<string, string>): Presence | null {

@@ -48,22 +48,3 @@ export interface Presence {
   connectedAt: number;
   lastSeen: number;
 }
-
-/**
- * What the fleet summary needs of one agent, kept as plain fields of its presence (no JSON
- * to parse) and its per-GPU power draw, so that summing thousands of agents stays cheap.
- */
-export interface PresenceTally {
-  connected: boolean;
-  disconnectReason: string | null;
-  lastSeen: number;
-  state: Pick<PresenceState, 'mode' | 'reason'>;
-  gpus: number;
-  vramMiB: number;
-  /** GPUs the donor's controls leave available (counts only while the agent is online). */
-  available: number;
-  /** Peak TFLOPS of those available GPUs (see FleetSummary.tflopsAvailable). */
-  availableTflops: number;
-  /** Latest power draw of each GPU that reported one, watts. */
-  powerW: number[];
-}
