@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
 import { RedisTurnBatch } from './redis-turn-batch.js';
+import { decodeSample, encodeSample } from './sample-codec.js';
 
 /**
  * Applies one telemetry batch atomically: drops a replayed batch (same agent run, seq
@@ -121,7 +122,7 @@ export class PresenceStore {
     const args: (string | number)[] = [this.presenceKey(agentId), this.latestKey(agentId), runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
     const additions: [string, number, string][] = [[this.fleetKey, now, agentId]];
     for (const sample of samples) {
-      args.push(sample.gpuUuid, JSON.stringify(sample));
+      args.push(sample.gpuUuid, encodeSample(sample));
       additions.push([this.activeGpusKey, now, `${agentId}|${sample.gpuUuid}`]);
     }
     // The sorted-set additions go in the same turn's pipeline as the script (one round trip per
@@ -173,7 +174,7 @@ export class PresenceStore {
     return new Map(
       agentIds.map((id, i) => {
         const raw = (results[i]?.[1] ?? {}) as Record<string, string>;
-        return [id, new Map(Object.entries(raw).map(([gpu, json]) => [gpu, JSON.parse(json) as TelemetrySample]))];
+        return [id, new Map(Object.entries(raw).map(([gpu, stored]) => [gpu, decodeSample(gpu, stored)]))];
       }),
     );
   }
@@ -181,7 +182,7 @@ export class PresenceStore {
   /** Raw samples of one GPU, oldest first. */
   async history(agentId: string, gpuUuid: string): Promise<TelemetrySample[]> {
     const items = await this.redis.client.lrange(`${this.historyPrefix(agentId)}${gpuUuid}`, 0, -1);
-    return items.map((json) => JSON.parse(json) as TelemetrySample).reverse();
+    return items.map((stored) => decodeSample(gpuUuid, stored)).reverse();
   }
 
   /** Agents seen since `since` (ms), newest first. */
@@ -225,7 +226,7 @@ export class PresenceStore {
     const pipeline = this.redis.client.pipeline();
     gpus.forEach((gpu, i) => pipeline.lrange(historyKey(gpu), 0, headLength[i] === -1 ? -1 : (headLength[i] ?? 0) - 1));
     const heads = (await execOrThrow(pipeline.exec())) as string[][];
-    const parsed = heads.map((items) => items.map((json) => JSON.parse(json) as TelemetrySample));
+    const parsed = heads.map((items, i) => items.map((stored) => decodeSample(gpus[i]?.gpuUuid ?? '', stored)));
     // A full head whose oldest sample is still newer than needed may have more behind it.
     const short = gpus.flatMap((gpu, i) => {
       const items = parsed[i] ?? [];
@@ -236,7 +237,7 @@ export class PresenceStore {
       const again = this.redis.client.pipeline();
       for (const i of short) again.lrange(historyKey(gpus[i] as { agentId: string; gpuUuid: string }), 0, -1);
       const full = (await execOrThrow(again.exec())) as string[][];
-      short.forEach((i, j) => (parsed[i] = (full[j] ?? []).map((json) => JSON.parse(json) as TelemetrySample)));
+      short.forEach((i, j) => (parsed[i] = (full[j] ?? []).map((stored) => decodeSample(gpus[i]?.gpuUuid ?? '', stored))));
     }
     return gpus.map((_, i) => {
       const from = needFrom[i] ?? 0;
