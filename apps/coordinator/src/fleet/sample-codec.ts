@@ -29,7 +29,7 @@ export function decodeSample(gpuUuid: string, stored: string): TelemetrySample {
   const value: unknown = JSON.parse(stored);
   if (!Array.isArray(value)) return { ...(value as TelemetrySample), gpuUuid };
   const at = value[0] as number;
-  const num = (i: number) => (typeof value[i] === 'number' ? (value[i] as number) : null);
+  const num = (i: number): number | null => (typeof value[i] === 'number' ? value[i] : null);
   return {
     gpuUuid,
     at,
