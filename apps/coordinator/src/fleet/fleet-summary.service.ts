@@ -41,7 +41,7 @@ export class FleetSummaryService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.revocations.subscribe((agentIds) => this.local.forget(agentIds));
     this.timer = setInterval(() => {
-      this.summary().catch((error: unknown) => this.logger.warn({ err: error }, 'could not publish this process\'s fleet summary part'));
+      this.publish(Date.now()).catch((error: unknown) => this.logger.warn({ err: error }, 'could not publish this process\'s fleet summary part'));
     }, PUBLISH_EVERY_MS);
     this.timer.unref();
   }
@@ -52,9 +52,19 @@ export class FleetSummaryService implements OnModuleInit, OnModuleDestroy {
     await this.redis.client.hdel(this.partsKey, this.processId).catch(() => undefined); // its agents reconnect elsewhere
   }
 
+  /** This process's part at `now`. */
+  private mine(now: number): FleetSummary {
+    return this.local.summary(now, { unhealthyAfterMs: this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS });
+  }
+
+  /** Refreshes this process's part in Redis (the timer: nobody reads the others' parts here). */
+  private async publish(now: number): Promise<void> {
+    await this.redis.client.hset(this.partsKey, this.processId, JSON.stringify({ at: now, summary: this.mine(now) }));
+  }
+
   /** The whole fleet's summary at `now`: this process's part, refreshed in Redis, plus the others'. */
   async summary(now = Date.now()): Promise<FleetSummary> {
-    const mine = this.local.summary(now, { unhealthyAfterMs: this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS });
+    const mine = this.mine(now);
     const replies = await this.redis.client.multi().hset(this.partsKey, this.processId, JSON.stringify({ at: now, summary: mine })).hgetall(this.partsKey).exec();
     const parts = (replies?.[1]?.[1] ?? {}) as Record<string, string>;
     const total = { ...mine };

@@ -107,8 +107,8 @@ export class PresenceStore {
 
   async updateState(agentId: string, socketId: string, state: PresenceState, now: number): Promise<boolean> {
     const key = this.presenceKey(agentId);
-    const [currentSocketId, info] = await this.redis.client.hmget(key, 'socketId', 'info');
-    if (currentSocketId !== socketId || !info) return false;
+    // Only the socket id is needed: a presence with it was written whole by `connect`.
+    if ((await this.redis.client.hget(key, 'socketId')) !== socketId) return false;
     await this.redis.client
       .multi()
       .hset(key, { state: JSON.stringify(state), lastSeen: String(now) })
