@@ -50,6 +50,7 @@ import { TelemetryService } from './fleet/telemetry.service.js';
 import { HealthController } from './health/health.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { DatasetAccess } from './jobs/dataset-access.js';
 import { JobWriter } from './jobs/job-writer.js';
 import { ModelRegistry } from './jobs/model-registry.js';
 import { WhyNoJobService } from './jobs/why-no-job.service.js';
@@ -104,6 +105,7 @@ export class AppModule {
         ModelRegistry,
         JobsService,
         JobWriter,
+        DatasetAccess,
         WhyNoJobService,
         TransferService,
         WorkService,

@@ -1,16 +1,27 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+
+/** Distinct statement texts prepared per connection at most; past it, statements are sent unnamed (and a warning logged once). */
+export const MAX_PREPARED_STATEMENTS = 64;
 
 /**
  * A plain `pg` pool for the dispatch hot path (job creation, claims, completions): a few
  * set-based statements per batch of jobs, without Prisma's per-query client work. Everything
  * else uses PrismaService.
+ *
+ * Statements are prepared: each text gets a name from its hash, so PostgreSQL parses it once
+ * per connection and, after a few runs, reuses a generic plan instead of planning every call
+ * (for the dispatch claim that was most of its server time). Texts must therefore be constant,
+ * with everything that varies passed as parameters.
  */
 @Injectable()
 export class PgService implements OnApplicationShutdown {
   private readonly logger = new Logger('Pg');
   private readonly pool: pg.Pool;
+  private readonly names = new Map<string, string>();
+  private warnedTooMany = false;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
@@ -20,8 +31,23 @@ export class PgService implements OnApplicationShutdown {
 
   /** Runs one statement (one round trip; a statement with data-modifying CTEs commits as a whole). */
   async query<T>(text: string, values: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.pool.query(text, values as unknown[]);
+    const name = this.nameOf(text);
+    const result = await this.pool.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
     return result.rows as T[];
+  }
+
+  /** The prepared statement's name for this text, or undefined once too many texts were seen (they are not constant). */
+  private nameOf(text: string): string | undefined {
+    const known = this.names.get(text);
+    if (known) return known;
+    if (this.names.size >= MAX_PREPARED_STATEMENTS) {
+      if (!this.warnedTooMany) this.logger.warn(`more than ${MAX_PREPARED_STATEMENTS} distinct statement texts: later ones are not prepared (texts should be constant, values parameters)`);
+      this.warnedTooMany = true;
+      return undefined;
+    }
+    const name = `potluck_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    this.names.set(text, name);
+    return name;
   }
 
   async onApplicationShutdown(): Promise<void> {

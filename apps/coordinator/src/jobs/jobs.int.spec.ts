@@ -85,6 +85,11 @@ describe('jobs', () => {
     expect(error.problem?.errors?.map((e) => e.field)).toEqual(['body.spec.baseModel', 'body.spec.datasets.0']);
     const malformed = await rejection(builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [] } }));
     expect(malformed.problem?.errors?.[0]?.field).toBe('body.spec.datasets');
+    const hugeVersion = await rejection(builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: { datasetId: datasetRef.datasetId, version: 3_000_000_000 } } }));
+    expect(hugeVersion.status).toBe(400);
+    expect(hugeVersion.problem?.errors?.map((e) => e.field)).toEqual(['body.spec.dataset']);
+    const batch = await rejection(builder.jobs.createBatch([{ spec: { kind: 'eval', baseModel: model, dataset: datasetRef } }, { spec: { kind: 'eval', baseModel: model, dataset: { datasetId: privateDataset.id, version: 1 } } }]));
+    expect(batch.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.1.spec.dataset']);
   });
 
   it('creates pipelines as ordered steps', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { JobLogViewSchema, JobProgressSchema, JobSpecSchema, RequirementsSchema, requirementsProblems, type AttemptView, type DatasetInput, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
+import { JobLogViewSchema, JobProgressSchema, JobSpecSchema, RequirementsSchema, requirementsProblems, type AttemptView, type DatasetInput, type DatasetRef, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
@@ -15,6 +15,7 @@ import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM, type JobWithRelations } f
 import { JobWriter, queuedJobView, type StandaloneJobBody } from './job-writer.js';
 
 const KIND_NAMES = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' } as const;
+import { DatasetAccess, versionKey } from './dataset-access.js';
 import { ModelRegistry } from './model-registry.js';
 
 /** Builders' jobs: checked against the model registry and their datasets, stored, queued, cancelled, retried. */
@@ -30,6 +31,7 @@ export class JobsService {
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly writer: JobWriter,
+    private readonly datasets: DatasetAccess,
   ) {}
 
   async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
@@ -46,7 +48,7 @@ export class JobsService {
       }
     }
     this.checkRuntime(body, context);
-    await this.checkReferences(body.spec, context);
+    await this.checkReferences(body.spec, context, await this.datasets.readable(datasetRefsOf(body.spec), context.principal));
     let job;
     try {
       job = await this.prisma.client.$transaction(async (tx) => {
@@ -112,7 +114,7 @@ export class JobsService {
 
   /**
    * Creates standalone jobs (one or a batch): idempotency keys looked up together, every job
-   * checked (dataset versions looked up once per batch), then one insert of jobs and audit rows,
+   * checked (the dataset versions of all of them looked up in one query), then one insert of jobs and audit rows,
    * dispatch asked, and one BullMQ add for all.
    */
   private async createStandalone(bodies: StandaloneJobBody[], context: RequestContext, fieldOf: (index: number) => string): Promise<{ job: JobView; created: boolean }[]> {
@@ -122,12 +124,12 @@ export class JobsService {
     const existing = keys.length > 0 ? await byKey(keys) : new Map<string, JobWithRelations>();
     const isNew = (body: StandaloneJobBody) => !(body.idempotencyKey && existing.has(body.idempotencyKey));
     const errors: FieldError[] = [];
-    const versions = new Map<string, Promise<boolean>>();
+    const readable = await this.datasets.readable(bodies.filter(isNew).flatMap((body) => datasetRefsOf(body.spec)), context.principal);
     for (const [i, body] of bodies.entries()) {
       if (!isNew(body)) continue;
       try {
         this.checkRuntime(body, context);
-        await this.checkReferences(body.spec, context, versions);
+        await this.checkReferences(body.spec, context, readable);
       } catch (error) {
         if (!(error instanceof ValidationError) || bodies.length === 1) throw error;
         errors.push(...(error.fieldErrors ?? []).map((fieldError) => ({ ...fieldError, field: fieldError.field.replace(/^body/, fieldOf(i)) })));
@@ -316,8 +318,8 @@ export class JobsService {
     if (unique.length > 0) throw new ValidationError(unique);
   }
 
-  /** `versions` remembers dataset versions already checked (a batch names the same ones again and again). */
-  private async checkReferences(spec: JobSpec, context: RequestContext, versions = new Map<string, Promise<boolean>>()): Promise<void> {
+  /** `readable`: the dataset versions (`versionKey`) the caller may use, looked up beforehand for the whole request. */
+  private async checkReferences(spec: JobSpec, context: RequestContext, readable: ReadonlySet<string>): Promise<void> {
     const errors: FieldError[] = [];
     const steps: { path: string; spec: StepSpec | PipelineStepSpec; index: number }[] = spec.kind === 'pipeline' ? spec.steps.map((step, i) => ({ path: `body.spec.steps.${i}.spec`, spec: step.spec, index: i })) : [{ path: 'body.spec', spec, index: 0 }];
     const stepIds = spec.kind === 'pipeline' ? spec.steps.map((step) => step.id) : [];
@@ -337,15 +339,7 @@ export class JobsService {
           earlier(field, input.fromStep, index, 'dataset');
           continue;
         }
-        const key = `${input.datasetId}:${input.version}`;
-        let visible = versions.get(key);
-        if (!visible) {
-          visible = this.prisma.client.datasetVersion
-            .findUnique({ where: { datasetId_version: { datasetId: input.datasetId, version: input.version } }, include: { dataset: true } })
-            .then((version) => version !== null && (version.dataset.visibility === 'PUBLIC' || canAccess(context.principal, version.dataset.ownerId)));
-          versions.set(key, visible);
-        }
-        if (!(await visible)) errors.push({ field, message: 'no such dataset version (or it is private)' });
+        if (!readable.has(versionKey(input))) errors.push({ field, message: 'no such dataset version (or it is private)' });
       }
       if (step.kind === 'eval' && 'adapterFromStep' in step && step.adapterFromStep) {
         if (step.adapterFromJob) errors.push({ field: `${path}.adapterFromStep`, message: 'give adapterFromJob or adapterFromStep, not both' });
@@ -358,6 +352,12 @@ export class JobsService {
     }
     if (errors.length > 0) throw new ValidationError(errors, 'The job refers to things that do not exist.');
   }
+}
+
+/** The dataset versions a job names directly (a pipeline: every step's; placeholders for earlier steps' outputs are not versions). */
+function datasetRefsOf(spec: JobSpec): DatasetRef[] {
+  const steps: (StepSpec | PipelineStepSpec)[] = spec.kind === 'pipeline' ? spec.steps.map((step) => step.spec) : [spec];
+  return steps.flatMap((step) => (step.kind === 'fine-tune' ? step.datasets : step.kind === 'eval' ? [step.dataset] : [step.input])).filter((input): input is DatasetRef => !('fromStep' in input));
 }
 
 /** A pipeline spec whose steps carry no coordinator-only excluded donors. */
