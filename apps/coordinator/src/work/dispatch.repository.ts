@@ -87,16 +87,31 @@ export class DispatchRepository {
   /**
    * Waiting jobs in fairness order — builders with fewer running jobs first, then priority, then
    * age: standalone jobs and pipeline steps whose previous step succeeded (pipelines themselves never run).
+   * Each builder with waiting jobs is found by a skip scan of `Job_queued_by_owner_idx` and gives
+   * at most `limit` of its own in order, so the cost follows builders × limit, not the queue's length.
    */
   async candidates(limit: number): Promise<Candidate[]> {
     return this.pg.query<Candidate>(
-      `SELECT j.id, j."ownerId", j.kind::text AS kind, j.requirements, j.priority, j."createdAt", coalesce(r.running, 0)::int AS running
-       FROM "Job" j
-       LEFT JOIN (SELECT "ownerId", count(*) AS running FROM "Job" WHERE status = 'RUNNING' AND kind <> 'PIPELINE' GROUP BY "ownerId") r ON r."ownerId" = j."ownerId"
-       WHERE j.status = 'QUEUED' AND j.kind <> 'PIPELINE'
-         AND (j."parentJobId" IS NULL OR j."stepIndex" = 0 OR EXISTS (
-           SELECT 1 FROM "Job" p WHERE p."parentJobId" = j."parentJobId" AND p."stepIndex" = j."stepIndex" - 1 AND p.status = 'SUCCEEDED'))
-       ORDER BY coalesce(r.running, 0) ASC, j.priority DESC, j."createdAt" ASC
+      `WITH RECURSIVE owners AS (
+         (SELECT "ownerId" FROM "Job" WHERE status = 'QUEUED' AND kind <> 'PIPELINE' ORDER BY "ownerId" LIMIT 1)
+         UNION ALL
+         SELECT (SELECT n."ownerId" FROM "Job" n WHERE n.status = 'QUEUED' AND n.kind <> 'PIPELINE' AND n."ownerId" > o."ownerId" ORDER BY n."ownerId" LIMIT 1)
+         FROM owners o WHERE o."ownerId" IS NOT NULL
+       )
+       SELECT j.id, j."ownerId", j.kind, j.requirements, j.priority, j."createdAt", r.running
+       FROM owners o
+       CROSS JOIN LATERAL (SELECT count(*)::int AS running FROM "Job" x WHERE x."ownerId" = o."ownerId" AND x.status = 'RUNNING' AND x.kind <> 'PIPELINE') r
+       CROSS JOIN LATERAL (
+         SELECT q.id, q."ownerId", q.kind::text AS kind, q.requirements, q.priority, q."createdAt"
+         FROM "Job" q
+         WHERE q."ownerId" = o."ownerId" AND q.status = 'QUEUED' AND q.kind <> 'PIPELINE'
+           AND (q."parentJobId" IS NULL OR q."stepIndex" = 0 OR EXISTS (
+             SELECT 1 FROM "Job" p WHERE p."parentJobId" = q."parentJobId" AND p."stepIndex" = q."stepIndex" - 1 AND p.status = 'SUCCEEDED'))
+         ORDER BY q.priority DESC, q."createdAt" ASC
+         LIMIT $1
+       ) j
+       WHERE o."ownerId" IS NOT NULL
+       ORDER BY r.running ASC, j.priority DESC, j."createdAt" ASC
        LIMIT $1`,
       [limit],
     );
@@ -104,7 +119,8 @@ export class DispatchRepository {
 
   /**
    * Claims the picked jobs (QUEUED → RUNNING, conditional: a job another decision or coordinator
-   * took is left out) and creates their attempts with a lease, in one statement; a claimed step
+   * took is left out, and so is one whose row another claim holds locked now — skipped, never
+   * waited for, so concurrent rounds do not queue behind each other's commits) and creates their attempts with a lease, in one statement; a claimed step
    * marks its pipeline running. A fine-tune's new attempt resumes from the job's latest checkpoint.
    */
   async claim(picks: readonly Pick[], leaseMs: number, now: number): Promise<Claimed[]> {
@@ -113,9 +129,11 @@ export class DispatchRepository {
     return this.pg.query<Claimed>(
       `WITH picks AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p("jobId", "agentId", devices)
+       ), free AS (
+         SELECT id FROM "Job" WHERE id = ANY($1::uuid[]) AND status = 'QUEUED' FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE "Job" j SET status = 'RUNNING', "startedAt" = $4, "updatedAt" = $4
-         FROM picks p WHERE j.id = p."jobId" AND j.status = 'QUEUED'
+         FROM picks p JOIN free f ON f.id = p."jobId" WHERE j.id = p."jobId" AND j.status = 'QUEUED'
          RETURNING j.id, j.kind::text AS kind, j.spec, j.requirements, j."parentJobId", p."agentId", p.devices
        ), pipelines AS (
          UPDATE "Job" parent SET status = 'RUNNING', "startedAt" = $4, "updatedAt" = $4

@@ -54,6 +54,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly busy = new Set<string>();
   /** How often each local agent was freed (a decision that read "busy" before a free must not mark it busy). */
   private readonly freedCount = new Map<string, number>();
+  /** Jobs picked by a round of this process whose claim has not returned: a concurrent round leaves them to it. */
+  private readonly claiming = new Set<string>();
+  /** Agents that found nothing only because those jobs were being claimed: they ask again once no claim is in flight. */
+  private readonly afterClaims = new Set<string>();
   /** Bumped by every new job and freed agent; a round that saw an empty queue may drop the pending agents only if it did not change since. */
   private generation = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -156,7 +160,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       if (capacity) idle.push({ agentId, capacity: capacity(state.trustLevel) });
     }
     if (candidates.length === 0 || idle.length === 0) return candidates.length === 0;
-    const ranked = candidates.map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
+    const ranked = candidates.filter((candidate) => !this.claiming.has(candidate.id)).map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
     const running = new Map(ranked.map((candidate) => [candidate.ownerId, candidate.running]));
     const order = (a: (typeof ranked)[number], b: (typeof ranked)[number]) => (running.get(a.ownerId) ?? 0) - (running.get(b.ownerId) ?? 0) || b.priority - a.priority || a.createdAt - b.createdAt;
     const owners = new Set(ranked.map((candidate) => candidate.ownerId)).size;
@@ -176,9 +180,20 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         this.whySent.delete(agentId);
         return;
       }
+      if (ranked.length + picks.length < candidates.length) this.afterClaims.add(agentId); // a job left to another round's claim might have fitted
       this.tellWhy(agentId, candidates.length, refusals, now);
     });
-    const claimed = await this.repository.claim(picks, this.config.POTLUCK_ATTEMPT_LEASE_MS, now);
+    for (const pick of picks) this.claiming.add(pick.jobId);
+    let claimed: Claimed[];
+    try {
+      claimed = await this.repository.claim(picks, this.config.POTLUCK_ATTEMPT_LEASE_MS, now);
+    } finally {
+      for (const pick of picks) this.claiming.delete(pick.jobId);
+      if (this.claiming.size === 0) {
+        for (const agentId of this.afterClaims) this.pending.add(agentId);
+        this.afterClaims.clear();
+      }
+    }
     // A job another round or coordinator took first: those agents try again.
     const served = new Set(claimed.map((claim) => claim.agentId));
     for (const pick of picks) if (!served.has(pick.agentId)) this.pending.add(pick.agentId);
