@@ -138,8 +138,10 @@ export class JobsService {
     if (errors.length > 0) throw new ValidationError(errors, 'The jobs are not valid; none was created.');
     const fresh = bodies.filter(isNew);
     const now = new Date();
-    const ids = fresh.length > 0 ? await this.writer.insert(fresh, context, now) : [];
-    if (ids.some((id) => id !== null)) this.dispatch.requestAll(); // dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
+    const inserting = fresh.length > 0 ? this.writer.insert(fresh, context, now) : Promise.resolve([]);
+    // Dispatch reads PostgreSQL, not BullMQ (no need to wait for the enqueue); it reads the agents while the insert commits.
+    if (fresh.length > 0) this.dispatch.requestAll(inserting);
+    const ids = await inserting;
     const createdIds = new Map(fresh.map((body, i) => [body, ids[i] ?? null]));
     // A key another request used since the lookup: that request's job is the answer.
     const raced = fresh.filter((body) => createdIds.get(body) === null).map((body) => body.idempotencyKey ?? '');

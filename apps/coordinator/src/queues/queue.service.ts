@@ -10,7 +10,7 @@ export class QueueService implements OnModuleDestroy {
   private readonly queues: Map<QueueKey, Queue>;
 
   constructor(redis: RedisService) {
-    const connection = redis.connect('queues');
+    const connection = redis.connect('queues', { maxRetriesPerRequest: null, enableAutoPipelining: true }); // queues never block; many adds and removes of one tick share a write
     this.queues = new Map(
       QUEUE_KEYS.map((key) => {
         const spec = QUEUES[key];

@@ -20,8 +20,12 @@ export class RedisService implements OnApplicationShutdown {
     this.client = this.connect('commands', { maxRetriesPerRequest: 1 });
   }
 
-  /** A new connection watched by the same error logging (BullMQ needs `maxRetriesPerRequest: null`). */
-  connect(name: string, options: { maxRetriesPerRequest: number | null } = { maxRetriesPerRequest: null }): Redis {
+  /**
+   * A new connection watched by the same error logging (BullMQ needs `maxRetriesPerRequest: null`).
+   * `enableAutoPipelining`: commands issued in the same tick go out in one write (not for
+   * connections that block, such as a BullMQ Worker's).
+   */
+  connect(name: string, options: { maxRetriesPerRequest: number | null; enableAutoPipelining?: boolean } = { maxRetriesPerRequest: null }): Redis {
     const connection = new Redis(this.config.REDIS_URL, {
       ...options,
       connectionName: `potluck:${name}`,

@@ -128,7 +128,8 @@ export class WorkService {
       this.events.freed(identity.agentId); // free again: the dispatcher looks for its next job
       if (attempt.parentJobId) await this.pipelines.stepSucceeded(attempt.jobId, now);
       if (result.kind !== 'noop') this.outcomes.succeeded(attemptId); // credit: claim and validation (credits/credit-flow.service.ts)
-      await this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
+      // The BullMQ mirror of a finished job goes without holding up the answer (dispatch never reads it).
+      void this.queues.queue('work').remove(`job-${attempt.jobId}`).catch((error: unknown) => this.logger.warn({ err: error }, 'could not remove the finished BullMQ job'));
     }
     return { ok: true, result: { recorded, duplicate: !recorded } };
   }

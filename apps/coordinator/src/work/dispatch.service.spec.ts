@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentsGateway } from '../agent-gateway/agents.gateway.js';
+import type { AppConfig } from '../config/config.js';
+import type { PrismaService } from '../database/prisma.service.js';
+import type { FleetEvents } from '../fleet/fleet-events.js';
+import type { WhyNoJobService } from '../jobs/why-no-job.service.js';
+import type { TransferService } from '../transfer/transfer.service.js';
+import type { Candidate, DispatchRepository } from './dispatch.repository.js';
+import { DispatchService } from './dispatch.service.js';
+import type { PipelineService } from './pipeline.service.js';
+import type { WorkService } from './work.service.js';
+
+/** A dispatcher with one idle local agent, whose reads are recorded in order. */
+function dispatcherWithLog() {
+  const log: string[] = [];
+  const waiting: Candidate[] = [];
+  const repository = {
+    agentStates: (ids: string[]) => (log.push('agent states'), Promise.resolve(new Map(ids.map((id) => [id, { trustLevel: 0, busy: false }])))),
+    candidates: () => (log.push(`candidates (${waiting.length} waiting)`), Promise.resolve([...waiting])),
+    claim: () => (log.push('claim'), waiting.splice(0), Promise.resolve([])), // another coordinator took it: the agent asks again and finds nothing
+  } as unknown as DispatchRepository;
+  const why = { capacities: (ids: string[]) => (log.push('presence'), Promise.resolve(ids.map(() => () => ({ status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: null, cudaVersion: null, devices: [{ deviceId: 'GPU-0', memoryTotalMiB: 24_564, computeCapability: null, availability: 'available' }] })))) } as unknown as WhyNoJobService;
+  const gateway = { localAgentIds: () => ['agent-1'], isLocal: () => true, why: () => undefined } as unknown as AgentsGateway;
+  const service = new DispatchService({} as PrismaService, gateway, why, {} as TransferService, {} as WorkService, {} as FleetEvents, { POTLUCK_ATTEMPT_LEASE_MS: 60_000 } as AppConfig, {} as PipelineService, repository);
+  return { service, log, waiting };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('DispatchService.requestAll', () => {
+  it('reads the agents while a new job is still being inserted, and the waiting jobs only after the insert settled', async () => {
+    const { service, log, waiting } = dispatcherWithLog();
+    let commit: () => void = () => undefined;
+    const insert = new Promise<void>((resolve) => (commit = resolve));
+    service.requestAll(insert);
+    await settle();
+    expect(log).toEqual(['agent states', 'presence']); // the job's row is not committed yet: no candidates read
+    waiting.push({ id: 'job-1', ownerId: 'builder', kind: 'EVAL', requirements: { runtime: 'builtin' }, priority: 0, createdAt: new Date(), running: 0 });
+    commit();
+    await settle();
+    expect(log).toEqual(['agent states', 'presence', 'candidates (1 waiting)', 'claim', 'candidates (0 waiting)', 'agent states', 'presence']);
+  });
+
+  it('reads the waiting jobs even when the insert failed (nothing new among them)', async () => {
+    const { service, log } = dispatcherWithLog();
+    service.requestAll(Promise.reject(new Error('unique violation')));
+    await settle();
+    expect(log).toEqual(['agent states', 'presence', 'candidates (0 waiting)']);
+  });
+});
