@@ -14,7 +14,11 @@ export const MAX_PREPARED_STATEMENTS = 64;
  * Statements are prepared: each text gets a name from its hash, so PostgreSQL parses it once
  * per connection and, after a few runs, reuses a generic plan instead of planning every call
  * (for the dispatch claim that was most of its server time). Texts must therefore be constant,
- * with everything that varies passed as parameters.
+ * with everything that varies passed as parameters. A generic plan is made once, from the
+ * statistics of that moment (a new database: nearly empty tables), so statements that look rows
+ * up by a list of ids start from that list (`FROM unnest($1::uuid[]) … JOIN "Job" j ON j.id = …`):
+ * then the plan walks the primary key whatever the tables' size, instead of a status index that
+ * looked selective while the table was empty.
  */
 @Injectable()
 export class PgService implements OnApplicationShutdown {

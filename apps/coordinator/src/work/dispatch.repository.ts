@@ -130,14 +130,15 @@ export class DispatchRepository {
       `WITH picks AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS p("jobId", "agentId", devices)
        ), free AS (
-         SELECT id FROM "Job" WHERE id = ANY($1::uuid[]) AND status = 'QUEUED' FOR UPDATE SKIP LOCKED
+         SELECT j.id FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS w(id)) w JOIN "Job" j ON j.id = w.id WHERE j.status = 'QUEUED' FOR UPDATE OF j SKIP LOCKED
        ), claimed AS (
          UPDATE "Job" j SET status = 'RUNNING', "startedAt" = $4, "updatedAt" = $4
          FROM picks p JOIN free f ON f.id = p."jobId" WHERE j.id = p."jobId" AND j.status = 'QUEUED'
          RETURNING j.id, j.kind::text AS kind, j.spec, j.requirements, j."parentJobId", p."agentId", p.devices
        ), pipelines AS (
          UPDATE "Job" parent SET status = 'RUNNING', "startedAt" = $4, "updatedAt" = $4
-         WHERE parent.id IN (SELECT "parentJobId" FROM claimed WHERE "parentJobId" IS NOT NULL) AND parent.status = 'QUEUED'
+         FROM (SELECT DISTINCT "parentJobId" AS id FROM claimed WHERE "parentJobId" IS NOT NULL) s
+         WHERE parent.id = s.id AND parent.status = 'QUEUED'
        ), attempts AS (
          INSERT INTO "JobAttempt" (id, "jobId", "attemptNo", "agentId", "deviceIds", status, "leaseExpiresAt", "startedAt", "resumedFromId")
          SELECT gen_random_uuid(), c.id,
@@ -151,8 +152,8 @@ export class DispatchRepository {
               CASE WHEN cp.id IS NULL THEN NULL ELSE json_build_object('id', cp.id, 'step', cp.step, 'sha256', art.sha256, 'sizeBytes', art."sizeBytes"::text, 'storageKey', art."storageKey") END AS checkpoint,
               (SELECT json_agg(json_build_object('datasetId', v."datasetId", 'version', v.version, 'sha256', va.sha256, 'sizeBytes', va."sizeBytes"::text, 'storageKey', va."storageKey"))
                FROM "DatasetVersion" v JOIN "Artifact" va ON va.id = v."artifactId"
-               WHERE (v."datasetId"::text, v.version) IN (
-                 SELECT ref->>'datasetId', (ref->>'version')::int
+               WHERE (v."datasetId", v.version) IN (
+                 SELECT (ref->>'datasetId')::uuid, (ref->>'version')::int
                  FROM jsonb_array_elements(CASE c.kind WHEN 'FINE_TUNE' THEN c.spec->'datasets' WHEN 'EVAL' THEN jsonb_build_array(c.spec->'dataset') ELSE jsonb_build_array(c.spec->'input') END) AS ref
                  WHERE ref ? 'datasetId' AND ref ? 'version')) AS versions
        FROM claimed c JOIN attempts a ON a."jobId" = c.id
@@ -176,7 +177,7 @@ export class DispatchRepository {
   async attemptsForCompletion(attemptIds: readonly string[]): Promise<AttemptForCompletion[]> {
     return this.pg.query<AttemptForCompletion>(
       `SELECT a.id, a."agentId", a."jobId", a."attemptNo", a.status::text AS status, j.kind::text AS "jobKind", j.requirements->>'runtime' AS runtime, j."parentJobId"
-       FROM "JobAttempt" a JOIN "Job" j ON j.id = a."jobId" WHERE a.id = ANY($1::uuid[])`,
+       FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS w(id)) w JOIN "JobAttempt" a ON a.id = w.id JOIN "Job" j ON j.id = a."jobId"`,
       [attemptIds],
     );
   }

@@ -60,6 +60,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly freedCount = new Map<string, number>();
   /** Jobs picked by a round of this process whose claim has not returned: a concurrent round leaves them to it. */
   private readonly claiming = new Set<string>();
+  private drainQueued = false;
   /** Job inserts still committing: a round reads the waiting jobs after they settle. */
   private readonly inserting = new Set<Promise<unknown>>();
   /** Agents that found nothing only because those jobs were being claimed: they ask again once no claim is in flight. */
@@ -113,14 +114,27 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     }
     this.generation += 1;
     for (const agentId of this.gateway.localAgentIds()) if (!this.busy.has(agentId)) this.pending.add(agentId);
-    this.drain();
+    this.drainSoon();
   }
 
   /** Asks for a decision for this agent soon (coalesced: the next round serves every agent waiting for one). */
   request(agentId: string): void {
     if (!this.gateway.isLocal(agentId)) return;
     this.pending.add(agentId);
-    this.drain();
+    this.drainSoon();
+  }
+
+  /**
+   * Drains once the current microtasks ran: agents freed by one batch of completions (each
+   * answered in its own continuation) join the same round instead of the first going alone.
+   */
+  private drainSoon(): void {
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    queueMicrotask(() => {
+      this.drainQueued = false;
+      this.drain();
+    });
   }
 
   /**
