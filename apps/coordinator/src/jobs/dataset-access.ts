@@ -4,10 +4,10 @@ import { canAccess, type Principal } from '../auth/principal.js';
 import { PgService } from '../database/pg.service.js';
 
 /** The largest version number PostgreSQL's `int` holds; a larger one names no version. */
-const MAX_VERSION = 2_147_483_647;
+export const MAX_VERSION = 2_147_483_647;
 
-/** `datasetId:version`, how a dataset version is named in sets and maps. */
-export const versionKey = (ref: DatasetRef): string => `${ref.datasetId}:${ref.version}`;
+/** `datasetId:version` (the uuid in lower case, as PostgreSQL prints it), how a dataset version is named in sets and maps. */
+export const versionKey = (ref: DatasetRef): string => `${ref.datasetId.toLowerCase()}:${ref.version}`;
 
 /**
  * Which dataset versions a principal may use as job inputs: those that exist in a public

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { CreateJobBody, JobView, StepSpec } from '@potluck/protocol';
-import type { RequestContext } from '../auth/principal.js';
+import type { CreateJobBody, DatasetRef, JobView, StepSpec } from '@potluck/protocol';
+import { isAdmin, type RequestContext } from '../auth/principal.js';
 import { PgService } from '../database/pg.service.js';
+import { MAX_VERSION, versionKey } from './dataset-access.js';
 import { KIND_ENUM } from './job-views.js';
 
 /** A standalone job (fine-tune, eval or dataset) to create. */
@@ -11,19 +12,35 @@ export type StandaloneJobBody = CreateJobBody & { spec: StepSpec };
 /**
  * Creates standalone jobs in one statement: the job rows and their audit rows (`job.create`)
  * commit together, ids are chosen here so nothing is read back, and a job whose idempotency key
- * exists already is left out (ON CONFLICT DO NOTHING). Pipelines (parent and steps) go through
- * JobsService's transaction instead.
+ * exists already is left out (ON CONFLICT DO NOTHING). The dataset versions the jobs name are
+ * checked in the same statement: unless the creator may read every one of them (public, own, or
+ * an admin), nothing is inserted. Pipelines (parent and steps) go through JobsService's
+ * transaction instead.
  */
 @Injectable()
 export class JobWriter {
   constructor(private readonly pg: PgService) {}
 
-  /** Inserts the jobs; returns the ids of those created now, in order (null where the key existed). */
-  async insert(bodies: readonly StandaloneJobBody[], context: RequestContext, now: Date): Promise<(string | null)[]> {
+  /**
+   * Inserts the jobs if every version in `refs` is readable by the creator. Returns the ids of
+   * those created now, in order (null where the key existed; all null when a version was not
+   * readable), and the readable versions (`versionKey`).
+   */
+  async insert(bodies: readonly StandaloneJobBody[], refs: readonly DatasetRef[], context: RequestContext, now: Date): Promise<{ ids: (string | null)[]; readable: Set<string> }> {
     const ids = bodies.map(() => randomUUID());
-    const rows = await this.pg.query<{ id: string }>(
-      `WITH input AS (
+    const wanted = [...new Map(refs.map((ref) => [versionKey(ref), ref])).values()];
+    if (wanted.some((ref) => ref.version > MAX_VERSION)) return { ids: ids.map(() => null), readable: new Set() }; // names no version
+    const rows = await this.pg.query<{ id: string | null; readable: string | null }>(
+      `WITH wanted AS (
+         SELECT * FROM unnest($11::uuid[], $12::int[]) AS w("datasetId", version)
+       ), readable AS (
+         SELECT w."datasetId", w.version FROM wanted w
+         JOIN "DatasetVersion" v ON v."datasetId" = w."datasetId" AND v.version = w.version
+         JOIN "Dataset" d ON d.id = v."datasetId"
+         WHERE d.visibility = 'PUBLIC' OR d."ownerId" = $7::uuid OR $13::boolean
+       ), input AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) WITH ORDINALITY AS i(id, kind, spec, requirements, priority, "idempotencyKey", ord)
+         WHERE (SELECT count(*) FROM readable) = (SELECT count(*) FROM wanted)
        ), jobs AS (
          INSERT INTO "Job" (id, "ownerId", kind, spec, requirements, priority, "idempotencyKey", "createdAt", "updatedAt")
          SELECT i.id, $7::uuid, i.kind::"JobKind", i.spec::jsonb, i.requirements::jsonb, i.priority, i."idempotencyKey", $8, $8 FROM input i ORDER BY i.ord
@@ -34,7 +51,9 @@ export class JobWriter {
          SELECT $7::uuid, 'job.create', 'job', jobs.id::text, jsonb_build_object('kind', i.spec::jsonb->>'kind'), $9, $10, $8
          FROM jobs JOIN input i ON i.id = jobs.id
        )
-       SELECT id FROM jobs`,
+       SELECT id::text AS id, NULL AS readable FROM jobs
+       UNION ALL
+       SELECT NULL, "datasetId"::text || ':' || version FROM readable`,
       [
         ids,
         bodies.map((body) => KIND_ENUM[body.spec.kind]),
@@ -46,10 +65,13 @@ export class JobWriter {
         now,
         context.requestId,
         context.ip,
+        wanted.map((ref) => ref.datasetId),
+        wanted.map((ref) => ref.version),
+        isAdmin(context.principal),
       ],
     );
-    const created = new Set(rows.map((row) => row.id));
-    return ids.map((id) => (created.has(id) ? id : null));
+    const created = new Set(rows.flatMap((row) => (row.id ? [row.id] : [])));
+    return { ids: ids.map((id) => (created.has(id) ? id : null)), readable: new Set(rows.flatMap((row) => (row.readable ? [row.readable] : []))) };
   }
 }
 

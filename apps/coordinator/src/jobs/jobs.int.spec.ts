@@ -88,8 +88,12 @@ describe('jobs', () => {
     const hugeVersion = await rejection(builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: { datasetId: datasetRef.datasetId, version: 3_000_000_000 } } }));
     expect(hugeVersion.status).toBe(400);
     expect(hugeVersion.problem?.errors?.map((e) => e.field)).toEqual(['body.spec.dataset']);
-    const batch = await rejection(builder.jobs.createBatch([{ spec: { kind: 'eval', baseModel: model, dataset: datasetRef } }, { spec: { kind: 'eval', baseModel: model, dataset: { datasetId: privateDataset.id, version: 1 } } }]));
+    const before = (await builder.jobs.list({ limit: 100 })).items.length;
+    const batch = await rejection(builder.jobs.createBatch([{ spec: { kind: 'eval', baseModel: model, dataset: datasetRef } }, { spec: { kind: 'eval', baseModel: model, dataset: { datasetId: privateDataset.id.toUpperCase(), version: 1 } } }]));
     expect(batch.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.1.spec.dataset']);
+    expect((await builder.jobs.list({ limit: 100 })).items.length).toBe(before); // the valid one was not created either
+    const upper = await builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: { datasetId: datasetRef.datasetId.toUpperCase(), version: 1 } } });
+    expect(upper.status).toBe('queued'); // a uuid is a uuid in either case
   });
 
   it('creates pipelines as ordered steps', async () => {

@@ -123,25 +123,21 @@ export class JobsService {
     const byKey = async (wanted: string[]) => new Map((await this.prisma.client.job.findMany({ where: { ownerId, idempotencyKey: { in: wanted } }, include: JOB_INCLUDE })).map((job) => [job.idempotencyKey ?? '', job]));
     const existing = keys.length > 0 ? await byKey(keys) : new Map<string, JobWithRelations>();
     const isNew = (body: StandaloneJobBody) => !(body.idempotencyKey && existing.has(body.idempotencyKey));
-    const errors: FieldError[] = [];
-    const readable = await this.datasets.readable(bodies.filter(isNew).flatMap((body) => datasetRefsOf(body.spec)), context.principal);
-    for (const [i, body] of bodies.entries()) {
-      if (!isNew(body)) continue;
-      try {
-        this.checkRuntime(body, context);
-        await this.checkReferences(body.spec, context, readable);
-      } catch (error) {
-        if (!(error instanceof ValidationError) || bodies.length === 1) throw error;
-        errors.push(...(error.fieldErrors ?? []).map((fieldError) => ({ ...fieldError, field: fieldError.field.replace(/^body/, fieldOf(i)) })));
-      }
-    }
-    if (errors.length > 0) throw new ValidationError(errors, 'The jobs are not valid; none was created.');
     const fresh = bodies.filter(isNew);
+    const refs = fresh.flatMap((body) => datasetRefsOf(body.spec));
+    // Everything but the dataset versions first; those the insert itself checks (one round trip), or, when
+    // something else is wrong already, a query here, so the answer names every problem at once.
+    if (await this.problems(bodies, isNew, context, fieldOf, EVERY_VERSION)) {
+      throw (await this.problems(bodies, isNew, context, fieldOf, await this.datasets.readable(refs, context.principal))) ?? new Error('a job failed a check only while dataset versions were assumed readable');
+    }
     const now = new Date();
-    const inserting = fresh.length > 0 ? this.writer.insert(fresh, context, now) : Promise.resolve([]);
+    const inserting = fresh.length > 0 ? this.writer.insert(fresh, refs, context, now) : Promise.resolve({ ids: [], readable: new Set<string>() });
     // Dispatch reads PostgreSQL, not BullMQ (no need to wait for the enqueue); it reads the agents while the insert commits.
     if (fresh.length > 0) this.dispatch.requestAll(inserting);
-    const ids = await inserting;
+    const { ids, readable } = await inserting;
+    if (refs.some((ref) => !readable.has(versionKey(ref)))) {
+      throw (await this.problems(bodies, isNew, context, fieldOf, readable)) ?? new Error('the insert refused a dataset version every job may read');
+    }
     const createdIds = new Map(fresh.map((body, i) => [body, ids[i] ?? null]));
     // A key another request used since the lookup: that request's job is the answer.
     const raced = fresh.filter((body) => createdIds.get(body) === null).map((body) => body.idempotencyKey ?? '');
@@ -159,6 +155,27 @@ export class JobsService {
     await this.queues.addBulk('work', created);
     for (const job of found) await this.enqueue(job); // a retry also repairs a job whose first enqueue was cut short
     return results;
+  }
+
+  /**
+   * Every new job checked (runtime, models, placeholders, adapters, and the dataset versions in
+   * `readable`): the problems of one job as they are, of a batch with each field named
+   * `body.jobs.<i>.…`; null when all pass.
+   */
+  private async problems(bodies: StandaloneJobBody[], isNew: (body: StandaloneJobBody) => boolean, context: RequestContext, fieldOf: (index: number) => string, readable: VersionAccess): Promise<ValidationError | null> {
+    const errors: FieldError[] = [];
+    for (const [i, body] of bodies.entries()) {
+      if (!isNew(body)) continue;
+      try {
+        this.checkRuntime(body, context);
+        await this.checkReferences(body.spec, context, readable);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        if (bodies.length === 1) return error;
+        errors.push(...(error.fieldErrors ?? []).map((fieldError) => ({ ...fieldError, field: fieldError.field.replace(/^body/, fieldOf(i)) })));
+      }
+    }
+    return errors.length > 0 ? new ValidationError(errors, 'The jobs are not valid; none was created.') : null;
   }
 
   /** Deterministic BullMQ id: adding the same queued job again is a no-op (idempotent by construction). */
@@ -320,8 +337,8 @@ export class JobsService {
     if (unique.length > 0) throw new ValidationError(unique);
   }
 
-  /** `readable`: the dataset versions (`versionKey`) the caller may use, looked up beforehand for the whole request. */
-  private async checkReferences(spec: JobSpec, context: RequestContext, readable: ReadonlySet<string>): Promise<void> {
+  /** `readable`: the dataset versions (`versionKey`) the caller may use (EVERY_VERSION before an insert that checks them itself). */
+  private async checkReferences(spec: JobSpec, context: RequestContext, readable: VersionAccess): Promise<void> {
     const errors: FieldError[] = [];
     const steps: { path: string; spec: StepSpec | PipelineStepSpec; index: number }[] = spec.kind === 'pipeline' ? spec.steps.map((step, i) => ({ path: `body.spec.steps.${i}.spec`, spec: step.spec, index: i })) : [{ path: 'body.spec', spec, index: 0 }];
     const stepIds = spec.kind === 'pipeline' ? spec.steps.map((step) => step.id) : [];
@@ -355,6 +372,14 @@ export class JobsService {
     if (errors.length > 0) throw new ValidationError(errors, 'The job refers to things that do not exist.');
   }
 }
+
+/** Which dataset versions (`versionKey`) a check may take as readable. */
+interface VersionAccess {
+  has(key: string): boolean;
+}
+
+/** For the checks before the insert, which checks the versions itself. */
+const EVERY_VERSION: VersionAccess = { has: () => true };
 
 /** The dataset versions a job names directly (a pipeline: every step's; placeholders for earlier steps' outputs are not versions). */
 function datasetRefsOf(spec: JobSpec): DatasetRef[] {
