@@ -133,7 +133,7 @@ export class JobsService {
     const now = new Date();
     const inserting = fresh.length > 0 ? this.writer.insert(fresh, refs, context, now) : Promise.resolve({ ids: [], readable: new Set<string>() });
     // Dispatch reads PostgreSQL, not BullMQ (no need to wait for the enqueue); it reads the agents while the insert commits.
-    if (fresh.length > 0) this.dispatch.requestAll(inserting);
+    if (fresh.length > 0) this.dispatch.requestAll(inserting, fresh.length);
     const { ids, readable } = await inserting;
     if (refs.some((ref) => !readable.has(versionKey(ref)))) {
       throw (await this.problems(bodies, isNew, context, fieldOf, readable)) ?? new Error('the insert refused a dataset version every job may read');

@@ -17,7 +17,7 @@ function dispatcherWithLog() {
   const repository = {
     agentStates: (ids: string[]) => (log.push('agent states'), Promise.resolve(new Map(ids.map((id) => [id, { trustLevel: 0, busy: false }])))),
     candidates: () => (log.push(`candidates (${waiting.length} waiting)`), Promise.resolve([...waiting])),
-    claim: () => (log.push('claim'), waiting.splice(0), Promise.resolve([])), // another coordinator took it: the agent asks again and finds nothing
+    claim: (picks: unknown[]) => (log.push('claim'), picks.length > 0 && waiting.splice(0), Promise.resolve([])), // another coordinator took it: the agent asks again and finds nothing
   } as unknown as DispatchRepository;
   const why = { capacities: (ids: string[]) => (log.push('presence'), Promise.resolve(ids.map(() => () => ({ status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: null, cudaVersion: null, devices: [{ deviceId: 'GPU-0', memoryTotalMiB: 24_564, computeCapability: null, availability: 'available' }] })))) } as unknown as WhyNoJobService;
   const gateway = { localAgentIds: () => ['agent-1'], isLocal: () => true, why: () => undefined } as unknown as AgentsGateway;
@@ -47,5 +47,44 @@ describe('DispatchService.requestAll', () => {
     service.requestAll(Promise.reject(new Error('unique violation')));
     await settle();
     expect([...log].sort()).toEqual(['agent states', 'candidates (0 waiting)', 'presence']);
+  });
+});
+
+describe('DispatchService.requestAll with a count of new jobs', () => {
+  /** Twenty idle agents; only `fitting` ones have a GPU big enough. Records the agents each round reads. */
+  function twentyAgents(fitting: (agentId: string) => boolean) {
+    const rounds: string[][] = [];
+    const waiting: Candidate[] = [{ id: 'job-1', ownerId: 'builder', kind: 'EVAL', requirements: { runtime: 'builtin', minVramMiB: 40_000 }, priority: 0, createdAt: new Date(), running: 0 }];
+    const claims: string[] = [];
+    const agents = Array.from({ length: 20 }, (_, i) => `agent-${i}`);
+    const repository = {
+      agentStates: (ids: string[]) => (rounds.push([...ids]), Promise.resolve(new Map(ids.map((id) => [id, { trustLevel: 0, busy: false }])))),
+      candidates: () => Promise.resolve([...waiting]),
+      claim: (picks: { jobId: string; agentId: string }[]) => (claims.push(...picks.map((pick) => pick.agentId)), picks.length > 0 && waiting.splice(0), Promise.resolve([])),
+    } as unknown as DispatchRepository;
+    const capacity = (memoryTotalMiB: number) => () => ({ status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: null, cudaVersion: null, devices: [{ deviceId: 'GPU-0', memoryTotalMiB, computeCapability: null, availability: 'available' }] });
+    const why = { capacities: (ids: string[]) => Promise.resolve(ids.map((id) => capacity(fitting(id) ? 81_920 : 24_564))) } as unknown as WhyNoJobService;
+    const gateway = { localAgentIds: () => agents, isLocal: () => true, why: () => undefined } as unknown as AgentsGateway;
+    const service = new DispatchService({} as PrismaService, gateway, why, {} as TransferService, {} as WorkService, {} as FleetEvents, { POTLUCK_ATTEMPT_LEASE_MS: 60_000 } as AppConfig, {} as PipelineService, repository);
+    return { service, rounds, claims };
+  }
+
+  it('asks a few agents about one new job, and no one else once one of them took it', async () => {
+    const { service, rounds, claims } = twentyAgents(() => true);
+    service.requestAll(Promise.resolve(), 1);
+    await settle();
+    expect(rounds[0]).toHaveLength(8);
+    expect(claims).toEqual([rounds[0]?.[0]]);
+    expect(rounds.flat()).toHaveLength(8 + 1); // then only the claiming agent again (the claim was lost in this stub), which finds nothing
+  });
+
+  it('asks the other agents when the first ones cannot take the job', async () => {
+    const { service, rounds, claims } = twentyAgents((agentId) => agentId === 'agent-15');
+    service.requestAll(Promise.resolve(), 1);
+    await settle();
+    expect(rounds[0]).toHaveLength(8);
+    expect(rounds[0]).not.toContain('agent-15');
+    expect(rounds[1]).toHaveLength(12);
+    expect(claims).toEqual(['agent-15']);
   });
 });

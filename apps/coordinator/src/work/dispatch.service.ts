@@ -30,6 +30,8 @@ const CANDIDATES = { perAgent: 4, min: 20, max: 100 };
  * more jobs per second and less CPU per job than with two overlapping rounds, same latency).
  */
 const MAX_ROUNDS = 1;
+/** Idle agents first asked about newly created jobs: this many per job, at least `min`. */
+const AGENTS_PER_NEW_JOB = { perJob: 4, min: 8 };
 /** Agents served by one round. */
 const MAX_AGENTS_PER_ROUND = 200;
 /** How often expired leases are reclaimed and idle agents re-examined. */
@@ -61,6 +63,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   /** Jobs picked by a round of this process whose claim has not returned: a concurrent round leaves them to it. */
   private readonly claiming = new Set<string>();
   private drainQueued = false;
+  /** Idle agents not asked yet about new jobs: asked when a round leaves waiting jobs untaken. */
+  private readonly later = new Set<string>();
+  /** Where the next requestAll starts in the list of idle agents. */
+  private turn = 0;
   /** Job inserts still committing: a round reads the waiting jobs after they settle. */
   private readonly inserting = new Set<Promise<unknown>>();
   /** Agents that found nothing only because those jobs were being claimed: they ask again once no claim is in flight. */
@@ -102,18 +108,31 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A new job may fit any idle agent of this process (agents known to be busy here are skipped).
-   * `inserted`: the job's insert, when it is still committing: the round reads the agents at once
-   * and the waiting jobs once the insert has settled (so the new job is among them).
+   * New jobs may fit any idle agent of this process (agents known to be busy here are skipped).
+   * `created`: how many jobs were created (unknown: every idle agent is asked). Only
+   * AGENTS_PER_NEW_JOB idle agents per new job are asked at first, taken in turn so work spreads
+   * over donors; the others are asked as soon as a round ends with jobs that its agents did not
+   * take (none fitted them, or there were more jobs than agents). `inserted`: the jobs' insert,
+   * when it is still committing: the round reads the agents at once and the waiting jobs once the
+   * insert has settled (so the new jobs are among them).
    */
-  requestAll(inserted?: Promise<unknown>): void {
+  requestAll(inserted?: Promise<unknown>, created = Number.POSITIVE_INFINITY): void {
     if (inserted) {
       this.inserting.add(inserted);
       const settled = () => this.inserting.delete(inserted);
       inserted.then(settled, settled);
     }
     this.generation += 1;
-    for (const agentId of this.gateway.localAgentIds()) if (!this.busy.has(agentId)) this.pending.add(agentId);
+    const idle = this.gateway.localAgentIds().filter((agentId) => !this.busy.has(agentId));
+    const asked = Math.max(AGENTS_PER_NEW_JOB.min, created * AGENTS_PER_NEW_JOB.perJob);
+    if (idle.length <= asked) {
+      for (const agentId of idle) this.pending.add(agentId);
+    } else {
+      const start = this.turn++ % idle.length;
+      const inTurn = [...idle.slice(start), ...idle.slice(0, start)];
+      for (const agentId of inTurn.slice(0, asked)) this.pending.add(agentId);
+      for (const agentId of inTurn.slice(asked)) this.later.add(agentId);
+    }
     this.drainSoon();
   }
 
@@ -154,7 +173,10 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       const generation = this.generation;
       void this.round(agentIds)
         .then((queueEmpty) => {
-          if (queueEmpty && this.generation === generation) this.pending.clear();
+          if (queueEmpty && this.generation === generation) {
+            this.pending.clear();
+            this.later.clear();
+          }
         })
         .catch((error: unknown) => this.logger.error({ err: error, agents: agentIds.length }, 'dispatch round failed'))
         .finally(() => {
@@ -191,6 +213,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       const capacity = capacities[i];
       if (capacity) idle.push({ agentId, capacity: capacity(state.trustLevel) });
     }
+    if (candidates.length > 0 && idle.length === 0) this.askLater();
     if (candidates.length === 0 || idle.length === 0) return candidates.length === 0;
     const ranked = candidates.filter((candidate) => !this.claiming.has(candidate.id)).map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
     const running = new Map(ranked.map((candidate) => [candidate.ownerId, candidate.running]));
@@ -215,6 +238,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       if (ranked.length + picks.length < candidates.length) this.afterClaims.add(agentId); // a job left to another round's claim might have fitted
       this.tellWhy(agentId, candidates.length, refusals, now);
     });
+    if (ranked.length > 0) this.askLater(); // jobs this round's agents did not take: the agents not asked yet may
     for (const pick of picks) this.claiming.add(pick.jobId);
     let claimed: Claimed[];
     try {
@@ -232,6 +256,12 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     for (const claim of claimed) this.busy.add(claim.agentId);
     await this.assignAll(claimed, now);
     return false;
+  }
+
+  /** Moves the agents not asked yet about new jobs to the next round. */
+  private askLater(): void {
+    for (const agentId of this.later) if (!this.busy.has(agentId)) this.pending.add(agentId);
+    this.later.clear();
   }
 
   /** A waiting job's requirements, parsed once (they never change). */
