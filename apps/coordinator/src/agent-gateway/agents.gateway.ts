@@ -28,6 +28,9 @@ const DISCONNECT_REASONS: Record<string, string> = {
   'server shutting down': 'coordinator restarting',
 };
 
+/** Server-to-server event (socket.io's serverSideEmit over the Redis adapter): jobs were created on another process. */
+const NEW_JOBS_EVENT = 'potluck:jobs-created';
+
 /**
  * The `/agents` namespace. Thin: authentication in the handshake, then each event is
  * rate-limited, handed to AgentSessionService and answered with its typed ack. A
@@ -85,10 +88,19 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     }
   }
 
+  /** Tells the other coordinator processes that jobs were created (committed), so their idle agents are asked too. */
+  announceNewJobs(count: number): void {
+    this.namespace?.serverSideEmit(NEW_JOBS_EVENT, count);
+  }
+
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
     namespace.use(agentSocketAuth(this.agents));
     namespace.on('connection', (socket: AgentSocket) => this.onConnection(socket));
+    // From another process's announceNewJobs (through the Redis adapter; never from a client).
+    namespace.on(NEW_JOBS_EVENT, (count: unknown) => {
+      if (typeof count === 'number' && Number.isInteger(count) && count > 0) this.events.jobsCreated(count);
+    });
   }
 
   /** Sends a control command to the agent wherever it is connected; true when it acknowledged. */

@@ -87,7 +87,7 @@ export class JobsService {
       }
       throw error;
     }
-    this.dispatch.requestAll(); // dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
+    this.dispatch.jobsCreated(Promise.resolve(), 1); // a pipeline's first step; dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
     await this.enqueue(job);
     return { job: jobView(job), created: true };
   }
@@ -133,7 +133,7 @@ export class JobsService {
     const now = new Date();
     const inserting = fresh.length > 0 ? this.writer.insert(fresh, refs, context, now) : Promise.resolve({ ids: [], readable: new Set<string>() });
     // Dispatch reads PostgreSQL, not BullMQ (no need to wait for the enqueue); it reads the agents while the insert commits.
-    if (fresh.length > 0) this.dispatch.requestAll(inserting, fresh.length);
+    if (fresh.length > 0) this.dispatch.jobsCreated(inserting, fresh.length);
     const { ids, readable } = await inserting;
     if (refs.some((ref) => !readable.has(versionKey(ref)))) {
       throw (await this.problems(bodies, isNew, context, fieldOf, readable)) ?? new Error('the insert refused a dataset version every job may read');

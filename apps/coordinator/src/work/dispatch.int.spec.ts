@@ -3,7 +3,7 @@ import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, WorkEvents, type Agent
 import type { PotluckClient } from '@potluck/sdk';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { startSecondApp, startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 
 let t: TestApp;
@@ -18,9 +18,9 @@ const inventory = (uuid: string, memoryTotalMiB: number): GpuInventory => ({
 });
 
 /** A hand-driven agent: says hello and collects the assignments it is offered (accepting them). */
-async function fakeAgent(memoryTotalMiB: number): Promise<{ socket: Socket; agentId: string; assignments: JobAssignment[] }> {
+async function fakeAgent(memoryTotalMiB: number, baseUrl = t.baseUrl): Promise<{ socket: Socket; agentId: string; assignments: JobAssignment[] }> {
   const { agent, token } = await builder.agents.create({ name: uniqueId('rig-') });
-  const socket = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const socket = io(`${baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
   const assignments: JobAssignment[] = [];
   socket.on(WorkEvents.assign, (assignment: JobAssignment, ack: (response: AgentAck<{ accepted: boolean }>) => void) => {
     assignments.push(assignment);
@@ -105,6 +105,28 @@ describe('dispatch through the remote path', () => {
       expect(attempts.map((job) => job.status)).toEqual(['running', 'running']);
     } finally {
       for (const agent of agents) agent.socket.disconnect();
+    }
+  });
+
+  it('wakes agents connected to another coordinator process when a job is created (not only at their sweep)', async () => {
+    // Jobs earlier tests left waiting would go to the new agent at its hello: cancel them first.
+    for (const waiting of (await builder.jobs.list({ status: 'queued', limit: 100 })).items) await builder.jobs.cancel(waiting.id);
+    const second = await startSecondApp(t);
+    const agent = await fakeAgent(81_920, second.baseUrl); // a GPU only this agent has: no agent of the first process takes the job
+    try {
+      await expect.poll(async () => (await builder.fleet.get(agent.agentId)).status, { timeout: 5000 }).toBe('online');
+      // A builder with nothing running and the top priority: first in line even if earlier tests left jobs waiting.
+      const fresh = t.anonymous.withApiKey((await t.anonymous.signup({ handle: uniqueId('b-'), displayName: 'Fresh', roles: ['BUILDER'] })).secret);
+      const dataset = await fresh.datasets.create({ name: uniqueId('d-'), licence: 'MIT' });
+      await fresh.datasets.upload(dataset.id, DATASET);
+      const created = Date.now();
+      const job = await fresh.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: { datasetId: dataset.id, version: 1 } }, requirements: { minVramMiB: 70_000 }, priority: 100 });
+      await expect.poll(() => agent.assignments.length, { timeout: 10_000 }).toBe(1);
+      expect(agent.assignments[0]?.jobId).toBe(job.id);
+      expect(Date.now() - created).toBeLessThan(2000); // the other process's sweep comes every 5 s
+    } finally {
+      agent.socket.disconnect();
+      await second.close();
     }
   });
 

@@ -74,7 +74,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   /** Bumped by every new job and freed agent; a round that saw an empty queue may drop the pending agents only if it did not change since. */
   private generation = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private readonly unsubscribes: (() => void)[] = [];
 
   constructor(
     private readonly prisma: PrismaService,
@@ -92,18 +92,21 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly whySent = new Map<string, { at: number; signature: string }>();
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.subscribeFreed((agentId) => {
-      this.busy.delete(agentId);
-      this.freedCount.set(agentId, (this.freedCount.get(agentId) ?? 0) + 1);
-      this.generation += 1; // an attempt ended: its job may be waiting again, or a pipeline's next step
-      this.request(agentId);
-    });
+    this.unsubscribes.push(
+      this.events.subscribeFreed((agentId) => {
+        this.busy.delete(agentId);
+        this.freedCount.set(agentId, (this.freedCount.get(agentId) ?? 0) + 1);
+        this.generation += 1; // an attempt ended: its job may be waiting again, or a pipeline's next step
+        this.request(agentId);
+      }),
+      this.events.subscribeJobsCreated((count) => this.requestAll(undefined, count)), // created on another process
+    );
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.sweepTimer.unref();
   }
 
   onModuleDestroy(): void {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
 
@@ -134,6 +137,19 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
       for (const agentId of inTurn.slice(asked)) this.later.add(agentId);
     }
     this.drainSoon();
+  }
+
+  /**
+   * Jobs were created here: this process's idle agents are asked (see requestAll), and once the
+   * insert committed, the other coordinator processes are told so that theirs are asked too
+   * (otherwise their agents would see the jobs only at their next sweep).
+   */
+  jobsCreated(inserted: Promise<unknown>, count: number): void {
+    this.requestAll(inserted, count);
+    inserted.then(
+      () => this.gateway.announceNewJobs(count),
+      () => undefined, // nothing committed: nothing to announce
+    );
   }
 
   /** Asks for a decision for this agent soon (coalesced: the next round serves every agent waiting for one). */
