@@ -93,7 +93,10 @@ describe('jobs', () => {
     expect(batch.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.1.spec.dataset']);
     expect((await builder.jobs.list({ limit: 100 })).items.length).toBe(before); // the valid one was not created either
     const upper = await builder.jobs.create({ spec: { kind: 'eval', baseModel: model, dataset: { datasetId: datasetRef.datasetId.toUpperCase(), version: 1 } } });
-    expect(upper.status).toBe('queued'); // a uuid is a uuid in either case
+    expect(upper.status).toBe('queued'); // a uuid is a uuid in either case, stored as PostgreSQL prints it (dispatch matches it with the versions it reads)
+    expect(upper.spec.kind === 'eval' && upper.spec.dataset).toEqual({ datasetId: datasetRef.datasetId.toLowerCase(), version: 1 });
+    const mixedBatch = await rejection(builder.jobs.createBatch([{ spec: { kind: 'eval', baseModel: model, dataset: datasetRef } }, { spec: { kind: 'eval', baseModel: model, dataset: { datasetId: datasetRef.datasetId, version: 3_000_000_000 } } }]));
+    expect(mixedBatch.problem?.errors?.map((e) => e.field)).toEqual(['body.jobs.1.spec.dataset']); // only the version that does not exist
   });
 
   it('creates pipelines as ordered steps', async () => {

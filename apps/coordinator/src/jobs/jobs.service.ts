@@ -34,7 +34,8 @@ export class JobsService {
     private readonly datasets: DatasetAccess,
   ) {}
 
-  async create(body: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
+  async create(submitted: CreateJobBody, context: RequestContext): Promise<{ job: JobView; created: boolean }> {
+    const body = withCanonicalDatasetIds(submitted);
     if (body.spec.kind !== 'pipeline') {
       const [one] = await this.createStandalone([{ ...body, spec: body.spec }], context, () => 'body');
       if (one) return one;
@@ -87,7 +88,7 @@ export class JobsService {
       }
       throw error;
     }
-    this.dispatch.jobsCreated(Promise.resolve(), 1); // a pipeline's first step; dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
+    this.dispatch.jobsCreated(Promise.resolve(1), 1); // a pipeline's first step; dispatch reads PostgreSQL, not BullMQ: no need to wait for the enqueue
     await this.enqueue(job);
     return { job: jobView(job), created: true };
   }
@@ -97,7 +98,8 @@ export class JobsService {
    * unless all pass (errors name `body.jobs.<i>.…`); then all are created in one statement and
    * queued with one BullMQ call. A job whose idempotency key exists is returned as it is.
    */
-  async createMany(bodies: readonly CreateJobBody[], context: RequestContext): Promise<{ jobs: JobView[]; created: number }> {
+  async createMany(submitted: readonly CreateJobBody[], context: RequestContext): Promise<{ jobs: JobView[]; created: number }> {
+    const bodies = submitted.map(withCanonicalDatasetIds);
     const errors: FieldError[] = [];
     const standalone: StandaloneJobBody[] = [];
     const keys = new Set<string>();
@@ -133,10 +135,11 @@ export class JobsService {
     const now = new Date();
     const inserting = fresh.length > 0 ? this.writer.insert(fresh, refs, context, now) : Promise.resolve({ ids: [], readable: new Set<string>() });
     // Dispatch reads PostgreSQL, not BullMQ (no need to wait for the enqueue); it reads the agents while the insert commits.
-    if (fresh.length > 0) this.dispatch.jobsCreated(inserting, fresh.length);
+    if (fresh.length > 0) this.dispatch.jobsCreated(inserting.then(({ ids }) => ids.filter((id) => id !== null).length), fresh.length);
     const { ids, readable } = await inserting;
     if (refs.some((ref) => !readable.has(versionKey(ref)))) {
-      throw (await this.problems(bodies, isNew, context, fieldOf, readable)) ?? new Error('the insert refused a dataset version every job may read');
+      // Nothing was inserted; which versions are at fault is asked separately (the insert answers nothing for a version number out of range).
+      throw (await this.problems(bodies, isNew, context, fieldOf, await this.datasets.readable(refs, context.principal))) ?? new Error('the insert refused a dataset version every job may read');
     }
     const createdIds = new Map(fresh.map((body, i) => [body, ids[i] ?? null]));
     // A key another request used since the lookup: that request's job is the answer.
@@ -371,6 +374,15 @@ export class JobsService {
     }
     if (errors.length > 0) throw new ValidationError(errors, 'The job refers to things that do not exist.');
   }
+}
+
+/** The body with every dataset id of its spec (and its steps' specs) in lower case, as PostgreSQL prints uuids: dispatch matches stored specs with the versions it reads back. */
+function withCanonicalDatasetIds(body: CreateJobBody): CreateJobBody {
+  const input = <T extends DatasetInput>(ref: T): T => ('datasetId' in ref ? { ...ref, datasetId: ref.datasetId.toLowerCase() } : ref);
+  const step = <T extends StepSpec | PipelineStepSpec>(spec: T): T =>
+    spec.kind === 'fine-tune' ? { ...spec, datasets: spec.datasets.map(input) } : spec.kind === 'eval' ? { ...spec, dataset: input(spec.dataset) } : { ...spec, input: input(spec.input) };
+  const spec = body.spec.kind === 'pipeline' ? { ...body.spec, steps: body.spec.steps.map((s) => ({ ...s, spec: step(s.spec) })) } : step(body.spec);
+  return { ...body, spec };
 }
 
 /** Which dataset versions (`versionKey`) a check may take as readable. */

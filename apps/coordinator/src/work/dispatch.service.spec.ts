@@ -52,7 +52,7 @@ describe('DispatchService.requestAll', () => {
 
 describe('DispatchService.requestAll with a count of new jobs', () => {
   /** Twenty idle agents; only `fitting` ones have a GPU big enough. Records the agents each round reads. */
-  function twentyAgents(fitting: (agentId: string) => boolean) {
+  function twentyAgents(fitting: (agentId: string) => boolean, local?: Set<string>) {
     const rounds: string[][] = [];
     const waiting: Candidate[] = [{ id: 'job-1', ownerId: 'builder', kind: 'EVAL', requirements: { runtime: 'builtin', minVramMiB: 40_000 }, priority: 0, createdAt: new Date(), running: 0 }];
     const claims: string[] = [];
@@ -64,7 +64,7 @@ describe('DispatchService.requestAll with a count of new jobs', () => {
     } as unknown as DispatchRepository;
     const capacity = (memoryTotalMiB: number) => () => ({ status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: null, cudaVersion: null, devices: [{ deviceId: 'GPU-0', memoryTotalMiB, computeCapability: null, availability: 'available' }] });
     const why = { capacities: (ids: string[]) => Promise.resolve(ids.map((id) => capacity(fitting(id) ? 81_920 : 24_564))) } as unknown as WhyNoJobService;
-    const gateway = { localAgentIds: () => agents, isLocal: () => true, why: () => undefined } as unknown as AgentsGateway;
+    const gateway = { localAgentIds: () => agents.filter((id) => !local || local.has(id)), isLocal: (id: string) => !local || local.has(id), why: () => undefined } as unknown as AgentsGateway;
     const service = new DispatchService({} as PrismaService, gateway, why, {} as TransferService, {} as WorkService, {} as FleetEvents, { POTLUCK_ATTEMPT_LEASE_MS: 60_000 } as AppConfig, {} as PipelineService, repository);
     return { service, rounds, claims };
   }
@@ -87,4 +87,42 @@ describe('DispatchService.requestAll with a count of new jobs', () => {
     expect(rounds[1]).toHaveLength(12);
     expect(claims).toEqual(['agent-15']);
   });
+
+  it('does not ask an agent that left this process since it was set aside', async () => {
+    const local = new Set(Array.from({ length: 20 }, (_, i) => `agent-${i}`));
+    const { service, rounds } = twentyAgents(() => false, local); // the job fits nobody: the others are asked
+    service.requestAll(Promise.resolve(), 1);
+    local.delete('agent-15'); // set aside for later, then reconnected to another process
+    await settle();
+    expect(rounds[0]).toHaveLength(8);
+    expect(rounds.flat()).not.toContain('agent-15');
+    expect(rounds.flat()).toHaveLength(19);
+  });
 });
+
+describe('DispatchService rounds after a lost claim or a reconnect', () => {
+  it('leaves a job whose claim it just lost out of the next rounds (a claim elsewhere may still hold it)', async () => {
+    const { service, rounds, claims } = twentyAgentsHoldingLock();
+    service.requestAll(Promise.resolve(), 1);
+    await settle();
+    expect(claims).toEqual(['agent-0']); // lost: the row was locked elsewhere, the job still looks queued
+    expect(rounds.length).toBe(2); // the agent asked again once, and did not pick the same job again
+  });
+
+});
+
+/** Twenty agents; every claim is lost (another transaction holds the row) and the job stays waiting. */
+function twentyAgentsHoldingLock() {
+  const rounds: string[][] = [];
+  const claims: string[] = [];
+  const waiting: Candidate[] = [{ id: 'job-1', ownerId: 'builder', kind: 'EVAL', requirements: { runtime: 'builtin' }, priority: 0, createdAt: new Date(), running: 0 }];
+  const repository = {
+    agentStates: (ids: string[]) => (rounds.push([...ids]), Promise.resolve(new Map(ids.map((id) => [id, { trustLevel: 0, busy: false }])))),
+    candidates: () => Promise.resolve([...waiting]),
+    claim: (picks: { agentId: string }[]) => (claims.push(...picks.map((pick) => pick.agentId)), Promise.resolve([])),
+  } as unknown as DispatchRepository;
+  const why = { capacities: (ids: string[]) => Promise.resolve(ids.map(() => () => ({ status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: null, cudaVersion: null, devices: [{ deviceId: 'GPU-0', memoryTotalMiB: 24_564, computeCapability: null, availability: 'available' }] }))) } as unknown as WhyNoJobService;
+  const gateway = { localAgentIds: () => ['agent-0'], isLocal: () => true, why: () => undefined } as unknown as AgentsGateway;
+  const service = new DispatchService({} as PrismaService, gateway, why, {} as TransferService, {} as WorkService, {} as FleetEvents, { POTLUCK_ATTEMPT_LEASE_MS: 60_000 } as AppConfig, {} as PipelineService, repository);
+  return { service, rounds, claims };
+}

@@ -32,6 +32,11 @@ const CANDIDATES = { perAgent: 4, min: 20, max: 100 };
 const MAX_ROUNDS = 1;
 /** Idle agents first asked about newly created jobs: this many per job, at least `min`. */
 const AGENTS_PER_NEW_JOB = { perJob: 4, min: 8 };
+/**
+ * How long a job whose claim was lost is left out of this process's rounds: long enough that a
+ * claim holding it locked commits, so the next round does not pick it again at once.
+ */
+const LOST_PICK_MS = 200;
 /** Agents served by one round. */
 const MAX_AGENTS_PER_ROUND = 200;
 /** How often expired leases are reclaimed and idle agents re-examined. */
@@ -60,7 +65,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly busy = new Set<string>();
   /** How often each local agent was freed (a decision that read "busy" before a free must not mark it busy). */
   private readonly freedCount = new Map<string, number>();
-  /** Jobs picked by a round of this process whose claim has not returned: a concurrent round leaves them to it. */
+  /** Jobs picked by a round of this process whose claim has not returned: a concurrent round leaves them to it (only with MAX_ROUNDS > 1). */
   private readonly claiming = new Set<string>();
   private drainQueued = false;
   /** Idle agents not asked yet about new jobs: asked when a round leaves waiting jobs untaken. */
@@ -69,6 +74,8 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private turn = 0;
   /** Job inserts still committing: a round reads the waiting jobs after they settle. */
   private readonly inserting = new Set<Promise<unknown>>();
+  /** Jobs whose claim this process lost, until when they are left out of its rounds. */
+  private readonly lost = new Map<string, number>();
   /** Agents that found nothing only because those jobs were being claimed: they ask again once no claim is in flight. */
   private readonly afterClaims = new Set<string>();
   /** Bumped by every new job and freed agent; a round that saw an empty queue may drop the pending agents only if it did not change since. */
@@ -140,14 +147,15 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Jobs were created here: this process's idle agents are asked (see requestAll), and once the
-   * insert committed, the other coordinator processes are told so that theirs are asked too
+   * Jobs are being created here (`created`: how many the insert created, once it committed):
+   * this process's idle agents are asked for `expected` jobs (see requestAll), and the other
+   * coordinator processes are told how many were created, if any, so that theirs are asked too
    * (otherwise their agents would see the jobs only at their next sweep).
    */
-  jobsCreated(inserted: Promise<unknown>, count: number): void {
-    this.requestAll(inserted, count);
-    inserted.then(
-      () => this.gateway.announceNewJobs(count),
+  jobsCreated(created: Promise<number>, expected: number): void {
+    this.requestAll(created, expected);
+    created.then(
+      (count) => count > 0 && this.gateway.announceNewJobs(count),
       () => undefined, // nothing committed: nothing to announce
     );
   }
@@ -179,6 +187,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
    */
   private drain(): void {
     while (this.rounds < MAX_ROUNDS && this.pending.size > 0) {
+      for (const agentId of this.pending) if (!this.gateway.isLocal(agentId)) this.pending.delete(agentId); // gone from this process since it asked
       const agentIds = [...this.pending].filter((agentId) => !this.active.has(agentId)).slice(0, MAX_AGENTS_PER_ROUND);
       if (agentIds.length === 0) return;
       for (const agentId of agentIds) {
@@ -231,7 +240,8 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     }
     if (candidates.length > 0 && idle.length === 0) this.askLater();
     if (candidates.length === 0 || idle.length === 0) return candidates.length === 0;
-    const ranked = candidates.filter((candidate) => !this.claiming.has(candidate.id)).map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
+    const open = candidates.filter((candidate) => !this.lostRecently(candidate.id, now));
+    const ranked = open.filter((candidate) => !this.claiming.has(candidate.id)).map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
     const running = new Map(ranked.map((candidate) => [candidate.ownerId, candidate.running]));
     const order = (a: (typeof ranked)[number], b: (typeof ranked)[number]) => (running.get(a.ownerId) ?? 0) - (running.get(b.ownerId) ?? 0) || b.priority - a.priority || a.createdAt - b.createdAt;
     const owners = new Set(ranked.map((candidate) => candidate.ownerId)).size;
@@ -251,7 +261,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         this.whySent.delete(agentId);
         return;
       }
-      if (ranked.length + picks.length < candidates.length) this.afterClaims.add(agentId); // a job left to another round's claim might have fitted
+      if (ranked.length + picks.length < open.length) this.afterClaims.add(agentId); // a job left to another round's claim might have fitted
       this.tellWhy(agentId, candidates.length, refusals, now);
     });
     if (ranked.length > 0) this.askLater(); // jobs this round's agents did not take: the agents not asked yet may
@@ -266,17 +276,31 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         this.afterClaims.clear();
       }
     }
-    // A job another round or coordinator took first: those agents try again.
+    // A job another round or coordinator took first (or holds locked): those agents try again, without that job for a moment.
     const served = new Set(claimed.map((claim) => claim.agentId));
-    for (const pick of picks) if (!served.has(pick.agentId)) this.pending.add(pick.agentId);
+    if (this.lost.size > 1000) for (const [jobId, until] of this.lost) if (until <= now) this.lost.delete(jobId);
+    for (const pick of picks) {
+      if (served.has(pick.agentId)) continue;
+      this.pending.add(pick.agentId);
+      this.lost.set(pick.jobId, now + LOST_PICK_MS);
+    }
     for (const claim of claimed) this.busy.add(claim.agentId);
     await this.assignAll(claimed, now);
     return false;
   }
 
+  /** Whether the job's claim was lost within LOST_PICK_MS (another claim may still hold its row locked, showing it as waiting). */
+  private lostRecently(jobId: string, now: number): boolean {
+    const until = this.lost.get(jobId);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.lost.delete(jobId);
+    return false;
+  }
+
   /** Moves the agents not asked yet about new jobs to the next round. */
   private askLater(): void {
-    for (const agentId of this.later) if (!this.busy.has(agentId)) this.pending.add(agentId);
+    for (const agentId of this.later) if (!this.busy.has(agentId) && this.gateway.isLocal(agentId)) this.pending.add(agentId);
     this.later.clear();
   }
 
