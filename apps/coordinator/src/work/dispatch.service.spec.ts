@@ -126,3 +126,31 @@ function twentyAgentsHoldingLock() {
   const service = new DispatchService({} as PrismaService, gateway, why, {} as TransferService, {} as WorkService, {} as FleetEvents, { POTLUCK_ATTEMPT_LEASE_MS: 60_000 } as AppConfig, {} as PipelineService, repository);
   return { service, rounds, claims };
 }
+
+describe('DispatchService with more agents than the candidates one round reads', () => {
+  it('asks the agents left without a job again when more jobs may wait past the limit', async () => {
+    const queue: Candidate[] = Array.from({ length: 150 }, (_, i) => ({ id: `job-${i}`, ownerId: 'builder', kind: 'EVAL', requirements: { runtime: 'builtin' }, priority: 0, createdAt: new Date(i), running: 0 }));
+    const claimedBy = new Map<string, string>();
+    const repository = {
+      agentStates: (ids: string[]) => Promise.resolve(new Map(ids.map((id) => [id, { trustLevel: 0, busy: claimedBy.has(id) }]))),
+      candidates: (limit: number) => Promise.resolve(queue.filter((job) => ![...claimedBy.values()].includes(job.id)).slice(0, limit)),
+      claim: (picks: { jobId: string; agentId: string }[]) => {
+        for (const pick of picks) claimedBy.set(pick.agentId, pick.jobId);
+        return Promise.resolve(picks.map((pick) => ({ ...pick, attemptId: `attempt-${pick.jobId}`, attemptNo: 1, kind: 'EVAL' })));
+      },
+      versionArtifacts: () => Promise.resolve([]),
+    } as unknown as DispatchRepository;
+    // The assignments themselves are not the point here: each claimed job ends at once as unresolvable.
+    const pipelines = { resolve: () => Promise.resolve({ ok: false, reason: 'not resolved in this test' }) } as unknown as PipelineService;
+    const work = { endAttempt: () => Promise.resolve(true) } as unknown as WorkService;
+    const events = { freed: () => undefined } as unknown as FleetEvents;
+    const transfers = { issueMany: () => Promise.resolve([]) } as unknown as TransferService;
+    const agents = Array.from({ length: 150 }, (_, i) => `agent-${i}`);
+    const why = { capacities: (ids: string[]) => Promise.resolve(ids.map(() => () => ({ status: 'online', trustLevel: 0, runtimes: ['builtin'], processCommands: [], driverVersion: null, cudaVersion: null, devices: [{ deviceId: 'GPU-0', memoryTotalMiB: 24_564, computeCapability: null, availability: 'available' }] }))) } as unknown as WhyNoJobService;
+    const gateway = { localAgentIds: () => agents, isLocal: () => true, why: () => undefined } as unknown as AgentsGateway;
+    const service = new DispatchService({} as PrismaService, gateway, why, transfers, work, events, { POTLUCK_ATTEMPT_LEASE_MS: 60_000 } as AppConfig, pipelines, repository);
+    service.requestAll(); // a sweep: every idle agent; a round reads at most 100 waiting jobs
+    await settle();
+    expect(claimedBy.size).toBe(150); // the 50 agents the first round could not serve got the other 50 jobs
+  });
+});

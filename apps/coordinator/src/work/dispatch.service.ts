@@ -262,6 +262,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         return;
       }
       if (ranked.length + picks.length < open.length) this.afterClaims.add(agentId); // a job left to another round's claim might have fitted
+      else if (candidates.length >= limit && ranked.length === 0) this.pending.add(agentId); // this round's jobs ran out, more may wait past the limit
       this.tellWhy(agentId, candidates.length, refusals, now);
     });
     if (ranked.length > 0) this.askLater(); // jobs this round's agents did not take: the agents not asked yet may
