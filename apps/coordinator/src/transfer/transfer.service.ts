@@ -29,7 +29,8 @@ export class TransferService {
 
   /** Several one-time paths in one Redis round trip (same order as the grants). */
   async issueMany(grants: readonly { grant: TransferGrant; ttlMs: number }[]): Promise<string[]> {
-    const tokens = grants.map(() => randomBytes(32).toString('base64url'));
+    const random = randomBytes(32 * grants.length); // one call for the round's tokens, 32 bytes each
+    const tokens = grants.map((_, i) => random.subarray(32 * i, 32 * (i + 1)).toString('base64url'));
     const multi = this.redis.client.multi();
     grants.forEach(({ grant, ttlMs }, i) => multi.set(this.key(tokens[i] ?? ''), JSON.stringify(grant), 'PX', ttlMs));
     await multi.exec();
