@@ -115,6 +115,14 @@ export const PipelineStepSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type PipelineStepSpec = z.infer<typeof PipelineStepSpecSchema>;
 
+/** The dataset inputs a step reads: a fine-tune's datasets, an eval's dataset, a dataset job's input (in a pipeline, some may be placeholders). */
+export function stepInputs(step: StepSpec | PipelineStepSpec): DatasetInput[] {
+  return step.kind === 'fine-tune' ? step.datasets : step.kind === 'eval' ? [step.dataset] : [step.input];
+}
+
+/** Whether an input names a dataset version (not an earlier pipeline step's output). */
+export const isDatasetRef = (input: DatasetInput): input is DatasetRef => 'datasetId' in input;
+
 /**
  * Steps run in order, each after the previous one succeeded. A step refers to an earlier
  * step's output by its id: a dataset reference `{ "fromStep": "<id>" }` is the dataset

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { CreateJobBody, DatasetRef, JobView, StepSpec } from '@potluck/protocol';
 import { isAdmin, type RequestContext } from '../auth/principal.js';
 import { PgService } from '../database/pg.service.js';
-import { MAX_VERSION, versionKey } from './dataset-access.js';
+import { MAX_VERSION, readableVersionsSql, versionKey } from './dataset-access.js';
 import { KIND_ENUM } from './job-views.js';
 
 /** A standalone job (fine-tune, eval or dataset) to create. */
@@ -23,21 +23,18 @@ export class JobWriter {
 
   /**
    * Inserts the jobs if every version in `refs` is readable by the creator. Returns the ids of
-   * those created now, in order (null where the key existed; all null when a version was not
-   * readable), and the readable versions (`versionKey`).
+   * those created now, in order (null where the key existed), and whether the insert was refused
+   * because a version was not readable (then nothing was inserted).
    */
-  async insert(bodies: readonly StandaloneJobBody[], refs: readonly DatasetRef[], context: RequestContext, now: Date): Promise<{ ids: (string | null)[]; readable: Set<string> }> {
+  async insert(bodies: readonly StandaloneJobBody[], refs: readonly DatasetRef[], context: RequestContext, now: Date): Promise<{ ids: (string | null)[]; refused: boolean }> {
     const ids = bodies.map(() => randomUUID());
     const wanted = [...new Map(refs.map((ref) => [versionKey(ref), ref])).values()];
-    if (wanted.some((ref) => ref.version > MAX_VERSION)) return { ids: ids.map(() => null), readable: new Set() }; // names no version
-    const rows = await this.pg.query<{ id: string | null; readable: string | null }>(
+    if (wanted.some((ref) => ref.version > MAX_VERSION)) return { ids: ids.map(() => null), refused: true }; // names no version
+    const rows = await this.pg.query<{ id: string | null; refused: boolean | null }>(
       `WITH wanted AS (
          SELECT * FROM unnest($11::uuid[], $12::int[]) AS w("datasetId", version)
        ), readable AS (
-         SELECT w."datasetId", w.version FROM wanted w
-         JOIN "DatasetVersion" v ON v."datasetId" = w."datasetId" AND v.version = w.version
-         JOIN "Dataset" d ON d.id = v."datasetId"
-         WHERE d.visibility = 'PUBLIC' OR d."ownerId" = $7::uuid OR $13::boolean
+         ${readableVersionsSql('wanted', '$7::uuid', '$13::boolean')}
        ), input AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) WITH ORDINALITY AS i(id, kind, spec, requirements, priority, "idempotencyKey", ord)
          WHERE (SELECT count(*) FROM readable) = (SELECT count(*) FROM wanted)
@@ -51,9 +48,9 @@ export class JobWriter {
          SELECT $7::uuid, 'job.create', 'job', jobs.id::text, jsonb_build_object('kind', i.spec::jsonb->>'kind'), $9, $10, $8
          FROM jobs JOIN input i ON i.id = jobs.id
        )
-       SELECT id::text AS id, NULL AS readable FROM jobs
+       SELECT id::text AS id, NULL::boolean AS refused FROM jobs
        UNION ALL
-       SELECT NULL, "datasetId"::text || ':' || version FROM readable`,
+       SELECT NULL, (SELECT count(*) FROM readable) < (SELECT count(*) FROM wanted)`,
       [
         ids,
         bodies.map((body) => KIND_ENUM[body.spec.kind]),
@@ -71,7 +68,7 @@ export class JobWriter {
       ],
     );
     const created = new Set(rows.flatMap((row) => (row.id ? [row.id] : [])));
-    return { ids: ids.map((id) => (created.has(id) ? id : null)), readable: new Set(rows.flatMap((row) => (row.readable ? [row.readable] : []))) };
+    return { ids: ids.map((id) => (created.has(id) ? id : null)), refused: rows.some((row) => row.refused === true) };
   }
 }
 

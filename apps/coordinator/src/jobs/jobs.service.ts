@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { JobLogViewSchema, JobProgressSchema, JobSpecSchema, RequirementsSchema, requirementsProblems, type AttemptView, type DatasetInput, type DatasetRef, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
+import { isDatasetRef, JobLogViewSchema, JobProgressSchema, stepInputs, JobSpecSchema, RequirementsSchema, requirementsProblems, type AttemptView, type DatasetInput, type DatasetRef, type JobLogView, type PipelineStepSpec, type CreateJobBody, type FieldError, type JobListQuery, type JobProgressView, type JobSpec, type JobView, type Page, type StepSpec } from '@potluck/protocol';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { canAccess, isAdmin, type RequestContext } from '../auth/principal.js';
@@ -13,10 +13,10 @@ import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { DispatchService } from '../work/dispatch.service.js';
 import { JOB_INCLUDE, jobView, KIND_ENUM, STATUS_ENUM, type JobWithRelations } from './job-views.js';
 import { JobWriter, queuedJobView, type StandaloneJobBody } from './job-writer.js';
-
-const KIND_NAMES = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' } as const;
 import { DatasetAccess, versionKey } from './dataset-access.js';
 import { ModelRegistry } from './model-registry.js';
+
+const KIND_NAMES = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' } as const;
 
 /** Builders' jobs: checked against the model registry and their datasets, stored, queued, cancelled, retried. */
 @Injectable()
@@ -133,12 +133,12 @@ export class JobsService {
       throw (await this.problems(bodies, isNew, context, fieldOf, await this.datasets.readable(refs, context.principal))) ?? new Error('a job failed a check only while dataset versions were assumed readable');
     }
     const now = new Date();
-    const inserting = fresh.length > 0 ? this.writer.insert(fresh, refs, context, now) : Promise.resolve({ ids: [], readable: new Set<string>() });
+    const inserting = fresh.length > 0 ? this.writer.insert(fresh, refs, context, now) : Promise.resolve({ ids: [], refused: false });
     // Dispatch reads PostgreSQL, not BullMQ (no need to wait for the enqueue); it reads the agents while the insert commits.
     if (fresh.length > 0) this.dispatch.jobsCreated(inserting.then(({ ids }) => ids.filter((id) => id !== null).length), fresh.length);
-    const { ids, readable } = await inserting;
-    if (refs.some((ref) => !readable.has(versionKey(ref)))) {
-      // Nothing was inserted; which versions are at fault is asked separately (the insert answers nothing for a version number out of range).
+    const { ids, refused } = await inserting;
+    if (refused) {
+      // Nothing was inserted; which versions are at fault is asked separately.
       throw (await this.problems(bodies, isNew, context, fieldOf, await this.datasets.readable(refs, context.principal))) ?? new Error('the insert refused a dataset version every job may read');
     }
     const createdIds = new Map(fresh.map((body, i) => [body, ids[i] ?? null]));
@@ -396,7 +396,7 @@ const EVERY_VERSION: VersionAccess = { has: () => true };
 /** The dataset versions a job names directly (a pipeline: every step's; placeholders for earlier steps' outputs are not versions). */
 function datasetRefsOf(spec: JobSpec): DatasetRef[] {
   const steps: (StepSpec | PipelineStepSpec)[] = spec.kind === 'pipeline' ? spec.steps.map((step) => step.spec) : [spec];
-  return steps.flatMap((step) => (step.kind === 'fine-tune' ? step.datasets : step.kind === 'eval' ? [step.dataset] : [step.input])).filter((input): input is DatasetRef => !('fromStep' in input));
+  return steps.flatMap(stepInputs).filter(isDatasetRef);
 }
 
 /** A pipeline spec whose steps carry no coordinator-only excluded donors. */

@@ -120,8 +120,8 @@ export class DispatchRepository {
   /**
    * Claims the picked jobs (QUEUED → RUNNING, conditional: a job another decision or coordinator
    * took is left out, and so is one whose row another claim holds locked now — skipped, never
-   * waited for, so concurrent rounds do not queue behind each other's commits) and creates their attempts with a lease, in one statement; a claimed step
-   * marks its pipeline running. A fine-tune's new attempt resumes from the job's latest checkpoint.
+   * waited for, so claims do not queue behind each other's commits) and creates their attempts
+   * with a lease, in one statement; a claimed step marks its pipeline running. A fine-tune's new attempt resumes from the job's latest checkpoint.
    */
   async claim(picks: readonly Pick[], leaseMs: number, now: number): Promise<Claimed[]> {
     if (picks.length === 0) return [];

@@ -25,7 +25,8 @@ function dispatcherWithLog() {
   return { service, log, waiting };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+/** Lets every round finish: the stubs answer in microtasks, which all run before an immediate. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('DispatchService.requestAll', () => {
   it('reads the agents while a new job is still being inserted, and the waiting jobs only after the insert settled', async () => {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { RequirementsSchema, type DatasetRef, type JobAssignment, type Requirements, type StepSpec, type TransferInput } from '@potluck/protocol';
+import { isDatasetRef, RequirementsSchema, stepInputs, type DatasetRef, type JobAssignment, type Requirements, type StepSpec, type TransferInput } from '@potluck/protocol';
 import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
+import { versionKey } from '../jobs/dataset-access.js';
 import { match, type AgentCapacity } from '../jobs/matcher.js';
 import { WhyNoJobService } from '../jobs/why-no-job.service.js';
 import { TransferService, type TransferGrant } from '../transfer/transfer.service.js';
@@ -65,8 +66,6 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly busy = new Set<string>();
   /** How often each local agent was freed (a decision that read "busy" before a free must not mark it busy). */
   private readonly freedCount = new Map<string, number>();
-  /** Jobs picked by a round of this process whose claim has not returned: a concurrent round leaves them to it (only with MAX_ROUNDS > 1). */
-  private readonly claiming = new Set<string>();
   private drainQueued = false;
   /** Idle agents not asked yet about new jobs: asked when a round leaves waiting jobs untaken. */
   private readonly later = new Set<string>();
@@ -76,8 +75,6 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
   private readonly inserting = new Set<Promise<unknown>>();
   /** Jobs whose claim this process lost, until when they are left out of its rounds. */
   private readonly lost = new Map<string, number>();
-  /** Agents that found nothing only because those jobs were being claimed: they ask again once no claim is in flight. */
-  private readonly afterClaims = new Set<string>();
   /** Bumped by every new job and freed agent; a round that saw an empty queue may drop the pending agents only if it did not change since. */
   private generation = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -240,8 +237,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     }
     if (candidates.length > 0 && idle.length === 0) this.askLater();
     if (candidates.length === 0 || idle.length === 0) return candidates.length === 0;
-    const open = candidates.filter((candidate) => !this.lostRecently(candidate.id, now));
-    const ranked = open.filter((candidate) => !this.claiming.has(candidate.id)).map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
+    const ranked = candidates.filter((candidate) => !this.lostRecently(candidate.id, now)).map((candidate) => ({ ...candidate, requirements: this.requirementsOf(candidate), createdAt: candidate.createdAt.getTime() }));
     const running = new Map(ranked.map((candidate) => [candidate.ownerId, candidate.running]));
     const order = (a: (typeof ranked)[number], b: (typeof ranked)[number]) => (running.get(a.ownerId) ?? 0) - (running.get(b.ownerId) ?? 0) || b.priority - a.priority || a.createdAt - b.createdAt;
     const owners = new Set(ranked.map((candidate) => candidate.ownerId)).size;
@@ -261,22 +257,11 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
         this.whySent.delete(agentId);
         return;
       }
-      if (ranked.length + picks.length < open.length) this.afterClaims.add(agentId); // a job left to another round's claim might have fitted
-      else if (candidates.length >= limit && ranked.length === 0) this.pending.add(agentId); // this round's jobs ran out, more may wait past the limit
+      if (candidates.length >= limit && ranked.length === 0) this.pending.add(agentId); // this round's jobs ran out, more may wait past the limit
       this.tellWhy(agentId, candidates.length, refusals, now);
     });
     if (ranked.length > 0) this.askLater(); // jobs this round's agents did not take: the agents not asked yet may
-    for (const pick of picks) this.claiming.add(pick.jobId);
-    let claimed: Claimed[];
-    try {
-      claimed = await this.repository.claim(picks, this.config.POTLUCK_ATTEMPT_LEASE_MS, now);
-    } finally {
-      for (const pick of picks) this.claiming.delete(pick.jobId);
-      if (this.claiming.size === 0) {
-        for (const agentId of this.afterClaims) this.pending.add(agentId);
-        this.afterClaims.clear();
-      }
-    }
+    const claimed = await this.repository.claim(picks, this.config.POTLUCK_ATTEMPT_LEASE_MS, now);
     // A job another round or coordinator took first (or holds locked): those agents try again, without that job for a moment.
     const served = new Set(claimed.map((claim) => claim.agentId));
     if (this.lost.size > 1000) for (const [jobId, until] of this.lost) if (until <= now) this.lost.delete(jobId);
@@ -322,9 +307,9 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     const lease = this.config.POTLUCK_ATTEMPT_LEASE_MS;
     const resolved = await Promise.all(claimed.map((claim) => this.pipelines.resolve(claim)));
     // The claim brought the files of the versions stored specs name; only a step's resolved placeholders need a query.
-    const versions = new Map(claimed.flatMap((claim) => claim.versions ?? []).map((v) => [`${v.datasetId}:${v.version}`, v]));
-    const missing = uniqueRefs(resolved.flatMap((resolution) => (resolution.ok ? refsOf(resolution.spec) : [])).filter((ref) => !versions.has(`${ref.datasetId}:${ref.version}`)));
-    for (const v of await this.repository.versionArtifacts(missing)) versions.set(`${v.datasetId}:${v.version}`, v);
+    const versions = new Map(claimed.flatMap((claim) => claim.versions ?? []).map((v) => [versionKey(v), v]));
+    const missing = uniqueRefs(resolved.flatMap((resolution) => (resolution.ok ? refsOf(resolution.spec) : [])).filter((ref) => !versions.has(versionKey(ref))));
+    for (const v of await this.repository.versionArtifacts(missing)) versions.set(versionKey(v), v);
     const grants: { grant: TransferGrant; ttlMs: number }[] = [];
     const add = (grant: TransferGrant, ttlMs: number) => grants.push({ grant, ttlMs }) - 1;
     const ready: { claim: Claimed; build: (pathOf: (index: number) => string) => JobAssignment }[] = [];
@@ -364,7 +349,7 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
     if (claim.parentJobId) await this.prisma.client.job.update({ where: { id: claim.jobId }, data: { spec } }); // the step now shows what it runs
     const inputs: (Omit<TransferInput, 'path'> & { grant: number })[] = [];
     for (const ref of refsOf(spec)) {
-      const version = versions.get(`${ref.datasetId}:${ref.version}`);
+      const version = versions.get(versionKey(ref));
       if (!version) return `DATASET_MISSING: dataset ${ref.datasetId} v${ref.version} no longer exists`;
       inputs.push({ ...ref, sha256: version.sha256, bytes: Number(version.sizeBytes), grant: download(version) });
     }
@@ -452,9 +437,9 @@ export class DispatchService implements OnModuleInit, OnModuleDestroy {
 
 /** The dataset versions a resolved step reads. */
 function refsOf(spec: StepSpec): DatasetRef[] {
-  return spec.kind === 'fine-tune' ? spec.datasets : spec.kind === 'eval' ? [spec.dataset] : [spec.input];
+  return stepInputs(spec).filter(isDatasetRef);
 }
 
 function uniqueRefs(refs: DatasetRef[]): DatasetRef[] {
-  return [...new Map(refs.map((ref) => [`${ref.datasetId}:${ref.version}`, ref])).values()];
+  return [...new Map(refs.map((ref) => [versionKey(ref), ref])).values()];
 }
