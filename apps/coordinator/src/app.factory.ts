@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { PotluckIoAdapter } from './agent-gateway/io.adapter.js';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import { JsonReplyExpressAdapter } from './common/json-reply.adapter.js';
 import { toProblem } from './common/problem.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { AppConfig } from './config/config.js';
@@ -44,12 +45,15 @@ export interface CoordinatorApp {
 }
 
 export async function createApp(config: AppConfig, logger: Logger): Promise<CoordinatorApp> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new JsonReplyExpressAdapter(), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // No weak ETag hashed over every JSON body: API answers are built per request anyway, and
+  // downloads set their own (the adapter's sha256). Static dashboard files keep theirs.
+  app.set('etag', false);
   app.use(securityHeaders);
   app.use(httpLogger(logger));
   app.use(httpMetrics(app.get(MetricsService)));

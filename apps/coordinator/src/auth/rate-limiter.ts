@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
 
 export interface RateDecision {
@@ -9,6 +10,23 @@ export interface RateDecision {
 
 const WINDOW_MS = 60_000;
 const ALLOWED: RateDecision = { allowed: true, retryAfterSeconds: 0 };
+
+/**
+ * Counts one hit per counter key (INCR; the first hit of a window sets its expiry) and reads
+ * one more key when there is one. KEYS: the counters, then the key to read. ARGV: how many
+ * counters, the window in ms. Returns the counts, then the value read (false when absent).
+ */
+const HIT = new LuaScript(`
+local counters = tonumber(ARGV[1])
+local out = {}
+for i = 1, counters do
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+  out[i] = count
+end
+if #KEYS > counters then out[counters + 1] = redis.call('GET', KEYS[counters + 1]) end
+return out
+`);
 
 /**
  * Fixed one-minute windows counted in Redis, shared by every coordinator process.
@@ -34,25 +52,21 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one request against several subjects in one round trip (one MULTI: an INCR and,
-   * with the first hit, the expiry per subject), reading `alsoGet` in the same transaction.
+   * Counts one request against several subjects in one round trip (one script: an INCR and,
+   * with the first hit, the expiry per subject), reading `alsoGet` in the same step.
    * Every subject is counted even when an earlier one is over its limit.
    */
   async hitAll(subjects: readonly { subject: string; limit: number }[], alsoGet: string | null, now = Date.now()): Promise<{ decisions: RateDecision[]; value: string | null | undefined }> {
     const window = Math.floor(now / WINDOW_MS);
-    const multi = this.redis.client.multi();
-    for (const { subject } of subjects) {
-      const key = this.redis.key('ratelimit', subject, String(window));
-      multi.incr(key).pexpire(key, WINDOW_MS, 'NX');
-    }
-    if (alsoGet !== null) multi.get(alsoGet);
+    const keys = subjects.map(({ subject }) => this.redis.key('ratelimit', subject, String(window)));
+    if (alsoGet !== null) keys.push(alsoGet);
     try {
-      const results = await multi.exec();
-      if (!results) throw new Error('rate-limit transaction was aborted');
-      for (const [error] of results) if (error) throw error;
+      const results = (await HIT.run(this.redis.client, keys.length, ...keys, subjects.length, WINDOW_MS)) as unknown[];
       const retryAfterSeconds = Math.ceil(((window + 1) * WINDOW_MS - now) / 1000);
-      const decisions = subjects.map(({ limit }, i): RateDecision => (Number(results[2 * i]?.[1]) <= limit ? ALLOWED : { allowed: false, retryAfterSeconds }));
-      return { decisions, value: alsoGet === null ? undefined : (results[2 * subjects.length]?.[1] as string | null) };
+      const decisions = subjects.map(({ limit }, i): RateDecision => (Number(results[i]) <= limit ? ALLOWED : { allowed: false, retryAfterSeconds }));
+      // Lua's false (the key is absent) reaches RESP3 clients as a boolean, RESP2 clients as null.
+      const read = results[subjects.length];
+      return { decisions, value: alsoGet === null ? undefined : typeof read === 'string' ? read : null };
     } catch (error) {
       this.logger.warn({ err: error }, 'rate limiter unavailable; allowing request');
       return { decisions: subjects.map(() => ALLOWED), value: undefined };

@@ -20,7 +20,7 @@ describe('board arithmetic', () => {
     expect(unitsToCredit(0n)).toBe('0');
   });
 
-  it.each([0, 1, -1, 5935, 999_999_999, 1_000_000_000, -2_500_000_000, 1_000_000_001, 9_007_198_999_999_999, 9_007_199_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 8_999_999_999_999_999])(
+  it.each([0, 1, -1, 10, 100, 5935, 999_999_999, 1_000_000_010, -1_200_000_000, 999_000_000, 1_000_000_000, -2_500_000_000, 1_000_000_001, 9_007_198_999_999_999, 9_007_199_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 8_999_999_999_999_999])(
     'formats %d safe-integer units exactly as the BigInt path does',
     (units) => {
       expect(safeUnitsToCredit(units)).toBe(unitsToCredit(BigInt(units)));

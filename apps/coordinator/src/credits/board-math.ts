@@ -45,11 +45,18 @@ export function unitsToCredit(units: bigint): string {
 export function safeUnitsToCredit(units: number): string {
   if (!Number.isSafeInteger(units)) throw new RangeError(`not a safe integer number of units: ${units}`);
   const abs = Math.abs(units);
-  const fraction = abs % 1e9;
+  let fraction = abs % 1e9;
   const whole = (abs - fraction) / 1e9;
   const sign = units < 0 ? '-' : '';
-  if (fraction === 0) return `${sign}${whole}`;
-  return `${sign}${whole}.${String(fraction).padStart(BOARD_SCALE, '0').replace(/0+$/, '')}`;
+  if (fraction === 0) return sign + String(whole);
+  // Trailing zeros come off arithmetically, then the leading ones go back: no regular expression per score.
+  let digits = BOARD_SCALE;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits -= 1;
+  }
+  const text = String(fraction);
+  return `${sign}${whole}.${text.length < digits ? '0'.repeat(digits - text.length) + text : text}`;
 }
 
 /** A non-negative float → decimal string with at most 9 places (recent averages). */

@@ -37,8 +37,6 @@ export class BoardsService {
     await this.sync.advance(now);
     const { window, kind, scope } = query;
     const offset = query.cursor ? Number(query.cursor) : 0;
-    let total: number;
-    let ranked: { member: string; rank: number }[];
     if (query.search) {
       const candidates = await this.searchMembers(scope, query.search, window, kind);
       const ranks = await this.store.ranks(window, kind, scope, candidates);
@@ -46,20 +44,30 @@ export class BoardsService {
         .map((member, i) => ({ member, rank: ranks[i] }))
         .filter((row): row is { member: string; rank: number } => typeof row.rank === 'number')
         .sort((a, b) => a.rank - b.rank);
-      total = await this.store.count(window, kind, scope);
-      ranked = all.slice(offset, offset + query.limit).map((row) => ({ member: row.member, rank: row.rank + 1 }));
-      const items = await this.rows(window, kind, scope, ranked, now);
+      const total = await this.store.count(window, kind, scope);
+      const shown = all.slice(offset, offset + query.limit);
+      const items = await this.rows(
+        window,
+        kind,
+        scope,
+        shown.map((row) => row.member),
+        shown.map((row) => row.rank + 1),
+        now,
+      );
       return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
     }
     const meMember = await this.memberOf(scope, viewer);
     const slice = await this.store.pageWithMember(window, kind, scope, offset, query.limit, meMember);
-    total = slice.total;
-    ranked = slice.rows.map((row, i) => ({ member: row.member, rank: offset + i + 1 }));
-    const withMe = slice.member && meMember ? [...ranked, { member: meMember, rank: slice.member.rank + 1 }] : ranked;
-    const scores = [...slice.rows.map((row) => row.score), ...(slice.member ? [slice.member.score] : [])];
-    const rows = await this.rows(window, kind, scope, withMe, now, scores);
-    const me = slice.member && meMember ? (rows[rows.length - 1] ?? null) : null;
-    return { window, kind, scope, total, items: rows.slice(0, ranked.length), nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, me, asOf: new Date(now).toISOString() };
+    const { total, members, scores } = slice;
+    const ranks = members.map((_, i) => offset + i + 1);
+    if (slice.member && meMember) {
+      members.push(meMember);
+      ranks.push(slice.member.rank + 1);
+      scores.push(slice.member.score);
+    }
+    const rows = await this.rows(window, kind, scope, members, ranks, now, scores);
+    const me = slice.member && meMember ? (rows.pop() ?? null) : null;
+    return { window, kind, scope, total, items: rows, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, me, asOf: new Date(now).toISOString() };
   }
 
   /** The caller's member on a board: themself (contributors), their current team (teams); none for GPU classes. */
@@ -86,7 +94,7 @@ export class BoardsService {
     if (!member) return null;
     const rank = await this.rankOf(window, kind, scope, member);
     if (rank === null) return null;
-    const [row] = await this.rows(window, kind, scope, [{ member, rank }], now);
+    const [row] = await this.rows(window, kind, scope, [member], [rank], now);
     return row ?? null;
   }
 
@@ -95,17 +103,16 @@ export class BoardsService {
    * the exact total while it is a safe integer (below 2^53 units, 9 million credits); past
    * that the exact total is read from its hash.
    */
-  private async rows(window: BoardWindow, kind: BoardKind, scope: BoardScope, ranked: readonly { member: string; rank: number }[], now: number, knownScores?: readonly number[]): Promise<BoardRow[]> {
-    const members = ranked.map((row) => row.member);
+  private async rows(window: BoardWindow, kind: BoardKind, scope: BoardScope, members: readonly string[], ranks: readonly number[], now: number, knownScores?: readonly number[]): Promise<BoardRow[]> {
     const scores = knownScores ?? (await this.store.scores(window, kind, scope, members)).map((score) => score ?? 0);
     let credits: string[];
     if (window === 'recent') credits = scores.map((score) => floatToCredit(recentRate(score, now, this.credits.recentAverageHalfLifeMs)));
     else if (scores.every((score) => Number.isSafeInteger(score))) credits = scores.map(safeUnitsToCredit);
     else credits = (await this.store.totals(window, kind, scope, members)).map(unitsToCredit);
     const names = await this.names(scope, members);
-    return ranked.map((row, i) => {
+    return members.map((member, i) => {
       const name = names[i];
-      return { rank: row.rank, id: row.member, handle: name?.handle ?? row.member, name: name?.name ?? row.member, credit: credits[i] ?? '0' };
+      return { rank: ranks[i] ?? 0, id: member, handle: name?.handle ?? member, name: name?.name ?? member, credit: credits[i] ?? '0' };
     });
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BoardKind, BoardScope, BoardWindow } from '@potluck/protocol';
+import { isNoScript, LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
 import { BOARD_KINDS, BOARD_SCOPES, windowStart, type BoardDelta, type DayWindow } from './board-math.js';
 
@@ -11,7 +12,7 @@ import { BOARD_KINDS, BOARD_SCOPES, windowStart, type BoardDelta, type DayWindow
  * it so the window can drop that day later. A member whose total returns to zero leaves.
  * ARGV: prefix, entryId, writtenDay, day, units, recent, kind, appliedTtlMs, then scope/member pairs.
  */
-const APPLY = `
+const APPLY = new LuaScript(`
 local p = ARGV[1]
 local applied = p .. 'applied:' .. ARGV[3]
 if redis.call('SADD', applied, ARGV[2]) == 0 then return 0 end
@@ -46,7 +47,23 @@ for _, k in ipairs(kinds) do
   end
 end
 return 1
-`;
+`);
+
+/**
+ * A board page in one reply: the board's size, how many members and scores the page holds,
+ * those members and scores joined by newlines in one string (one reply value to decode
+ * instead of two per row), and the rank and score of one more member (false when absent
+ * or when ARGV[3] is empty). KEYS: the sorted set. ARGV: first, last (0-based), member.
+ */
+const PAGE = new LuaScript(`
+local flat = redis.call('ZREVRANGE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES')
+local rank, score = false, false
+if ARGV[3] ~= '' then
+  rank = redis.call('ZREVRANK', KEYS[1], ARGV[3])
+  score = redis.call('ZSCORE', KEYS[1], ARGV[3])
+end
+return { redis.call('ZCARD', KEYS[1]), #flat, table.concat(flat, '\\n'), rank, score }
+`);
 
 /**
  * Moves a window's first day forward to ARGV[3], taking out each dropped day's bucket
@@ -93,6 +110,24 @@ return dropped
 /** Applied sets outlive the catch-up window (one day) with room to spare. */
 const APPLIED_TTL_MS = 4 * 86_400_000;
 
+/** A page of a board as parallel lists (a page is read often: no object per row here). */
+export interface BoardPageSlice {
+  total: number;
+  members: string[];
+  scores: number[];
+  member: { rank: number; score: number } | null;
+}
+
+function pageSlice(total: number, flat: readonly string[], rank: number | null, score: string | null): BoardPageSlice {
+  const members: string[] = [];
+  const scores: number[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    members.push(flat[i] as string);
+    scores.push(Number(flat[i + 1]));
+  }
+  return { total, members, scores, member: rank === null || score === null ? null : { rank, score: Number(score) } };
+}
+
 export interface BoardSlice {
   total: number;
   rows: { member: string; score: number }[];
@@ -112,23 +147,19 @@ export class BoardsStore {
     return BOARD_KINDS.flatMap((kind) => BOARD_SCOPES.map((scope) => `${kind}:${scope}`));
   }
 
-  private applySha: string | null = null;
-
   /** Applies entries (pipelined EVALSHA; the script is loaded again after a Redis restart); returns how many were new to the boards. */
   async apply(deltas: readonly BoardDelta[]): Promise<number> {
     if (deltas.length === 0) return 0;
     for (let attempt = 0; ; attempt += 1) {
-      this.applySha ??= (await this.redis.client.script('LOAD', APPLY)) as string;
       const pipeline = this.redis.client.pipeline();
       for (const delta of deltas) {
         const members = delta.members.flatMap(({ scope, member }) => [scope, member]);
-        pipeline.evalsha(this.applySha, 0, this.prefix, delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, APPLIED_TTL_MS, ...members);
+        pipeline.evalsha(APPLY.sha, 0, this.prefix, delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, APPLIED_TTL_MS, ...members);
       }
       const results = (await pipeline.exec()) ?? [];
-      const missing = results.some(([error]) => error?.message.startsWith('NOSCRIPT'));
-      if (missing && attempt === 0) {
+      if (attempt === 0 && results.some(([error]) => isNoScript(error))) {
         // Applying is idempotent per entry, so the whole batch simply goes again.
-        this.applySha = null;
+        await this.redis.client.script('LOAD', APPLY.source);
         continue;
       }
       let applied = 0;
@@ -184,21 +215,25 @@ export class BoardsStore {
   }
 
   /**
-   * One round trip for a board page: the board's size, the page with scores, and the rank and
-   * score of one more member (the caller), or null for them when absent.
+   * One round trip for a board page: the board's size, the page's members and scores, and the
+   * rank and score of one more member (the caller), or null for them when absent.
    */
-  async pageWithMember(window: BoardWindow, kind: BoardKind, scope: BoardScope, offset: number, limit: number, member: string | null): Promise<BoardSlice & { member: { rank: number; score: number } | null }> {
+  async pageWithMember(window: BoardWindow, kind: BoardKind, scope: BoardScope, offset: number, limit: number, member: string | null): Promise<BoardPageSlice> {
     const key = this.zkey(window, kind, scope);
+    const [total, count, joined, rank, score] = (await PAGE.run(this.redis.client, 1, key, offset, offset + limit - 1, member ?? '')) as [number, number, string, unknown, unknown];
+    const flat = count === 0 ? [] : joined.split('\n');
+    // A member with a newline in it (a GPU class could hold one) splits apart: read that page plainly.
+    if (flat.length !== count) return this.pageWithMemberPlain(key, offset, limit, member);
+    // Lua's false (an absent member) reaches RESP3 clients as a boolean, RESP2 clients as null.
+    return pageSlice(total, flat, typeof rank === 'number' ? rank : null, typeof score === 'string' ? score : null);
+  }
+
+  private async pageWithMemberPlain(key: string, offset: number, limit: number, member: string | null): Promise<BoardPageSlice> {
     const pipeline = this.redis.client.pipeline().zcard(key).zrevrange(key, offset, offset + limit - 1, 'WITHSCORES');
     if (member) pipeline.zrevrank(key, member).zscore(key, member);
     const results = (await pipeline.exec()) ?? [];
     for (const [error] of results) if (error) throw error;
-    const flat = results[1]?.[1] as string[];
-    const rows: BoardSlice['rows'] = [];
-    for (let i = 0; i < flat.length; i += 2) rows.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
-    const rank = member ? (results[2]?.[1] as number | null) : null;
-    const score = member ? (results[3]?.[1] as string | null) : null;
-    return { total: results[0]?.[1] as number, rows, member: rank === null || score === null ? null : { rank, score: Number(score) } };
+    return pageSlice(results[0]?.[1] as number, results[1]?.[1] as string[], member ? (results[2]?.[1] as number | null) : null, member ? (results[3]?.[1] as string | null) : null);
   }
 
   /** 0-based ranks (null when absent) of members. */

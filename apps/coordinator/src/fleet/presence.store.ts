@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { TelemetrySample } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { isNoScript, LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
 import { RedisTurnBatch } from './redis-turn-batch.js';
@@ -13,9 +13,9 @@ import { decodeSample, encodeSample } from './sample-codec.js';
  * history, and refreshes the agent's presence. Returns 1 when stored, 0 for a replay,
  * -1 when the presence is gone (no hello on record for this run).
  * KEYS: presence, latest. ARGV: runId, seq, now, ttlMs, historyLimit, historyPrefix, then
- * (gpuUuid, json) pairs.
+ * (gpuUuid, json) pairs. Sent with EVALSHA (the body, about 1 KB, goes again only when Redis lost it).
  */
-const APPLY_TELEMETRY = `
+const APPLY_TELEMETRY = new LuaScript(`
 local current = redis.call('HMGET', KEYS[1], 'runId', 'lastSeq')
 if not current[1] or current[1] ~= ARGV[1] then return -1 end
 local lastSeq = tonumber(current[2] or '-1')
@@ -39,9 +39,7 @@ for i = 7, #ARGV, 2 do
 end
 redis.call('PEXPIRE', KEYS[2], 86400000)
 return 1
-`;
-/** Sent with EVALSHA (the script body, about 1 KB, is sent again only when Redis lost it). */
-const APPLY_TELEMETRY_SHA1 = createHash('sha1').update(APPLY_TELEMETRY).digest('hex');
+`);
 
 export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
 
@@ -136,10 +134,10 @@ export class PresenceStore {
 
   private async applyTelemetryScript(keysAndArgs: (string | number)[]): Promise<unknown> {
     try {
-      return await this.batch.call('evalsha', [APPLY_TELEMETRY_SHA1, 2, ...keysAndArgs]);
+      return await this.batch.call('evalsha', [APPLY_TELEMETRY.sha, 2, ...keysAndArgs]);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.client.eval(APPLY_TELEMETRY, 2, ...keysAndArgs); // loads it for the next EVALSHA
+      if (!isNoScript(error)) throw error;
+      return this.redis.client.eval(APPLY_TELEMETRY.source, 2, ...keysAndArgs); // loads it for the next EVALSHA
     }
   }
 

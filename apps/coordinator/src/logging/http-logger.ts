@@ -1,22 +1,37 @@
 import type { RequestHandler } from 'express';
-import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import type { Level, Logger } from 'pino';
 import { chooseRequestId } from './request-id.js';
 
-/** One log line per request with its id, echoed back in `x-request-id`. */
+/** Probes and scrapes: answered often, never logged. */
+const UNLOGGED = new Set(['/healthz', '/metrics']);
+
+function levelOf(statusCode: number, finished: boolean): Level {
+  if (statusCode >= 500) return 'error';
+  return statusCode >= 400 || !finished ? 'warn' : 'info';
+}
+
+/**
+ * Gives each request its id (a well-formed incoming `x-request-id`, else a new one), echoes it
+ * in `x-request-id`, and logs one line when the response is done:
+ * `{ req: { id, method, url }, res: { statusCode }, responseTime }` with "request completed",
+ * or "request aborted" when the client left before the response was finished. 5xx log at
+ * error, 4xx and aborts at warn, the rest at info; nothing is built for a level that is off.
+ */
 export function httpLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (request, response) => {
-      const id = chooseRequestId(request);
-      response.setHeader('x-request-id', id);
-      return id;
-    },
-    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
-      res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-    },
-    autoLogging: { ignore: (request) => request.url === '/healthz' || request.url === '/metrics' },
-  });
+  return (request, response, next) => {
+    const id = chooseRequestId(request);
+    (request as typeof request & { id: string }).id = id;
+    response.setHeader('x-request-id', id);
+    if (!UNLOGGED.has(request.url)) {
+      const started = performance.now();
+      response.once('close', () => {
+        const finished = response.writableFinished;
+        const level = levelOf(response.statusCode, finished);
+        if (!logger.isLevelEnabled(level)) return;
+        const responseTime = Math.round(performance.now() - started);
+        logger[level]({ req: { id, method: request.method, url: request.originalUrl }, res: { statusCode: response.statusCode }, responseTime }, finished ? 'request completed' : 'request aborted');
+      });
+    }
+    next();
+  };
 }
