@@ -19,14 +19,15 @@
  *    event loop. PROFILE=<file.cpuprofile> records a CPU profile of the board rounds only.
  * 3. Grants per second through the real ledger path (CreditService.grant: a transaction with
  *    the attempt's advisory lock, the idempotent insert, the board update) for GRANTS claimed
- *    attempts at CONCURRENCY, and batched (GrantBatcher: up to 500 grants per transaction and
+ *    attempts at CONCURRENCY (the attempts of DONORS donors' agents in turn, on five GPU
+ *    classes, so a batch credits many contributors as on a real pool), and batched (GrantBatcher: up to 500 grants per transaction and
  *    one pipelined board update) for GRANTS more, next to bare single-row INSERTs into a copy of
  *    the ledger table and bare ZINCRBY at CONCURRENCY. Then the boards are checked against the
  *    ledger (they must be equal).
  *
  * It runs the built coordinator in this process (apps/coordinator/dist), creates a uniquely
  * named database (dropped at the end) and Redis prefix (deleted at the end), and talks only
- * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], GRANTS [2000] (one by one), BATCHED_GRANTS [20000] (through the batcher: 40 batches, not 4, so warm-up does not decide the rate),
+ * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], GRANTS [2000] (one by one), DONORS [1000], BATCHED_GRANTS [20000] (through the batcher: 40 batches, not 4, so warm-up does not decide the rate),
  * CONCURRENCY [8], PROFILE, AUTH_CACHE_MS (POTLUCK_AUTH_CACHE_MS of the coordinator; 0 looks the
  * API key up in PostgreSQL on every request), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  */
@@ -60,6 +61,7 @@ const PROFILE = process.env.PROFILE || null;
 const GRANTS = numberFromEnv('GRANTS', 2000);
 const BATCHED_GRANTS = numberFromEnv('BATCHED_GRANTS', 20_000);
 const CONCURRENCY = numberFromEnv('CONCURRENCY', 8);
+const DONORS = numberFromEnv('DONORS', 1000);
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DEADLINE_MS = 30 * 60_000 + CONTRIBUTORS * 2;
@@ -228,34 +230,50 @@ async function main() {
   }
   const loadAfter = load();
 
-  // Grants: GRANTS claimed attempts of one donor's agent, each its own job (no dataset: no data credit).
-  const donor = (await db.query(`INSERT INTO "User" (id, handle, "displayName", roles) VALUES (gen_random_uuid(), 'bench-donor', 'Donor', ARRAY['DONOR']::"Role"[]) RETURNING id`)).rows[0].id;
-  const agent = (await db.query(`INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash") VALUES (gen_random_uuid(), $1, 'rig', 'pat_x', $2) RETURNING id`, [donor, randomBytes(32).toString('hex')])).rows[0].id;
-  const attempts = (
+  // Grants: claimed attempts of DONORS donors' agents in turn (a batch of grants spans many
+  // contributors and a few GPU classes, as on a real pool), each its own job (no dataset: no data credit).
+  const total = GRANTS + BATCHED_GRANTS;
+  const claims = (
     await db.query(
-      `WITH jobs AS (
+      `WITH donors AS (
+         INSERT INTO "User" (id, handle, "displayName", roles)
+         SELECT gen_random_uuid(), 'bench-donor-' || i, 'Donor ' || i, ARRAY['DONOR']::"Role"[] FROM generate_series(1, $1::int) AS i
+         RETURNING id),
+       rigs AS (
+         INSERT INTO "Agent" (id, "ownerId", name, "tokenPrefix", "tokenHash")
+         SELECT gen_random_uuid(), id, 'rig', 'pat_x', md5(id::text || random()::text) FROM donors
+         RETURNING id, "ownerId"),
+       numbered AS (SELECT id, "ownerId", (row_number() OVER (ORDER BY id)) - 1 AS n FROM rigs),
+       work AS (
+         SELECT gen_random_uuid() AS job, gen_random_uuid() AS attempt, r.id AS agent, r."ownerId" AS donor,
+                (ARRAY['GeForce RTX 4090', 'NVIDIA H100 80GB HBM3', 'NVIDIA A100-SXM4-80GB', 'GeForce RTX 3090', 'NVIDIA L40S'])[1 + g % 5] AS gpu
+         FROM generate_series(0, $2::int - 1) AS g JOIN numbered r ON r.n = g % $1),
+       jobs AS (
          INSERT INTO "Job" (id, "ownerId", kind, status, spec, requirements, "updatedAt")
-         SELECT gen_random_uuid(), $1, 'FINE_TUNE', 'SUCCEEDED', '{"kind":"fine-tune","baseModel":"potluck-tiny-byte-v1","datasets":[]}', '{}', now() FROM generate_series(1, $3::int)
+         SELECT job, donor, 'FINE_TUNE', 'SUCCEEDED', '{"kind":"fine-tune","baseModel":"potluck-tiny-byte-v1","datasets":[]}', '{}', now() FROM work
          RETURNING id),
        attempts AS (
          INSERT INTO "JobAttempt" (id, "jobId", "attemptNo", "agentId", "deviceIds", status, "leaseExpiresAt", "endedAt")
-         SELECT gen_random_uuid(), id, 1, $2, ARRAY['GPU-bench'], 'SUCCEEDED', now(), now() FROM jobs
-         RETURNING id, "jobId")
+         SELECT w.attempt, j.id, 1, w.agent, ARRAY['GPU-bench'], 'SUCCEEDED', now(), now() FROM work w JOIN jobs j ON j.id = w.job
+         RETURNING id)
        INSERT INTO "CreditLedgerEntry" (id, "idempotencyKey", "userId", "agentId", "jobId", "attemptId", kind, state, amount, reason, inputs)
-       SELECT gen_random_uuid(), 'compute:' || a.id || ':claimed', $1, $2, a."jobId", a.id, 'COMPUTE', 'CLAIMED', 0.001, 'bench claim', '{"gpuClass":"GeForce RTX 4090"}' FROM attempts a
-       RETURNING "attemptId"`,
-      [donor, agent, GRANTS + BATCHED_GRANTS],
+       SELECT gen_random_uuid(), 'compute:' || w.attempt || ':claimed', w.donor, w.agent, w.job, a.id, 'COMPUTE', 'CLAIMED', 0.001, 'bench claim', jsonb_build_object('gpuClass', w.gpu)
+       FROM work w JOIN attempts a ON a.id = w.attempt
+       RETURNING "attemptId", "userId"`,
+      [DONORS, total],
     )
-  ).rows.map((row) => row.attemptId);
+  ).rows;
+  const attempts = claims.map((row) => row.attemptId);
+  const donors = [...new Set(claims.map((row) => row.userId))];
   const singles = attempts.slice(0, GRANTS);
   const batched = attempts.slice(GRANTS);
   const outcome = { status: 'validated', method: 'benchmark', validationJobId: null, reportedLoss: null, reproducedLoss: null, tolerance: null };
   const grants = await throughput(singles.length, CONCURRENCY, (i) => credits.grant(singles[i], outcome, 'benchmark'));
   // Batched: as many requests in flight as the batcher gathers (unreplicated grants arrive like this at scale).
   const batches = await throughput(batched.length, Math.min(batched.length, 2000), (i) => batcher.grant(batched[i], outcome, 'benchmark'));
-  const granted = Number((await db.query(`SELECT count(*) FROM "CreditLedgerEntry" WHERE "userId" = $1 AND state = 'GRANTED'`, [donor])).rows[0].count);
-  const onBoard = (await store.totals('all', 'total', 'contributors', [donor]))[0];
-  if (granted !== GRANTS + BATCHED_GRANTS || onBoard !== BigInt(GRANTS + BATCHED_GRANTS) * 1_000_000n) throw new Error(`grants: ${granted} in the ledger, ${onBoard} units on the board`);
+  const granted = Number((await db.query(`SELECT count(*) FROM "CreditLedgerEntry" WHERE "userId" = ANY($1::uuid[]) AND state = 'GRANTED'`, [donors])).rows[0].count);
+  const onBoard = (await store.totals('all', 'total', 'contributors', donors)).reduce((sum, units) => sum + units, 0n);
+  if (granted !== total || onBoard !== BigInt(total) * 1_000_000n) throw new Error(`grants: ${granted} in the ledger, ${onBoard} units on the board`);
   const differences = await sync.check(Date.now());
   if (differences.length > 0) throw new Error(`the boards differ from the ledger after the run: ${JSON.stringify(differences.slice(0, 3))}`);
 
@@ -263,7 +281,7 @@ async function main() {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY });
   cleanups.push(() => pool.end());
   const inserts = await throughput(GRANTS, CONCURRENCY, (i) =>
-    pool.query(`INSERT INTO bench_inserts (id, "idempotencyKey", "userId", kind, state, amount, reason, inputs) VALUES ($1, $2, $3, 'COMPUTE', 'GRANTED', 0.001, 'bench', '{}')`, [randomUUID(), `bare:${i}`, donor]),
+    pool.query(`INSERT INTO bench_inserts (id, "idempotencyKey", "userId", kind, state, amount, reason, inputs) VALUES ($1, $2, $3, 'COMPUTE', 'GRANTED', 0.001, 'bench', '{}')`, [randomUUID(), `bare:${i}`, donors[i % donors.length]]),
   );
   const zincrby = await throughput(GRANTS, CONCURRENCY, (i) => redis.zincrby(`${prefix}:bare`, 1, `m${i % 1000}`));
 

@@ -5,48 +5,106 @@ import { RedisService } from '../redis/redis.service.js';
 import { BOARD_KINDS, BOARD_SCOPES, windowStart, type BoardDelta, type DayWindow } from './board-math.js';
 
 /**
- * Applies one entry to every board it touches, once (the entry id joins the applied set of
- * the day it was written; a second apply changes nothing). Exact totals live in hashes
- * (HINCRBY on integer units), the sorted set mirrors them for ranking; the 30 d and 7 d
- * boards also take the entry when its day is inside the window, and a day bucket remembers
- * it so the window can drop that day later. A member whose total returns to zero leaves.
- * ARGV: prefix, entryId, writtenDay, day, units, recent, kind, appliedTtlMs, then scope/member pairs.
+ * Applies a chunk of entries to every board they touch, each entry once (its id joins the
+ * applied set of the day it was written; an entry already there changes nothing). Exact totals
+ * live in hashes (HINCRBY on integer units), the sorted sets mirror them for ranking; the 30 d
+ * and 7 d boards also take an entry when its day is inside the window, and a day bucket
+ * remembers it so the window can drop that day later. A member whose total returns to zero
+ * leaves. The chunk's amounts are summed per board and member first, so a member that several
+ * entries credit (a GPU class, a busy donor) costs one HINCRBY and one ZADD per board, not one
+ * per entry. Sums stay exact: an amount is added as a Lua number only while it and the running
+ * sum are below 2^53 units; a larger one goes to Redis as it is (HINCRBY is exact on 64 bits).
+ * ARGV: prefix, appliedTtlMs, then per entry: entryId, writtenDay, day, units, recent, kind,
+ * memberCount, then that many scope/member pairs. Returns how many entries were new.
  */
 const APPLY = new LuaScript(`
 local p = ARGV[1]
-local applied = p .. 'applied:' .. ARGV[3]
-if redis.call('SADD', applied, ARGV[2]) == 0 then return 0 end
-redis.call('PEXPIRE', applied, ARGV[8])
-local day = tonumber(ARGV[4])
-local units = ARGV[5]
-local recent = ARGV[6]
-local kinds = { ARGV[7], 'total' }
-local function add(w, suffix, member)
-  local v = redis.call('HINCRBY', p .. 'tot:' .. w .. ':' .. suffix, member, units)
-  if v == 0 then
-    redis.call('HDEL', p .. 'tot:' .. w .. ':' .. suffix, member)
-    redis.call('ZREM', p .. 'z:' .. w .. ':' .. suffix, member)
-  else
-    redis.call('ZADD', p .. 'z:' .. w .. ':' .. suffix, v, member)
-  end
-end
+local ttl = ARGV[2]
 local s30 = redis.call('GET', p .. 'start:30d')
 local s7 = redis.call('GET', p .. 'start:7d')
-for _, k in ipairs(kinds) do
-  for j = 9, #ARGV, 2 do
-    local suffix = k .. ':' .. ARGV[j]
-    local member = ARGV[j + 1]
-    add('all', suffix, member)
-    if (not s30) or day >= tonumber(s30) then
-      add('30d', suffix, member)
-      redis.call('HINCRBY', p .. 'day:' .. day .. ':' .. suffix, member, units)
-    end
-    if (not s7) or day >= tonumber(s7) then add('7d', suffix, member) end
-    local score = redis.call('ZINCRBY', p .. 'z:recent:' .. suffix, recent, member)
-    if tonumber(score) == 0 then redis.call('ZREM', p .. 'z:recent:' .. suffix, member) end
+s30 = s30 and tonumber(s30)
+s7 = s7 and tonumber(s7)
+local SAFE = 9007199254740991
+local units = {}   -- hash key -> member -> summed units (Lua number)
+local order = {}   -- hash keys in first-seen order, with their sorted set (or false for a day bucket)
+local recent = {}  -- sorted set -> member -> summed score
+local recentOrder = {}
+local expired = {}
+local function remember(hash, zset)
+  if not units[hash] then units[hash] = {}; order[#order + 1] = { hash, zset } end
+  return units[hash]
+end
+local function settle(hash, zset, member, amount)
+  local v = redis.call('HINCRBY', hash, member, amount)
+  if not zset then return end
+  if v == 0 then
+    redis.call('HDEL', hash, member)
+    redis.call('ZREM', zset, member)
+  else
+    redis.call('ZADD', zset, v, member)
   end
 end
-return 1
+local function add(hash, zset, member, text, number)
+  local sums = remember(hash, zset)
+  local current = sums[member] or 0
+  if number and math.abs(current + number) <= SAFE then
+    sums[member] = current + number
+  else
+    -- too large to sum exactly here: straight to Redis, the sum so far stays for later
+    redis.call('HINCRBY', hash, member, text)
+    sums[member] = current
+  end
+end
+local new = 0
+local i = 3
+while i <= #ARGV do
+  local entryId, writtenDay, day, text, score, kind, memberCount = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], tonumber(ARGV[i + 4]), ARGV[i + 5], tonumber(ARGV[i + 6])
+  local first = i + 7
+  i = first + 2 * memberCount
+  local applied = p .. 'applied:' .. writtenDay
+  if redis.call('SADD', applied, entryId) == 1 then
+    new = new + 1
+    if not expired[applied] then redis.call('PEXPIRE', applied, ttl); expired[applied] = true end
+    local digits = string.gsub(text, '^-', '')
+    local number = (#digits <= 15) and tonumber(text) or nil
+    for _, k in ipairs({ kind, 'total' }) do
+      for j = first, first + 2 * memberCount - 1, 2 do
+        local suffix = k .. ':' .. ARGV[j]
+        local member = ARGV[j + 1]
+        add(p .. 'tot:all:' .. suffix, p .. 'z:all:' .. suffix, member, text, number)
+        if (not s30) or day >= s30 then
+          add(p .. 'tot:30d:' .. suffix, p .. 'z:30d:' .. suffix, member, text, number)
+          add(p .. 'day:' .. day .. ':' .. suffix, false, member, text, number)
+        end
+        if (not s7) or day >= s7 then add(p .. 'tot:7d:' .. suffix, p .. 'z:7d:' .. suffix, member, text, number) end
+        local zset = p .. 'z:recent:' .. suffix
+        if not recent[zset] then recent[zset] = {}; recentOrder[#recentOrder + 1] = zset end
+        recent[zset][member] = (recent[zset][member] or 0) + score
+      end
+    end
+  end
+end
+for _, entry in ipairs(order) do
+  local hash, zset = entry[1], entry[2]
+  for member, amount in pairs(units[hash]) do
+    if amount ~= 0 then
+      settle(hash, zset, member, string.format('%.0f', amount))
+    elseif zset then
+      -- the sum is zero, or only large amounts went in: the sorted set still mirrors the total
+      local v = redis.call('HGET', hash, member)
+      if v then
+        if tonumber(v) == 0 then redis.call('HDEL', hash, member); redis.call('ZREM', zset, member) else redis.call('ZADD', zset, v, member) end
+      end
+    end
+  end
+end
+for _, zset in ipairs(recentOrder) do
+  for member, score in pairs(recent[zset]) do
+    local v = redis.call('ZINCRBY', zset, string.format('%.17g', score), member)
+    if tonumber(v) == 0 then redis.call('ZREM', zset, member) end
+  end
+end
+return new
 `);
 
 /**
@@ -109,6 +167,11 @@ return dropped
 
 /** Applied sets outlive the catch-up window (one day) with room to spare. */
 const APPLIED_TTL_MS = 4 * 86_400_000;
+/**
+ * Entries per APPLY call: large enough for the sums to matter, small enough that one call
+ * (Redis runs scripts one at a time) stays within a few milliseconds with nothing to sum.
+ */
+const APPLY_CHUNK = 100;
 
 /** A page of a board as parallel lists (a page is read often: no object per row here). */
 export interface BoardPageSlice {
@@ -147,15 +210,24 @@ export class BoardsStore {
     return BOARD_KINDS.flatMap((kind) => BOARD_SCOPES.map((scope) => `${kind}:${scope}`));
   }
 
-  /** Applies entries (pipelined EVALSHA; the script is loaded again after a Redis restart); returns how many were new to the boards. */
+  /**
+   * Applies entries (chunks of APPLY_CHUNK, one EVALSHA each, pipelined; the script is loaded
+   * again after a Redis restart); returns how many were new to the boards.
+   */
   async apply(deltas: readonly BoardDelta[]): Promise<number> {
     if (deltas.length === 0) return 0;
+    const chunks: (string | number)[][] = [];
+    for (let start = 0; start < deltas.length; start += APPLY_CHUNK) {
+      const args: (string | number)[] = [this.prefix, APPLIED_TTL_MS];
+      for (const delta of deltas.slice(start, start + APPLY_CHUNK)) {
+        args.push(delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, delta.members.length);
+        for (const { scope, member } of delta.members) args.push(scope, member);
+      }
+      chunks.push(args);
+    }
     for (let attempt = 0; ; attempt += 1) {
       const pipeline = this.redis.client.pipeline();
-      for (const delta of deltas) {
-        const members = delta.members.flatMap(({ scope, member }) => [scope, member]);
-        pipeline.evalsha(APPLY.sha, 0, this.prefix, delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, APPLIED_TTL_MS, ...members);
-      }
+      for (const args of chunks) pipeline.evalsha(APPLY.sha, 0, ...args);
       const results = (await pipeline.exec()) ?? [];
       if (attempt === 0 && results.some(([error]) => isNoScript(error))) {
         // Applying is idempotent per entry, so the whole batch simply goes again.
@@ -165,7 +237,7 @@ export class BoardsStore {
       let applied = 0;
       for (const [error, result] of results) {
         if (error) throw error;
-        if (result === 1) applied += 1;
+        applied += Number(result);
       }
       return applied;
     }

@@ -102,6 +102,8 @@ export class GrantBatcher implements OnModuleDestroy {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended('credit:' || k, 0) AS h FROM unnest(${plain}::text[]) AS k ORDER BY 1) AS locks`;
         const rows = await tx.creditLedgerEntry.findMany({ where: { attemptId: { in: plain } }, select: { id: true, idempotencyKey: true, attemptId: true, state: true, kind: true } });
         const keys = new Set(rows.map((row) => row.idempotencyKey));
+        const claims = new Map<string, (typeof rows)[number]>();
+        for (const row of rows) if (row.state === 'CLAIMED' && row.kind !== 'DATA' && row.attemptId && !claims.has(row.attemptId)) claims.set(row.attemptId, row);
         const claimIds: string[] = [];
         const grantKeys: string[] = [];
         const reasons: string[] = [];
@@ -111,7 +113,7 @@ export class GrantBatcher implements OnModuleDestroy {
           const attemptId = request.attemptId;
           if (resumed.has(attemptId) || seen.has(attemptId)) continue;
           seen.add(attemptId);
-          const claim = rows.find((row) => row.attemptId === attemptId && row.state === 'CLAIMED' && row.kind !== 'DATA');
+          const claim = claims.get(attemptId);
           if (!claim) continue;
           const key = (state: 'granted' | 'revoked') => (claim.kind === 'VALIDATION' ? ledgerKeys.validation(attemptId, state) : ledgerKeys.compute(attemptId, state));
           if (keys.has(key('granted')) || keys.has(key('revoked'))) continue;
