@@ -4,14 +4,19 @@ import type { DatasetRef } from '@potluck/protocol';
 import { CREDITS_CONFIG } from './credits-config.js';
 import { ledgerKeys, LedgerService, type LedgerRow, type NewEntry, type Tx } from './ledger.service.js';
 
+/** The fields of a job spec that name the datasets it reads (a query may fetch only these). */
+export const SPEC_DATASET_FIELDS: readonly string[] = ['datasets', 'dataset', 'input'];
+
 /** The dataset versions a job read (by its spec), whatever its kind. */
 export function datasetsOfSpec(spec: unknown): DatasetRef[] {
   if (spec === null || typeof spec !== 'object') return [];
   const record = spec as Record<string, unknown>;
   const refs: unknown[] = [];
-  if (Array.isArray(record.datasets)) refs.push(...(record.datasets as unknown[]));
-  if (record.dataset) refs.push(record.dataset);
-  if (record.input) refs.push(record.input);
+  for (const field of SPEC_DATASET_FIELDS) {
+    const value = record[field];
+    if (Array.isArray(value)) refs.push(...(value as unknown[]));
+    else if (value) refs.push(value);
+  }
   return refs.filter(
     (ref): ref is DatasetRef =>
       ref !== null && typeof ref === 'object' && typeof (ref as DatasetRef).datasetId === 'string' && typeof (ref as DatasetRef).version === 'number',

@@ -1,11 +1,12 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Dec } from '@potluck/credits';
 import type { ValidationOutcome } from '@potluck/protocol';
-import { PrismaService } from '../database/prisma.service.js';
+import { PgService } from '../database/pg.service.js';
 import { BoardSync } from './board-sync.service.js';
 import { CreditService } from './credit.service.js';
-import { DataCreditService, datasetsOfSpec } from './data-credit.service.js';
+import { DataCreditService, datasetsOfSpec, SPEC_DATASET_FIELDS } from './data-credit.service.js';
 import { ledgerKeys, LedgerService, type LedgerRow } from './ledger.service.js';
+import { uuidV7 } from '../database/uuid-v7.js';
 
 interface RawGrant {
   id: string;
@@ -47,7 +48,7 @@ export class GrantBatcher implements OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly pg: PgService,
     private readonly ledger: LedgerService,
     private readonly dataCredit: DataCreditService,
     private readonly boards: BoardSync,
@@ -87,7 +88,7 @@ export class GrantBatcher implements OnModuleDestroy {
   async grantMany(requests: readonly GrantRequest[]): Promise<boolean[]> {
     const ids = [...new Set(requests.map((request) => request.attemptId))];
     const resumed = new Set(
-      (await this.prisma.client.jobAttempt.findMany({ where: { id: { in: ids }, resumedFromId: { not: null } }, select: { id: true } })).map((row) => row.id),
+      (await this.pg.query<{ id: string }>('SELECT a.id::text AS id FROM unnest($1::uuid[]) AS k(id) JOIN "JobAttempt" a ON a.id = k.id WHERE a."resumedFromId" IS NOT NULL', [ids])).map((row) => row.id),
     );
     const written = new Set<string>();
     for (const request of requests) {
@@ -100,10 +101,13 @@ export class GrantBatcher implements OnModuleDestroy {
       const inserted = await this.ledger.transaction(async (tx) => {
         // Every attempt's lock, in one order for all batches (no deadlock between them).
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended('credit:' || k, 0) AS h FROM unnest(${plain}::text[]) AS k ORDER BY 1) AS locks`;
-        const rows = await tx.creditLedgerEntry.findMany({ where: { attemptId: { in: plain } }, select: { id: true, idempotencyKey: true, attemptId: true, state: true, kind: true } });
+        const rows = await tx.$queryRaw<{ id: string; idempotencyKey: string; attemptId: string; state: string; kind: string }[]>`
+          SELECT e.id::text AS id, e."idempotencyKey", e."attemptId"::text AS "attemptId", e.state::text AS state, e.kind::text AS kind
+          FROM unnest(${plain}::uuid[]) AS k(id) JOIN "CreditLedgerEntry" e ON e."attemptId" = k.id`;
         const keys = new Set(rows.map((row) => row.idempotencyKey));
         const claims = new Map<string, (typeof rows)[number]>();
         for (const row of rows) if (row.state === 'CLAIMED' && row.kind !== 'DATA' && row.attemptId && !claims.has(row.attemptId)) claims.set(row.attemptId, row);
+        const entryIds: string[] = [];
         const claimIds: string[] = [];
         const grantKeys: string[] = [];
         const reasons: string[] = [];
@@ -117,6 +121,7 @@ export class GrantBatcher implements OnModuleDestroy {
           if (!claim) continue;
           const key = (state: 'granted' | 'revoked') => (claim.kind === 'VALIDATION' ? ledgerKeys.validation(attemptId, state) : ledgerKeys.compute(attemptId, state));
           if (keys.has(key('granted')) || keys.has(key('revoked'))) continue;
+          entryIds.push(uuidV7()); // time-ordered, as LedgerService.insert's
           claimIds.push(claim.id);
           grantKeys.push(key('granted'));
           reasons.push(`granted: ${request.reason}`);
@@ -129,10 +134,10 @@ export class GrantBatcher implements OnModuleDestroy {
             : (
                 await tx.$queryRaw<RawGrant[]>`
                   INSERT INTO "CreditLedgerEntry" (id, "idempotencyKey", "userId", "agentId", "jobId", "attemptId", kind, state, amount, reason, inputs, "createdAt")
-                  SELECT gen_random_uuid(), g.key, c."userId", c."agentId", c."jobId", c."attemptId", c.kind, 'GRANTED'::"CreditState", c.amount, g.reason,
+                  SELECT g.id, g.key, c."userId", c."agentId", c."jobId", c."attemptId", c.kind, 'GRANTED'::"CreditState", c.amount, g.reason,
                          c.inputs || jsonb_build_object('claimEntryId', c.id::text, 'validation', g.validation::jsonb),
                          clock_timestamp() -- after the locks (now() would be the transaction's start, possibly before the claim)
-                  FROM unnest(${claimIds}::uuid[], ${grantKeys}::text[], ${reasons}::text[], ${validations}::text[]) AS g(claim_id, key, reason, validation)
+                  FROM unnest(${entryIds}::uuid[], ${claimIds}::uuid[], ${grantKeys}::text[], ${reasons}::text[], ${validations}::text[]) AS g(id, claim_id, key, reason, validation)
                   JOIN "CreditLedgerEntry" c ON c.id = g.claim_id
                   ON CONFLICT ("idempotencyKey") DO NOTHING
                   RETURNING id::text AS id, "idempotencyKey", "userId"::text AS "userId", "agentId"::text AS "agentId", "jobId"::text AS "jobId", "attemptId"::text AS "attemptId",
@@ -141,7 +146,15 @@ export class GrantBatcher implements OnModuleDestroy {
         const all: LedgerRow[] = [...granted];
         const computeGrants = granted.filter((row) => row.kind === 'COMPUTE' && row.jobId);
         if (computeGrants.length > 0) {
-          const specs = new Map((await tx.job.findMany({ where: { id: { in: computeGrants.map((row) => row.jobId as string) } }, select: { id: true, spec: true } })).map((job) => [job.id, job.spec]));
+          // Only the parts of each spec that name datasets travel (SPEC_DATASET_FIELDS), not whole specs.
+          const jobIds = computeGrants.map((row) => row.jobId as string);
+          const specs = new Map(
+            (
+              await tx.$queryRaw<{ id: string; spec: unknown }[]>`
+                SELECT j.id::text AS id, (SELECT jsonb_object_agg(f, j.spec -> f) FROM unnest(${SPEC_DATASET_FIELDS}::text[]) AS f WHERE j.spec -> f IS NOT NULL) AS spec
+                FROM unnest(${jobIds}::uuid[]) AS k(id) JOIN "Job" j ON j.id = k.id`
+            ).map((job) => [job.id, job.spec]),
+          );
           for (const row of computeGrants) {
             const spec = specs.get(row.jobId as string);
             if (datasetsOfSpec(spec).length === 0) continue;

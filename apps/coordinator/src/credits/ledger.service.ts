@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
 import type { CreditKind, CreditState, Prisma } from '../generated/prisma/client.js';
 import type { LedgerRowForBoards } from './board-math.js';
+import { uuidV7 } from '../database/uuid-v7.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -54,7 +55,8 @@ export class LedgerService {
   async insert(tx: Tx, entries: readonly NewEntry[]): Promise<LedgerRow[]> {
     if (entries.length === 0) return [];
     const rows = await tx.creditLedgerEntry.createManyAndReturn({
-      data: entries.map((entry) => ({ ...entry, agentId: entry.agentId ?? null, jobId: entry.jobId ?? null, attemptId: entry.attemptId ?? null })),
+      // Time-ordered ids: the ledger only grows, and its primary key then grows at one edge.
+      data: entries.map((entry) => ({ id: uuidV7(), ...entry, agentId: entry.agentId ?? null, jobId: entry.jobId ?? null, attemptId: entry.attemptId ?? null })),
       skipDuplicates: true,
     });
     return rows.map(toRow);
