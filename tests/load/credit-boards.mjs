@@ -13,15 +13,18 @@
  *    names from PostgreSQL included) and over HTTP (GET /api/v1/boards?limit=100 with an API
  *    key of a mid-board contributor), each next to bare Redis (ZREVRANGE 0 99 WITHSCORES +
  *    ZREVRANK on the same sorted set). p50/p99 over QUERIES sequential requests, repeated ROUNDS
- *    times (each round: service, HTTP, bare Redis) so the run-to-run spread shows. HTTP requests
+ *    times (each round: service, HTTP, bare HTTP, bare Redis) so the run-to-run spread shows. HTTP requests
  *    come from a separate process (http-latency-client.mjs: node:http, one kept-alive
  *    connection), as a real client's do, so its work and garbage stay out of the coordinator's
- *    event loop. PROFILE=<file.cpuprofile> records a CPU profile of the board rounds only.
+ *    event loop; next to it, bare HTTP: a node:http server in this process sending the same
+ *    page's JSON, already serialised, to the same client. PROFILE=<file.cpuprofile> records a
+ *    CPU profile of the board rounds only.
  * 3. Grants per second through the real ledger path (CreditService.grant: a transaction with
  *    the attempt's advisory lock, the idempotent insert, the board update) for GRANTS claimed
  *    attempts at CONCURRENCY (the attempts of DONORS donors' agents in turn, on five GPU
- *    classes, so a batch credits many contributors as on a real pool), and batched (GrantBatcher: up to 500 grants per transaction and
- *    one pipelined board update) for GRANTS more, next to bare single-row INSERTs into a copy of
+ *    classes, so a batch credits many contributors as on a real pool), and batched
+ *    (GrantBatcher: up to 500 grants per transaction and one pipelined board update) for
+ *    BATCHED_GRANTS more, next to bare single-row INSERTs into a copy of
  *    the ledger table and bare ZINCRBY at CONCURRENCY. Then the boards are checked against the
  *    ledger (they must be equal).
  *
@@ -34,6 +37,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,7 +212,19 @@ async function main() {
   const page = await boards.page(query, principal);
   if (page.items.length !== 100 || !page.me) throw new Error('the board page is not what the benchmark expects');
   const zkey = `${store.prefix}z:all:total:contributors`;
-  const rounds = { service: [], http: [], bare: [] };
+  const rounds = { service: [], http: [], bareHttp: [], bare: [] };
+  // Bare HTTP: node:http answering the same page's JSON, already serialised, to the same client.
+  const pageJson = Buffer.from(JSON.stringify(page));
+  const bareServer = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': pageJson.length });
+    response.end(pageJson);
+  });
+  bareServer.listen(0, '127.0.0.1');
+  await once(bareServer, 'listening');
+  cleanups.push(() => new Promise((resolve) => bareServer.close(resolve)));
+  const timeHttp = async (url) =>
+    // From a separate process (tests/load/http-latency-client.mjs), as a real client is.
+    JSON.parse((await run(process.execPath, [join(ROOT, 'tests/load/http-latency-client.mjs'), url, String(QUERIES), String(Math.min(50, QUERIES)), `Bearer ${key.secret}`])).stdout);
   const loadBefore = load();
   const profiler = PROFILE ? new Session() : null;
   if (profiler) {
@@ -217,10 +234,8 @@ async function main() {
   }
   for (let round = 0; round < ROUNDS; round += 1) {
     rounds.service.push(await timed(QUERIES, () => boards.page(query, principal)));
-    rounds.http.push(
-      // From a separate process (tests/load/http-latency-client.mjs), as a real client is.
-      JSON.parse((await run(process.execPath, [join(ROOT, 'tests/load/http-latency-client.mjs'), `${baseUrl}/api/v1/boards?limit=100`, String(QUERIES), String(Math.min(50, QUERIES)), `Bearer ${key.secret}`])).stdout),
-    );
+    rounds.http.push(await timeHttp(`${baseUrl}/api/v1/boards?limit=100`));
+    rounds.bareHttp.push(await timeHttp(`http://127.0.0.1:${bareServer.address().port}/`));
     rounds.bare.push(await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)])));
   }
   if (profiler) {
@@ -289,6 +304,7 @@ async function main() {
 Board page (top 100 + own rank, ${CONTRIBUTORS} contributors), ${ROUNDS} rounds of ${QUERIES} sequential queries (load average ${loadBefore} before, ${loadAfter} after):
 ${line('inside the service', rounds.service, '   (target p99 < 2 ms)')}
 ${line('over HTTP', rounds.http, '   (target p99 < 5 ms; client in its own process, connection kept alive)')}
+${line('bare HTTP', rounds.bareHttp, `   (node:http sending the same page's ${pageJson.length} bytes of JSON to the same client)`)}
 ${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} one by one at concurrency ${CONCURRENCY}, ${BATCHED_GRANTS} batched:
   real ledger path     ${Math.round(grants.perSecond)} grants/s one by one (a transaction each, as validation decides)
