@@ -33,6 +33,17 @@ class SampleController {
   @HttpCode(204)
   nothing(): void {}
 
+  @Get('reset')
+  @HttpCode(205)
+  reset(): unknown {
+    return { dropped: true };
+  }
+
+  @Get('opaque')
+  opaque(): unknown {
+    return { toJSON: () => undefined };
+  }
+
   @Head('object')
   head(): unknown {
     return { ignored: true };
@@ -70,7 +81,7 @@ describe('JsonReplyExpressAdapter', () => {
 
   it('keeps a JSON media type the handler chose, and leaves other answers to Express', async () => {
     const problem = await fetch(`${base}/problem`);
-    expect(problem.headers.get('content-type')).toBe('application/problem+json');
+    expect(problem.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     expect(await problem.json()).toEqual({ code: 'X' });
     const text = await fetch(`${base}/text`);
     expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
@@ -78,6 +89,12 @@ describe('JsonReplyExpressAdapter', () => {
     const nothing = await fetch(`${base}/nothing`);
     expect(nothing.status).toBe(204);
     expect(await nothing.text()).toBe('');
+    const reset = await fetch(`${base}/reset`);
+    expect(reset.status).toBe(205);
+    expect(await reset.text()).toBe('');
+    const opaque = await fetch(`${base}/opaque`);
+    expect(opaque.status).toBe(200);
+    expect(await opaque.text()).toBe('');
     const head = await fetch(`${base}/object`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');

@@ -8,17 +8,23 @@ import type { Response } from 'express';
  * does more per response (a charset and freshness check, a length pass, an ETag hook), and a
  * string body would be flattened twice on the V8 heap (JSON.stringify returns a rope; both the
  * length and the header concatenation flatten it). Anything else (no body, files, streams,
- * errors, another content type, HEAD, 204/304) goes the adapter's usual way.
+ * errors, another content type, HEAD, 204/205/304, a body that serialises to nothing) goes the
+ * adapter's usual way.
  */
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
+
 export class JsonReplyExpressAdapter extends ExpressAdapter {
   override reply(response: Response, body: unknown, statusCode?: number): unknown {
     if (!isPlainJson(body) || response.req.method === 'HEAD') return super.reply(response, body, statusCode);
     const status = statusCode ?? response.statusCode;
     const type = response.getHeader('content-type');
-    if (status === 204 || status === 304 || (type !== undefined && !/^application\/([\w.+-]+\+)?json\b/.test(String(type)))) return super.reply(response, body, statusCode);
-    const json = Buffer.from(JSON.stringify(body));
+    if (status === 204 || status === 205 || status === 304 || (type !== undefined && !JSON_TYPE.test(String(type)))) return super.reply(response, body, statusCode);
+    const text: string | undefined = JSON.stringify(body); // undefined when a toJSON() says so
+    if (text === undefined) return super.reply(response, body, statusCode);
+    const json = Buffer.from(text);
     response.statusCode = status;
-    if (type === undefined) response.setHeader('content-type', 'application/json; charset=utf-8');
+    // As Express sends JSON: the handler's JSON media type, else application/json, with a charset.
+    response.setHeader('content-type', type === undefined ? 'application/json; charset=utf-8' : /;\s*charset=/i.test(String(type)) ? String(type) : `${String(type)}; charset=utf-8`);
     response.setHeader('content-length', json.length);
     return response.end(json);
   }

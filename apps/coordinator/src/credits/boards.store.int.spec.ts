@@ -100,4 +100,22 @@ describe('applying entries to the boards', () => {
     expect(await store.totals('7d', 'total', 'contributors', [member])).toEqual([6n]);
     expect(await redis.client.hget(`${store.prefix}day:${today - 10}:total:contributors`, member)).toBe('4');
   });
+
+  it('adds the recent board entry by entry, so a member whose grants were all revoked leaves it', async () => {
+    const member = randomUUID();
+    const x = 0.001 * 2 ** (400 / 7);
+    const y = 37.5 * 2 ** (410 / 7);
+    expect(await store.apply([delta(member, 1n, { recent: x })])).toBe(1);
+    expect(await store.apply([delta(member, -1n, { recent: -x }), delta(member, 2n, { recent: y }), delta(member, -2n, { recent: -y })])).toBe(3);
+    expect(await store.scores('recent', 'total', 'contributors', [member])).toEqual([null]);
+    expect(await store.scores('all', 'total', 'contributors', [member])).toEqual([null]);
+  });
+
+  it('leaves an entry beyond 64-bit units off the boards and applies the rest of its chunk', async () => {
+    const member = randomUUID();
+    const tooLarge = delta(member, 10n ** 19n);
+    expect(await store.apply([delta(member, 5n), tooLarge, delta(member, 7n)])).toBe(2);
+    expect(await store.totals('all', 'total', 'contributors', [member])).toEqual([12n]);
+    expect(await redis.client.sismember(`${store.prefix}applied:${today}`, tooLarge.entryId)).toBe(0);
+  });
 });

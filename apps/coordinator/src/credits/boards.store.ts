@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { BoardKind, BoardScope, BoardWindow } from '@potluck/protocol';
 import { isNoScript, LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -11,9 +11,12 @@ import { BOARD_KINDS, BOARD_SCOPES, windowStart, type BoardDelta, type DayWindow
  * and 7 d boards also take an entry when its day is inside the window, and a day bucket
  * remembers it so the window can drop that day later. A member whose total returns to zero
  * leaves. The chunk's amounts are summed per board and member first, so a member that several
- * entries credit (a GPU class, a busy donor) costs one HINCRBY and one ZADD per board, not one
- * per entry. Sums stay exact: an amount is added as a Lua number only while it and the running
- * sum are below 2^53 units; a larger one goes to Redis as it is (HINCRBY is exact on 64 bits).
+ * entries credit (a GPU class, a busy donor) costs one HINCRBY and one ZADD per exact board, not
+ * one per entry. Sums stay exact: an amount is added as a Lua number only while it and the
+ * running sum are below 2^53 units; a larger one goes to Redis as it is (HINCRBY is exact on 64
+ * bits; apply() keeps amounts outside 64 bits out, so no HINCRBY fails half-way through a chunk
+ * whose entries are already in the applied set). The recent board (floats) takes each entry's
+ * ZINCRBY in order, as the check adds them up.
  * ARGV: prefix, appliedTtlMs, then per entry: entryId, writtenDay, day, units, recent, kind,
  * memberCount, then that many scope/member pairs. Returns how many entries were new.
  */
@@ -27,8 +30,6 @@ s7 = s7 and tonumber(s7)
 local SAFE = 9007199254740991
 local units = {}   -- hash key -> member -> summed units (Lua number)
 local order = {}   -- hash keys in first-seen order, with their sorted set (or false for a day bucket)
-local recent = {}  -- sorted set -> member -> summed score
-local recentOrder = {}
 local expired = {}
 local function remember(hash, zset)
   if not units[hash] then units[hash] = {}; order[#order + 1] = { hash, zset } end
@@ -58,7 +59,7 @@ end
 local new = 0
 local i = 3
 while i <= #ARGV do
-  local entryId, writtenDay, day, text, score, kind, memberCount = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], tonumber(ARGV[i + 4]), ARGV[i + 5], tonumber(ARGV[i + 6])
+  local entryId, writtenDay, day, text, score, kind, memberCount = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
   local first = i + 7
   i = first + 2 * memberCount
   local applied = p .. 'applied:' .. writtenDay
@@ -77,9 +78,10 @@ while i <= #ARGV do
           add(p .. 'day:' .. day .. ':' .. suffix, false, member, text, number)
         end
         if (not s7) or day >= s7 then add(p .. 'tot:7d:' .. suffix, p .. 'z:7d:' .. suffix, member, text, number) end
+        -- The recent board is a float: entry by entry, in order, as the check adds it up.
         local zset = p .. 'z:recent:' .. suffix
-        if not recent[zset] then recent[zset] = {}; recentOrder[#recentOrder + 1] = zset end
-        recent[zset][member] = (recent[zset][member] or 0) + score
+        local v = redis.call('ZINCRBY', zset, score, member)
+        if tonumber(v) == 0 then redis.call('ZREM', zset, member) end
       end
     end
   end
@@ -96,12 +98,6 @@ for _, entry in ipairs(order) do
         if tonumber(v) == 0 then redis.call('HDEL', hash, member); redis.call('ZREM', zset, member) else redis.call('ZADD', zset, v, member) end
       end
     end
-  end
-end
-for _, zset in ipairs(recentOrder) do
-  for member, score in pairs(recent[zset]) do
-    local v = redis.call('ZINCRBY', zset, string.format('%.17g', score), member)
-    if tonumber(v) == 0 then redis.call('ZREM', zset, member) end
   end
 end
 return new
@@ -172,6 +168,8 @@ const APPLIED_TTL_MS = 4 * 86_400_000;
  * (Redis runs scripts one at a time) stays within a few milliseconds with nothing to sum.
  */
 const APPLY_CHUNK = 100;
+/** Largest board total Redis keeps exactly (HINCRBY works on signed 64-bit integers). */
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** A page of a board as parallel lists (a page is read often: no object per row here). */
 export interface BoardPageSlice {
@@ -199,6 +197,8 @@ export interface BoardSlice {
 /** The boards in Redis: sorted sets per window, kind and scope, with exact totals beside them. */
 @Injectable()
 export class BoardsStore {
+  private readonly logger = new Logger('Boards');
+
   constructor(private readonly redis: RedisService) {}
 
   /** All board keys share one hash tag, so the scripts stay in one slot. */
@@ -215,11 +215,16 @@ export class BoardsStore {
    * again after a Redis restart); returns how many were new to the boards.
    */
   async apply(deltas: readonly BoardDelta[]): Promise<number> {
-    if (deltas.length === 0) return 0;
+    const fitting = deltas.filter((delta) => {
+      if (delta.units >= -INT64_MAX && delta.units <= INT64_MAX) return true;
+      this.logger.error({ entryId: delta.entryId, units: delta.units.toString() }, 'a ledger entry is beyond the boards\' 64-bit units: left off the boards (the check will name its members)');
+      return false;
+    });
+    if (fitting.length === 0) return 0;
     const chunks: (string | number)[][] = [];
-    for (let start = 0; start < deltas.length; start += APPLY_CHUNK) {
+    for (let start = 0; start < fitting.length; start += APPLY_CHUNK) {
       const args: (string | number)[] = [this.prefix, APPLIED_TTL_MS];
-      for (const delta of deltas.slice(start, start + APPLY_CHUNK)) {
+      for (const delta of fitting.slice(start, start + APPLY_CHUNK)) {
         args.push(delta.entryId, delta.writtenDay, delta.day, delta.units.toString(), String(delta.recent), delta.kind, delta.members.length);
         for (const { scope, member } of delta.members) args.push(scope, member);
       }

@@ -54,7 +54,7 @@ describe('httpLogger', () => {
     expect(lines.map((line) => [line.level, line.msg, (line.req as { url: string }).url, (line.res as { statusCode: number }).statusCode])).toEqual([
       [30, 'request completed', '/ok?x=1', 200],
       [40, 'request completed', '/missing', 404],
-      [50, 'request completed', '/broken', 500],
+      [50, 'request errored', '/broken', 500],
     ]);
     expect(lines[0]).toMatchObject({ req: { id: 'trace-1', method: 'GET' } });
     expect(typeof lines[0]?.responseTime).toBe('number');

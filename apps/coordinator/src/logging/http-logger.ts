@@ -10,12 +10,19 @@ function levelOf(statusCode: number, finished: boolean): Level {
   return statusCode >= 400 || !finished ? 'warn' : 'info';
 }
 
+function messageOf(statusCode: number, finished: boolean): string {
+  if (!finished) return 'request aborted';
+  return statusCode >= 500 ? 'request errored' : 'request completed';
+}
+
 /**
  * Gives each request its id (a well-formed incoming `x-request-id`, else a new one), echoes it
  * in `x-request-id`, and logs one line when the response is done:
- * `{ req: { id, method, url }, res: { statusCode }, responseTime }` with "request completed",
- * or "request aborted" when the client left before the response was finished. 5xx log at
- * error, 4xx and aborts at warn, the rest at info; nothing is built for a level that is off.
+ * `{ req: { id, method, url }, res: { statusCode }, responseTime }` with "request completed"
+ * ("request errored" for a 5xx, as pino-http wrote it; the error itself is logged where it is
+ * handled), or "request aborted" when the client left before the response was finished. 5xx
+ * log at error, 4xx and aborts at warn, the rest at info; nothing is built for a level that is
+ * off.
  */
 export function httpLogger(logger: Logger): RequestHandler {
   return (request, response, next) => {
@@ -29,7 +36,7 @@ export function httpLogger(logger: Logger): RequestHandler {
         const level = levelOf(response.statusCode, finished);
         if (!logger.isLevelEnabled(level)) return;
         const responseTime = Math.round(performance.now() - started);
-        logger[level]({ req: { id, method: request.method, url: request.originalUrl }, res: { statusCode: response.statusCode }, responseTime }, finished ? 'request completed' : 'request aborted');
+        logger[level]({ req: { id, method: request.method, url: request.originalUrl }, res: { statusCode: response.statusCode }, responseTime }, messageOf(response.statusCode, finished));
       });
     }
     next();
