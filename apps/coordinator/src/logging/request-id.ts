@@ -9,7 +9,7 @@ export function chooseRequestId(request: IncomingMessage): string {
   return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** The request id pino-http attached to the request. */
+/** The request id the access-log middleware (http-logger.ts) attached to the request. */
 export function requestIdOf(request: IncomingMessage): string | undefined {
   const id = (request as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
