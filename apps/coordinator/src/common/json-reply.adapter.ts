@@ -2,6 +2,8 @@ import { StreamableFile } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Response } from 'express';
 
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
+
 /**
  * Express adapter that writes a handler's JSON answer directly: serialised once, copied once
  * into a Buffer (the length comes from it), written with the headers. Express's `res.json`
@@ -11,8 +13,6 @@ import type { Response } from 'express';
  * errors, another content type, HEAD, 204/205/304, a body that serialises to nothing) goes the
  * adapter's usual way.
  */
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
-
 export class JsonReplyExpressAdapter extends ExpressAdapter {
   override reply(response: Response, body: unknown, statusCode?: number): unknown {
     if (!isPlainJson(body) || response.req.method === 'HEAD') return super.reply(response, body, statusCode);

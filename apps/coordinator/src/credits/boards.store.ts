@@ -124,7 +124,7 @@ return { redis.call('ZCARD', KEYS[1]), #flat, table.concat(flat, '\\n'), rank, s
  * (the 30 d window also deletes the bucket: no window needs it any more). The first call
  * only sets the start. ARGV: prefix, window, newStart, deleteBuckets (1/0), then suffixes.
  */
-const ADVANCE = `
+const ADVANCE = new LuaScript(`
 local p = ARGV[1]
 local w = ARGV[2]
 local target = tonumber(ARGV[3])
@@ -159,7 +159,7 @@ for d = current, target - 1 do
 end
 redis.call('SET', p .. 'start:' .. w, target)
 return dropped
-`;
+`);
 
 /** Applied sets outlive the catch-up window (one day) with room to spare. */
 const APPLIED_TTL_MS = 4 * 86_400_000;
@@ -252,7 +252,7 @@ export class BoardsStore {
   async advance(today: number): Promise<void> {
     // 7 d first: it reads buckets the 30 d step may delete.
     for (const window of ['7d', '30d'] as const satisfies readonly DayWindow[]) {
-      await this.redis.client.eval(ADVANCE, 0, this.prefix, window, windowStart(window, today), window === '30d' ? '1' : '0', ...this.suffixes());
+      await ADVANCE.run(this.redis.client, 0, this.prefix, window, windowStart(window, today), window === '30d' ? '1' : '0', ...this.suffixes());
     }
   }
 

@@ -2,11 +2,11 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Dec } from '@potluck/credits';
 import type { ValidationOutcome } from '@potluck/protocol';
 import { PgService } from '../database/pg.service.js';
+import { uuidV7 } from '../database/uuid-v7.js';
 import { BoardSync } from './board-sync.service.js';
 import { CreditService } from './credit.service.js';
 import { DataCreditService, datasetsOfSpec, SPEC_DATASET_FIELDS } from './data-credit.service.js';
 import { ledgerKeys, LedgerService, type LedgerRow } from './ledger.service.js';
-import { uuidV7 } from '../database/uuid-v7.js';
 
 interface RawGrant {
   id: string;
@@ -106,7 +106,7 @@ export class GrantBatcher implements OnModuleDestroy {
           FROM unnest(${plain}::uuid[]) AS k(id) JOIN "CreditLedgerEntry" e ON e."attemptId" = k.id`;
         const keys = new Set(rows.map((row) => row.idempotencyKey));
         const claims = new Map<string, (typeof rows)[number]>();
-        for (const row of rows) if (row.state === 'CLAIMED' && row.kind !== 'DATA' && row.attemptId && !claims.has(row.attemptId)) claims.set(row.attemptId, row);
+        for (const row of rows) if (row.state === 'CLAIMED' && row.kind !== 'DATA' && !claims.has(row.attemptId)) claims.set(row.attemptId, row);
         const entryIds: string[] = [];
         const claimIds: string[] = [];
         const grantKeys: string[] = [];

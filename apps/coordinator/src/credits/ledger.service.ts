@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
+import { uuidV7 } from '../database/uuid-v7.js';
 import type { CreditKind, CreditState, Prisma } from '../generated/prisma/client.js';
 import type { LedgerRowForBoards } from './board-math.js';
-import { uuidV7 } from '../database/uuid-v7.js';
 
 export type Tx = Prisma.TransactionClient;
 

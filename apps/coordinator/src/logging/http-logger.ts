@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Level, Logger } from 'pino';
-import { chooseRequestId } from './request-id.js';
+import { chooseRequestId, setRequestId } from './request-id.js';
 
 /** Probes and scrapes: answered often, never logged. */
 const UNLOGGED = new Set(['/healthz', '/metrics']);
@@ -27,7 +27,7 @@ function messageOf(statusCode: number, finished: boolean): string {
 export function httpLogger(logger: Logger): RequestHandler {
   return (request, response, next) => {
     const id = chooseRequestId(request);
-    (request as typeof request & { id: string }).id = id;
+    setRequestId(request, id);
     response.setHeader('x-request-id', id);
     if (!UNLOGGED.has(request.url)) {
       const started = performance.now();

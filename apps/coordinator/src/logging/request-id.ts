@@ -9,7 +9,12 @@ export function chooseRequestId(request: IncomingMessage): string {
   return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** The request id the access-log middleware (http-logger.ts) attached to the request. */
+/** Attaches a request's id (the access-log middleware, http-logger.ts, does it first). */
+export function setRequestId(request: IncomingMessage, id: string): void {
+  (request as IncomingMessage & { id?: string }).id = id;
+}
+
+/** The request id attached by setRequestId. */
 export function requestIdOf(request: IncomingMessage): string | undefined {
   const id = (request as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
