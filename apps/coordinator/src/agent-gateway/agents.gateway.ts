@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
 import { agentSocketAuth } from './agent-socket-auth.js';
 import { AgentSessionService, fail } from './agent-session.service.js';
-import type { AgentSocket } from './socket-context.js';
+import type { AgentIdentity, AgentSocket } from './socket-context.js';
 import { TokenBucket } from './token-bucket.js';
 import { WorkService } from '../work/work.service.js';
 
@@ -18,6 +18,20 @@ const HELLO_DEADLINE_MS = 10_000;
 const MAX_REFUSED_IN_A_ROW = 50;
 
 type Ack = (response: AgentAck<unknown>) => void;
+type MessageHandler = (socket: AgentSocket, payload: unknown) => Promise<AgentAck<unknown>>;
+
+type SocketListener = (this: AgentSocket, first: unknown, second: unknown) => void;
+
+/** A listener socket.io calls with the socket as `this`: one function serves every socket. */
+function sharedListener(handle: (socket: AgentSocket, first: unknown, second: unknown) => void): SocketListener {
+  return function (this: AgentSocket, first: unknown, second: unknown) {
+    handle(this, first, second);
+  };
+}
+
+function disconnectWithoutHello(socket: AgentSocket): void {
+  if (!socket.data.session) socket.disconnect(true);
+}
 
 const DISCONNECT_REASONS: Record<string, string> = {
   'transport close': 'connection lost',
@@ -114,70 +128,102 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     }
   }
 
-  private onConnection(socket: AgentSocket): void {
+  /**
+   * Every event's listener, shared by all sockets (per-connection state lives in
+   * `socket.data`): at 10,000 agents, a closure per socket and event was tens of MB of the
+   * heap that every full collection marks.
+   */
+  private readonly listeners: readonly (readonly [event: string, listener: SocketListener])[] = this.messageHandlers().map(
+    ([event, handler]) => [event, sharedListener((socket, payload, ack) => this.receive(socket, event, handler, payload, ack))] as const,
+  );
+
+  private readonly disconnectListener = sharedListener((socket, reason) => this.disconnected(socket, String(reason)));
+
+  private disconnected(socket: AgentSocket, reason: string): void {
+    clearTimeout(socket.data.limits.helloTimer);
     const identity = socket.data.agent;
-    void socket.join(`agent:${identity.agentId}`);
-    const bucket = new TokenBucket(this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND, this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND * 2, Date.now());
-    let refusedInARow = 0;
-    const helloTimer = setTimeout(() => {
-      if (!socket.data.session) socket.disconnect(true);
-    }, HELLO_DEADLINE_MS);
+    if (this.local.get(identity.agentId) === socket) this.local.delete(identity.agentId);
+    if (!socket.data.session) return;
+    this.sessions
+      .disconnected(identity, socket.id, DISCONNECT_REASONS[reason] ?? reason)
+      .catch((error: unknown) => this.logger.error({ err: error, agentId: identity.agentId }, 'could not record a disconnect'));
+  }
 
-    const on = (event: string, handler: (payload: unknown) => Promise<AgentAck<unknown>>) => {
-      socket.on(event, (payload: unknown, ack: unknown) => {
-        if (typeof ack !== 'function') return;
-        const reply = ack as Ack;
-        if (!bucket.take(Date.now())) {
-          refusedInARow += 1;
-          reply(fail('RATE_LIMITED', `At most ${this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND} messages per second; this one was dropped.`));
-          if (refusedInARow >= MAX_REFUSED_IN_A_ROW) socket.disconnect(true);
-          return;
-        }
-        refusedInARow = 0;
-        handler(payload).then(reply, (error: unknown) => {
-          this.logger.error({ err: error, agentId: identity.agentId, event }, 'agent message failed');
-          reply(fail('INTERNAL', 'The coordinator failed to handle this message; it was not stored.'));
-        });
-      });
+  private onConnection(socket: AgentSocket): void {
+    void socket.join(`agent:${socket.data.agent.agentId}`);
+    const now = Date.now();
+    socket.data.limits = {
+      bucket: new TokenBucket(this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND, this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND * 2, now),
+      refusedInARow: 0,
+      helloTimer: setTimeout(disconnectWithoutHello, HELLO_DEADLINE_MS, socket),
     };
+    for (const [event, listener] of this.listeners) socket.on(event as never, listener as never);
+    socket.on('disconnect', this.disconnectListener);
+  }
 
-    on(AgentEvents.hello, async (payload) => {
-      const { ack, session } = await this.sessions.hello(identity, socket.id, payload);
-      if (session) {
-        socket.data.session = session;
-        clearTimeout(helloTimer);
-        await this.replaceOlderConnections(identity.agentId, socket.id);
-        this.local.set(identity.agentId, socket);
-        this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)
-      } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
-        setTimeout(() => socket.disconnect(true), 100);
-      }
-      return ack;
+  /** One message: rate-limited, handled, answered with its typed ack (a message without an ack callback is ignored). */
+  private receive(socket: AgentSocket, event: string, handler: MessageHandler, payload: unknown, ack: unknown): void {
+    if (typeof ack !== 'function') return;
+    const reply = ack as Ack;
+    const limits = socket.data.limits;
+    if (!limits.bucket.take(Date.now())) {
+      limits.refusedInARow += 1;
+      reply(fail('RATE_LIMITED', `At most ${this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND} messages per second; this one was dropped.`));
+      if (limits.refusedInARow >= MAX_REFUSED_IN_A_ROW) socket.disconnect(true);
+      return;
+    }
+    limits.refusedInARow = 0;
+    handler(socket, payload).then(reply, (error: unknown) => {
+      this.logger.error({ err: error, agentId: socket.data.agent.agentId, event }, 'agent message failed');
+      reply(fail('INTERNAL', 'The coordinator failed to handle this message; it was not stored.'));
     });
-    on(AgentEvents.telemetry, async (payload) => {
-      const session = socket.data.session;
-      if (!session) return fail('HELLO_REQUIRED', 'Say hello before sending telemetry.');
-      return this.sessions.telemetry(identity, session, payload);
-    });
-    on(AgentEvents.state, async (payload) => {
-      if (!socket.data.session) return fail('HELLO_REQUIRED', 'Say hello before reporting state.');
-      return this.sessions.state(identity, socket.id, payload);
-    });
-    on(WorkEvents.progress, async (payload) => (socket.data.session ? this.work.progress(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
-    on(WorkEvents.completed, async (payload) => (socket.data.session ? this.work.completed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
-    on(WorkEvents.checkpointSlot, async (payload) => (socket.data.session ? this.work.checkpointSlot(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
-    on(WorkEvents.checkpoint, async (payload) => (socket.data.session ? this.work.checkpoint(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
-    on(WorkEvents.failed, async (payload) => (socket.data.session ? this.work.failed(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
-    on(WorkEvents.log, async (payload) => (socket.data.session ? this.work.log(identity, payload) : fail('HELLO_REQUIRED', 'Say hello first.')));
+  }
 
-    socket.on('disconnect', (reason) => {
-      clearTimeout(helloTimer);
-      if (this.local.get(identity.agentId) === socket) this.local.delete(identity.agentId);
-      if (!socket.data.session) return;
-      this.sessions
-        .disconnected(identity, socket.id, DISCONNECT_REASONS[reason] ?? reason)
-        .catch((error: unknown) => this.logger.error({ err: error, agentId: identity.agentId }, 'could not record a disconnect'));
-    });
+  /** What each agent event does, by event name. */
+  private messageHandlers(): [string, MessageHandler][] {
+    const afterHello =
+      (handle: (identity: AgentIdentity, payload: unknown) => Promise<AgentAck<unknown>>): MessageHandler =>
+      async (socket, payload) =>
+        socket.data.session ? handle(socket.data.agent, payload) : fail('HELLO_REQUIRED', 'Say hello first.');
+    return [
+      [AgentEvents.hello, (socket, payload) => this.hello(socket, payload)],
+      [
+        AgentEvents.telemetry,
+        async (socket, payload) => {
+          const session = socket.data.session;
+          if (!session) return fail('HELLO_REQUIRED', 'Say hello before sending telemetry.');
+          return this.sessions.telemetry(socket.data.agent, session, payload);
+        },
+      ],
+      [
+        AgentEvents.state,
+        async (socket, payload) => {
+          if (!socket.data.session) return fail('HELLO_REQUIRED', 'Say hello before reporting state.');
+          return this.sessions.state(socket.data.agent, socket.id, payload);
+        },
+      ],
+      [WorkEvents.progress, afterHello((identity, payload) => this.work.progress(identity, payload))],
+      [WorkEvents.completed, afterHello((identity, payload) => this.work.completed(identity, payload))],
+      [WorkEvents.checkpointSlot, afterHello((identity, payload) => this.work.checkpointSlot(identity, payload))],
+      [WorkEvents.checkpoint, afterHello((identity, payload) => this.work.checkpoint(identity, payload))],
+      [WorkEvents.failed, afterHello((identity, payload) => this.work.failed(identity, payload))],
+      [WorkEvents.log, afterHello((identity, payload) => this.work.log(identity, payload))],
+    ];
+  }
+
+  private async hello(socket: AgentSocket, payload: unknown): Promise<AgentAck<unknown>> {
+    const identity = socket.data.agent;
+    const { ack, session } = await this.sessions.hello(identity, socket.id, payload);
+    if (session) {
+      socket.data.session = session;
+      clearTimeout(socket.data.limits.helloTimer);
+      await this.replaceOlderConnections(identity.agentId, socket.id);
+      this.local.set(identity.agentId, socket);
+      this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)
+    } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
+      setTimeout(() => socket.disconnect(true), 100);
+    }
+    return ack;
   }
 
   /** One live connection per agent: a second process with the same token replaces the first. */

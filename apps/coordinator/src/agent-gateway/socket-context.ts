@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import type { TokenBucket } from './token-bucket.js';
 
 /** What the handshake established about the agent behind a socket. */
 export interface AgentIdentity {
@@ -17,9 +18,18 @@ export interface AgentSession {
   gpuUuids: Set<string>;
 }
 
+/** Per connection: its message budget and hello deadline (set on connection). */
+export interface ConnectionLimits {
+  bucket: TokenBucket;
+  /** Rate-limited messages in a row (the connection closes after too many). */
+  refusedInARow: number;
+  helloTimer: NodeJS.Timeout;
+}
+
 export interface AgentSocketData {
   agent: AgentIdentity;
   session?: AgentSession;
+  limits: ConnectionLimits;
 }
 
 export type AgentSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, AgentSocketData>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentStatus } from './agent-status.js';
+import { agentStatus, statusOf } from './agent-status.js';
 import type { Presence } from './presence.types.js';
 
 const thresholds = { unhealthyAfterMs: 15_000, offlineAfterMs: 45_000 };
@@ -25,5 +25,18 @@ describe('agentStatus', () => {
     ['draining', { ...base, state: { ...base.state, mode: 'draining' as const, reason: 'SIGTERM' } }, 100_000, 'draining', 'SIGTERM'],
   ])('%s', (_name, presence, now, status, reason) => {
     expect(agentStatus(presence, now, thresholds)).toEqual({ status, reason });
+  });
+});
+
+describe('statusOf (the status without its reason)', () => {
+  it('agrees with agentStatus at each threshold and mode', () => {
+    for (const mode of ['active', 'paused', 'draining'] as const) {
+      for (const connected of [true, false]) {
+        for (const now of [100_000, 114_999, 115_000, 144_999, 145_000]) {
+          const presence = { ...base, connected, state: { ...base.state, mode } };
+          expect(statusOf(connected, base.lastSeen, mode, now, thresholds)).toBe(agentStatus(presence, now, thresholds).status);
+        }
+      }
+    }
   });
 });

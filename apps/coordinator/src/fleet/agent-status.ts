@@ -9,22 +9,28 @@ export interface StatusThresholds {
   offlineAfterMs: number;
 }
 
+const STATUS_OF_MODE = { active: 'online', paused: 'paused', draining: 'draining' } as const satisfies Record<Presence['state']['mode'], AgentStatus>;
+
 /**
- * An agent's status from its presence: offline when there is none (expired) or its
- * connection ended; unhealthy when it has been silent too long; otherwise its mode.
+ * The status alone, without building its reason: for sums over thousands of agents. Offline
+ * when the connection ended or it has been silent past the offline threshold; unhealthy
+ * when silent past the unhealthy one; otherwise what its mode says.
  */
+export function statusOf(connected: boolean, lastSeen: number, mode: Presence['state']['mode'], now: number, thresholds: StatusThresholds): AgentStatus {
+  if (!connected) return 'offline';
+  const silentMs = now - lastSeen;
+  if (silentMs >= thresholds.offlineAfterMs) return 'offline';
+  if (silentMs >= thresholds.unhealthyAfterMs) return 'unhealthy';
+  return STATUS_OF_MODE[mode];
+}
+
+/** An agent's status from its presence (offline when there is none: it expired), with the reason to show. */
 export function agentStatus(presence: StatusInputs | null, now: number, thresholds: StatusThresholds): { status: AgentStatus; reason: string } {
   if (!presence) return { status: 'offline', reason: 'not connected' };
-  if (!presence.connected) return { status: 'offline', reason: presence.disconnectReason ?? 'disconnected' };
-  const silentMs = now - presence.lastSeen;
-  if (silentMs >= thresholds.offlineAfterMs) return { status: 'offline', reason: `no message for ${Math.round(silentMs / 1000)} s` };
-  if (silentMs >= thresholds.unhealthyAfterMs) return { status: 'unhealthy', reason: `no telemetry for ${Math.round(silentMs / 1000)} s` };
-  switch (presence.state.mode) {
-    case 'active':
-      return { status: 'online', reason: presence.state.reason };
-    case 'paused':
-      return { status: 'paused', reason: presence.state.reason };
-    case 'draining':
-      return { status: 'draining', reason: presence.state.reason };
-  }
+  const status = statusOf(presence.connected, presence.lastSeen, presence.state.mode, now, thresholds);
+  if (!presence.connected) return { status, reason: presence.disconnectReason ?? 'disconnected' };
+  const silentS = Math.round((now - presence.lastSeen) / 1000);
+  if (status === 'offline') return { status, reason: `no message for ${silentS} s` };
+  if (status === 'unhealthy') return { status, reason: `no telemetry for ${silentS} s` };
+  return { status, reason: presence.state.reason };
 }

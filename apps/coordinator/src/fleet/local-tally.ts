@@ -1,5 +1,5 @@
 import type { FleetSummary, TelemetrySample } from '@potluck/protocol';
-import { agentStatus, type StatusThresholds } from './agent-status.js';
+import { statusOf, type StatusThresholds } from './agent-status.js';
 import { peakTflops } from './peak-tflops.js';
 import type { PresenceDevice, PresenceState } from './presence.types.js';
 
@@ -7,6 +7,8 @@ import type { PresenceDevice, PresenceState } from './presence.types.js';
 interface AgentTally {
   socketId: string;
   devices: readonly PresenceDevice[];
+  /** Each device's peak TFLOPS (by position), looked up once per connection. */
+  deviceTflops: readonly number[];
   state: Pick<PresenceState, 'mode' | 'gpus'>;
   lastSeen: number;
   /** Latest power draw by GPU uuid, watts (a GPU whose sample had none is absent). */
@@ -44,7 +46,7 @@ export class LocalFleetTally {
   }
 
   connected(agentId: string, socketId: string, devices: readonly PresenceDevice[], state: Pick<PresenceState, 'mode' | 'gpus'>, now: number): void {
-    this.agents.set(agentId, { socketId, devices, state, lastSeen: now, powerW: new Map() });
+    this.agents.set(agentId, { socketId, devices, deviceTflops: devices.map((device) => peakTflops(device.name)), state, lastSeen: now, powerW: new Map() });
   }
 
   /** A state report of this connection. */
@@ -76,23 +78,30 @@ export class LocalFleetTally {
     for (const agentId of agentIds) this.agents.delete(agentId);
   }
 
+  /** Runs every few seconds over every local agent: it allocates nothing per agent. */
   summary(now: number, thresholds: StatusThresholds): FleetSummary {
     const total = emptySummary();
     for (const agent of this.agents.values()) {
-      const { status } = agentStatus({ connected: true, disconnectReason: null, lastSeen: agent.lastSeen, state: { mode: agent.state.mode, reason: '' } }, now, thresholds);
+      const status = statusOf(true, agent.lastSeen, agent.state.mode, now, thresholds);
       if (status === 'offline') continue;
       total.agentsOnline += 1;
-      for (const device of agent.devices) {
+      for (let i = 0; i < agent.devices.length; i++) {
+        const device = agent.devices[i] as PresenceDevice;
         total.gpusOnline += 1;
         total.vramOnlineMiB += device.memoryTotalMiB ?? 0;
         total.powerDrawW += agent.powerW.get(device.deviceId) ?? 0;
-        if (status !== 'online') continue;
-        const availability = agent.state.gpus.find((gpu) => gpu.index === device.index)?.availability ?? 'available';
-        if (availability !== 'available') continue;
-        total.gpusAvailable += 1;
-        total.tflopsAvailable += peakTflops(device.name);
+        if (status === 'online' && isAvailable(agent.state.gpus, device.index)) {
+          total.gpusAvailable += 1;
+          total.tflopsAvailable += agent.deviceTflops[i] ?? 0;
+        }
       }
     }
     return total;
   }
+}
+
+/** A GPU is available unless the agent's state says otherwise. */
+function isAvailable(gpus: PresenceState['gpus'], index: number): boolean {
+  for (const gpu of gpus) if (gpu.index === index) return gpu.availability === 'available';
+  return true;
 }

@@ -1,45 +1,76 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TelemetrySample } from '@potluck/protocol';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { isNoScript, LuaScript } from '../redis/lua-script.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
-import { RedisTurnBatch } from './redis-turn-batch.js';
+import { TurnBatcher } from './turn-batcher.js';
 import { decodeSample, encodeSample } from './sample-codec.js';
 
 /**
- * Applies one telemetry batch atomically: drops a replayed batch (same agent run, seq
- * not newer), else stores the latest sample per GPU, appends to each GPU's capped raw
- * history, and refreshes the agent's presence. Returns 1 when stored, 0 for a replay,
- * -1 when the presence is gone (no hello on record for this run).
- * KEYS: presence, latest. ARGV: runId, seq, now, ttlMs, historyLimit, historyPrefix, then
- * (gpuUuid, json) pairs. Sent with EVALSHA (the body, about 1 KB, goes again only when Redis lost it).
+ * Applies the telemetry batches of one event-loop turn (see TurnBatcher), each on its own
+ * and atomically: drops a replayed batch (same agent run, seq not newer), else stores the
+ * latest sample per GPU, appends to each GPU's capped raw history, and refreshes the
+ * agent's presence, its place in the fleet set and its GPUs' in the active set. Returns one
+ * result per batch, in order: 1 when stored, 0 for a replay, -1 when the presence is gone
+ * (no hello on record for this run), or the error's text when Redis refused a command for
+ * that batch (the other batches are not affected).
+ * ARGV: the agents' key base (`<prefix>:agent:{`), presence expiry (ms), history length,
+ * fleet key, active-GPUs key, then per batch: agentId, runId, seq, now, sample count, and
+ * per sample its GPU uuid and stored form. The keys are derived here from the key base:
+ * one script call serves agents whose keys sit in different hash slots, so this needs one
+ * Redis (or Sentinel) rather than Redis Cluster. Sent with EVALSHA.
  */
 const APPLY_TELEMETRY = new LuaScript(`
-local current = redis.call('HMGET', KEYS[1], 'runId', 'lastSeq')
-if not current[1] or current[1] ~= ARGV[1] then return -1 end
-local lastSeq = tonumber(current[2] or '-1')
-local seq = tonumber(ARGV[2])
-if seq <= lastSeq then
-  redis.call('HSET', KEYS[1], 'lastSeen', ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return 0
+local base, ttl, limit, fleet, active = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local function apply(at)
+  local agent, runId, seq, now, count = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3], tonumber(ARGV[at + 4])
+  local keys = base .. agent .. '}:'
+  local presence = keys .. 'presence'
+  local current = redis.call('HMGET', presence, 'runId', 'lastSeq')
+  if not current[1] or current[1] ~= runId then return -1 end
+  redis.call('ZADD', fleet, 'GT', now, agent)
+  if seq <= tonumber(current[2] or '-1') then
+    redis.call('HSET', presence, 'lastSeen', now)
+    redis.call('PEXPIRE', presence, ttl)
+    return 0
+  end
+  redis.call('HSET', presence, 'lastSeq', ARGV[at + 2], 'lastSeen', now)
+  redis.call('PEXPIRE', presence, ttl)
+  local latest = keys .. 'latest'
+  for i = at + 5, at + 3 + 2 * count, 2 do
+    local gpu, sample = ARGV[i], ARGV[i + 1]
+    redis.call('HSET', latest, gpu, sample)
+    local history = keys .. 'history:' .. gpu
+    redis.call('LPUSH', history, sample)
+    redis.call('LTRIM', history, 0, limit - 1)
+    redis.call('PEXPIRE', history, 86400000)
+    redis.call('ZADD', active, 'GT', now, agent .. '|' .. gpu)
+  end
+  redis.call('PEXPIRE', latest, 86400000)
+  return 1
 end
-redis.call('HSET', KEYS[1], 'lastSeq', ARGV[2], 'lastSeen', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-local limit = tonumber(ARGV[5])
-for i = 7, #ARGV, 2 do
-  local gpu = ARGV[i]
-  local json = ARGV[i + 1]
-  redis.call('HSET', KEYS[2], gpu, json)
-  local history = ARGV[6] .. gpu
-  redis.call('LPUSH', history, json)
-  redis.call('LTRIM', history, 0, limit - 1)
-  redis.call('PEXPIRE', history, 86400000)
+local results = {}
+local at = 6
+while at <= #ARGV do
+  local ok, outcome = pcall(apply, at)
+  if not ok then outcome = type(outcome) == 'table' and tostring(outcome.err) or tostring(outcome) end
+  results[#results + 1] = outcome
+  at = at + 5 + 2 * tonumber(ARGV[at + 4])
 end
-redis.call('PEXPIRE', KEYS[2], 86400000)
-return 1
+return results
 `);
+
+/** Most batches one script call carries (a turn with more makes several calls). */
+const BATCHES_PER_SCRIPT_CALL = 200;
+
+interface TelemetryWrite {
+  agentId: string;
+  runId: string;
+  seq: number;
+  now: number;
+  samples: readonly TelemetrySample[];
+}
 
 export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
 
@@ -50,26 +81,26 @@ export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
  */
 @Injectable()
 export class PresenceStore {
-  /** The telemetry path's commands: one pipeline per event-loop turn for every batch that arrived in it. */
-  private readonly batch = new RedisTurnBatch(async (commands) => {
-    const pipeline = this.redis.client.pipeline();
-    for (const { name, args } of commands) pipeline.call(name, ...args);
-    return (await pipeline.exec()) ?? [];
-  });
+  /** The telemetry batches of one event-loop turn go to Redis as one script call. */
+  private readonly telemetryWrites = new TurnBatcher<TelemetryWrite, unknown>((writes) => this.writeTelemetry(writes), BATCHES_PER_SCRIPT_CALL);
 
   constructor(
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Every per-agent key starts with this, then the agent id and `}:` (the id is the key's hash tag). */
+  private get agentKeyBase(): string {
+    return `${this.redis.key('agent')}:{`;
+  }
   private presenceKey(agentId: string): string {
-    return this.redis.key('agent', `{${agentId}}`, 'presence');
+    return `${this.agentKeyBase}${agentId}}:presence`;
   }
   private latestKey(agentId: string): string {
-    return this.redis.key('agent', `{${agentId}}`, 'latest');
+    return `${this.agentKeyBase}${agentId}}:latest`;
   }
   private historyPrefix(agentId: string): string {
-    return `${this.redis.key('agent', `{${agentId}}`, 'history')}:`;
+    return `${this.agentKeyBase}${agentId}}:history:`;
   }
   private get fleetKey(): string {
     return this.redis.key('fleet');
@@ -117,28 +148,20 @@ export class PresenceStore {
   }
 
   async applyTelemetry(agentId: string, runId: string, seq: number, samples: readonly TelemetrySample[], now: number): Promise<TelemetryOutcome> {
-    const args: (string | number)[] = [this.presenceKey(agentId), this.latestKey(agentId), runId, seq, now, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.historyPrefix(agentId)];
-    const additions: [string, number, string][] = [[this.fleetKey, now, agentId]];
-    for (const sample of samples) {
-      args.push(sample.gpuUuid, encodeSample(sample));
-      additions.push([this.activeGpusKey, now, `${agentId}|${sample.gpuUuid}`]);
-    }
-    // The sorted-set additions go in the same turn's pipeline as the script (one round trip per
-    // acknowledgement, not two). For a replay or an expired session they only refresh what is
-    // already there or name an agent whose presence is gone, which every reader skips.
-    const [result] = await Promise.all([this.applyTelemetryScript(args), this.batch.zadd(additions)]);
+    const result = await this.telemetryWrites.add({ agentId, runId, seq, now, samples });
     if (result === 1) return 'stored';
     if (result === 0) return 'duplicate';
     return 'no-session';
   }
 
-  private async applyTelemetryScript(keysAndArgs: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.batch.call('evalsha', [APPLY_TELEMETRY.sha, 2, ...keysAndArgs]);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return this.redis.client.eval(APPLY_TELEMETRY.source, 2, ...keysAndArgs); // loads it for the next EVALSHA
+  private async writeTelemetry(writes: readonly TelemetryWrite[]): Promise<unknown[]> {
+    const args: (string | number)[] = [this.agentKeyBase, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, this.fleetKey, this.activeGpusKey];
+    for (const { agentId, runId, seq, now, samples } of writes) {
+      args.push(agentId, runId, seq, now, samples.length);
+      for (const sample of samples) args.push(sample.gpuUuid, encodeSample(sample));
     }
+    const results = (await APPLY_TELEMETRY.run(this.redis.client, 0, ...args)) as unknown[];
+    return results.map((result) => (typeof result === 'string' ? new Error(result) : result));
   }
 
   /** Marks the connection ended, unless a newer connection of the same agent took over. */
