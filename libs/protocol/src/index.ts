@@ -12,3 +12,4 @@ export * from './jobs.js';
 export * from './work.js';
 export * from './process-runtime.js';
 export * from './credits.js';
+export * from './telemetry-fast-path.js';
