@@ -74,10 +74,16 @@ export class FleetService {
     return this.views(rows, null, now);
   }
 
-  /** Views of the given agents, in order. */
+  /**
+   * Views of the given agents, in order. The PostgreSQL read comes first and the Redis reads
+   * last, right before the views are built: the decoded presences and samples (the bulk of
+   * it) then live for one Redis round trip, not for as long as the slower query takes, and
+   * do not outlive young-generation collections (the live feed builds these every second).
+   */
   async views(rows: readonly AgentRow[], viewer: Principal | null, now = Date.now()): Promise<FleetAgent[]> {
     const ids = rows.map((row) => row.id);
-    const [presences, latest, work] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids), this.runningWork(ids, viewer)]);
+    const work = await this.runningWork(ids, viewer);
+    const [presences, latest] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids)]);
     return rows.map((row, i) => toView(row, presences[i] ?? null, latest.get(row.id) ?? new Map<string, TelemetrySample>(), work.get(row.id) ?? new Map<string, GpuWork>(), viewer, now, this.config));
   }
 

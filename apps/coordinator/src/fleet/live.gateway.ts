@@ -77,9 +77,9 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
     if (this.dirty.size === 0) return;
     const ids = [...this.dirty].slice(0, MAX_AGENTS_PER_PUSH);
     for (const id of ids) this.dirty.delete(id);
-    const agents = await this.fleet.viewsByIds(ids);
     this.pushes += 1;
     const summary = this.pushes % SUMMARY_EVERY_PUSHES === 1 ? await this.fleet.summary() : null;
+    const agents = await this.fleet.viewsByIds(ids); // last, so the views go out as soon as they are built
     const changes: FleetChanges = { agents, summary };
     namespace.emit(LiveEvents.fleetChanges, changes);
   }
