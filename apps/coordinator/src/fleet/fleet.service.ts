@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetAgent, FleetGpu, FleetPage, FleetQuery, FleetSummary, TelemetrySample } from '@potluck/protocol';
 import { canAccess, type Principal } from '../auth/principal.js';
@@ -65,13 +66,25 @@ export class FleetService {
     return this.summaries.summary(now);
   }
 
-  /** Views of these agents (unknown or revoked ids are left out). */
-  async viewsByIds(agentIds: readonly string[], now = Date.now()): Promise<FleetAgent[]> {
+  /**
+   * Views of these agents (unknown or revoked ids are left out), handed to `deliver` a part
+   * of at most `partSize` agents at a time, with a
+   * turn of the event loop between parts: the live feed's 200 views built and sent in one
+   * go held the coordinator for 40-50 ms every second at 10,000 agents, and every message
+   * that arrived meanwhile waited that long for its acknowledgement. The PostgreSQL reads
+   * are done once for all of them.
+   */
+  async viewsByIdsInParts(agentIds: readonly string[], partSize: number, deliver: (views: FleetAgent[]) => void, now = Date.now()): Promise<void> {
+    if (agentIds.length === 0) return;
     const rows = await this.prisma.client.agent.findMany({
       where: { id: { in: [...agentIds] }, revokedAt: null },
       select: { id: true, name: true, ownerId: true, simulated: true, hostname: true, lastSeenAt: true, owner: { select: { handle: true } } },
     });
-    return this.views(rows, null, now);
+    const work = await this.runningWork(rows.map((row) => row.id), null);
+    for (let start = 0; start < rows.length; start += partSize) {
+      if (start > 0) await nextTurn();
+      deliver(await this.build(rows.slice(start, start + partSize), work, null, now));
+    }
   }
 
   /**
@@ -81,8 +94,11 @@ export class FleetService {
    * do not outlive young-generation collections (the live feed builds these every second).
    */
   async views(rows: readonly AgentRow[], viewer: Principal | null, now = Date.now()): Promise<FleetAgent[]> {
+    return this.build(rows, await this.runningWork(rows.map((row) => row.id), viewer), viewer, now);
+  }
+
+  private async build(rows: readonly AgentRow[], work: Map<string, Map<string, GpuWork>>, viewer: Principal | null, now: number): Promise<FleetAgent[]> {
     const ids = rows.map((row) => row.id);
-    const work = await this.runningWork(ids, viewer);
     const [presences, latest] = await Promise.all([this.presence.getMany(ids), this.presence.latest(ids)]);
     return rows.map((row, i) => toView(row, presences[i] ?? null, latest.get(row.id) ?? new Map<string, TelemetrySample>(), work.get(row.id) ?? new Map<string, GpuWork>(), viewer, now, this.config));
   }

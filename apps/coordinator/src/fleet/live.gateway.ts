@@ -9,6 +9,8 @@ import { PresenceStore } from './presence.store.js';
 
 /** Most agents in one push; the rest go in the next. */
 const MAX_AGENTS_PER_PUSH = 200;
+/** A push is sent as messages of at most this many agents, with a turn of the event loop between them. */
+const AGENTS_PER_MESSAGE = 50;
 /** The summary is recomputed every this many pushes. */
 const SUMMARY_EVERY_PUSHES = 5;
 /** Live connections one client address may hold. */
@@ -78,9 +80,13 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
     const ids = [...this.dirty].slice(0, MAX_AGENTS_PER_PUSH);
     for (const id of ids) this.dirty.delete(id);
     this.pushes += 1;
-    const summary = this.pushes % SUMMARY_EVERY_PUSHES === 1 ? await this.fleet.summary() : null;
-    const agents = await this.fleet.viewsByIds(ids); // last, so the views go out as soon as they are built
-    const changes: FleetChanges = { agents, summary };
-    namespace.emit(LiveEvents.fleetChanges, changes);
+    let summary = this.pushes % SUMMARY_EVERY_PUSHES === 1 ? await this.fleet.summary() : null;
+    // A push goes out as messages of at most AGENTS_PER_MESSAGE agents, each sent as soon as it is built.
+    await this.fleet.viewsByIdsInParts(ids, AGENTS_PER_MESSAGE, (agents) => {
+      const changes: FleetChanges = { agents, summary };
+      namespace.emit(LiveEvents.fleetChanges, changes);
+      summary = null;
+    });
+    if (summary) namespace.emit(LiveEvents.fleetChanges, { agents: [], summary } satisfies FleetChanges);
   }
 }
