@@ -46,7 +46,16 @@ function remember(message) {
   if (firstErrors.length < 5) firstErrors.push(message);
 }
 
+/** Per 100 ms of the window (by when the acknowledgement came): acknowledgements, the slowest, and how many took over 25 ms. */
+const TIMELINE_STEP_MS = 100;
+let timeline = [];
+
 function record(latency) {
+  const step = Math.floor((performance.now() - windowStartedAt) / TIMELINE_STEP_MS);
+  const bucket = (timeline[step] ??= { acks: 0, maxMs: 0, over25Ms: 0 });
+  bucket.acks += 1;
+  bucket.maxMs = Math.max(bucket.maxMs, latency);
+  if (latency > 25) bucket.over25Ms += 1;
   if (latencyCount === latencies.length) {
     const grown = new Float64Array(latencies.length * 2);
     grown.set(latencies);
@@ -190,6 +199,7 @@ process.on('message', (message) => {
       windowOpen = true;
       windowStartedAt = performance.now();
       latencyCount = 0;
+      timeline = [];
       sent = 0;
       acked = 0;
       timeouts = 0;
@@ -214,6 +224,7 @@ process.on('message', (message) => {
         ackErrors: Object.fromEntries(ackErrors),
         dashboards: { ...dashboards },
         latencies: values,
+        timeline: Array.from(timeline, (bucket) => bucket ?? { acks: 0, maxMs: 0, over25Ms: 0 }),
         p50: percentile(sorted, 0.5),
         p99: percentile(sorted, 0.99),
         cpuSeconds: (cpu.user + cpu.system) / 1e6,

@@ -19,7 +19,8 @@
  * between batches, CONNECT_PER_SECOND [500] and MAX_PENDING [50] (connections not yet through hello) for the staggered start,
  * CLIENT_PROCESSES [1], LIVE_DASHBOARDS [1] sockets on /live receiving the fleet pushes (counted,
  * not timed; the bare server pushes nothing), TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
- * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), COORDINATOR_DIR [this
+ * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), COORDINATOR_ENV (e.g.
+ * "POTLUCK_HEAP_GROWING_PERCENT=40"), COORDINATOR_DIR [this
  * checkout] whose built coordinator runs (before/after comparisons), KEEP_JSON [tmp/]
  * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  *
@@ -62,6 +63,8 @@ const LIVE_DASHBOARDS = process.env.LIVE_DASHBOARDS === '0' ? 0 : Math.floor(num
 const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
 const COORDINATOR_NODE_OPTIONS = (process.env.COORDINATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+/** Extra settings for the coordinator, "NAME=value NAME=value" (e.g. POTLUCK_HEAP_GROWING_PERCENT=40). */
+const COORDINATOR_ENV = Object.fromEntries((process.env.COORDINATOR_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEEP_JSON = process.env.KEEP_JSON ?? join(ROOT, 'tmp');
@@ -142,6 +145,21 @@ function spawnWithLimit(command, args, options) {
 // ---- processes -----------------------------------------------------------------------------
 
 /** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
+/** The five 100 ms steps of the window with the most acknowledgements over 25 ms, over all client processes. */
+function slowestMoments(timelines) {
+  const steps = [];
+  for (const timeline of timelines) {
+    timeline.forEach((bucket, i) => {
+      const step = (steps[i] ??= { at: i / 10, over25Ms: 0, maxMs: 0 });
+      step.over25Ms += bucket.over25Ms;
+      step.maxMs = Math.max(step.maxMs, bucket.maxMs);
+    });
+  }
+  const worst = steps.filter((step) => step && step.over25Ms > 0).sort((a, b) => b.over25Ms - a.over25Ms).slice(0, 5);
+  const total = steps.reduce((sum, step) => sum + (step?.over25Ms ?? 0), 0);
+  return `${total} in all; ${worst.map((step) => `${step.at.toFixed(1)} s: ${step.over25Ms} / ${step.maxMs.toFixed(0)}`).join(', ') || 'none'}`;
+}
+
 function startProcess(name, command, args, env, ipc = false) {
   const child = spawnWithLimit(command, args, {
     cwd: ROOT,
@@ -336,6 +354,7 @@ async function startCoordinator(seed) {
     POTLUCK_TELEMETRY_INTERVAL_MS: String(INTERVAL_MS),
     POTLUCK_MIGRATE_ON_START: 'false',
     LOG_LEVEL: 'warn',
+    ...COORDINATOR_ENV,
   });
   const [, url] = await server.waitFor(/ready at (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
   return { ...server, url };
@@ -460,6 +479,7 @@ async function runTarget(target, seed) {
   };
   const watcher = processWatcher();
   watcher.watch();
+  const windowStartedAtIso = new Date().toISOString();
   clients.send('window-start');
   let peakRss = 0;
   const windowEnd = Date.now() + DURATION_S * 1000;
@@ -514,6 +534,9 @@ async function runTarget(target, seed) {
     timeouts,
     ackErrors,
     dashboards: stats[0]?.dashboards ?? null,
+    windowStartedAt: windowStartedAtIso,
+    /** Per client process, per 100 ms of the window: acknowledgements, the slowest (ms), and how many took over 25 ms. */
+    latencyTimeline: stats.map((s) => s.timeline),
     messagesPerSecond: acked / seconds,
     latencyMs: {
       p50: percentile(latencies, 0.5),
@@ -543,6 +566,7 @@ async function runTarget(target, seed) {
   result.otherCoreShare =
     result.machineBusyShare * availableParallelism() - result.serverCoreShare - result.clientsCoreShare - (result.redisCoreShare ?? 0) - result.postgresCoreShare;
   log(`  ${result.acked} acks in ${seconds.toFixed(1)} s; server ${(result.serverCoreShare * 100).toFixed(1)} % of a core; p99 ${result.latencyMs.p99?.toFixed(2)} ms`);
+  log(`  slowest moments (s into the window: acks over 25 ms / slowest ms): ${slowestMoments(result.latencyTimeline)}`);
   return result;
 }
 
