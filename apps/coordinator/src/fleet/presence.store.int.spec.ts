@@ -95,6 +95,17 @@ describe('telemetry batches of one turn', () => {
     expect((await store.history(fine, 'GPU-b')).length).toBe(1);
   });
 
+  it('keeps GPU uuids, run ids and samples exact through the script, odd characters included', async () => {
+    const now = Date.now();
+    const runId = 'run "quoted" \\ back\\slash ünï 🚀';
+    const agentId = await connectedAgent(runId, now);
+    const gpu = 'GPU-"odd"\\\n-ü-🚀';
+    const odd = { ...sample(gpu, now), pstate: 'P"0\\', powerDrawW: 612.123456789012, temperatureC: null };
+    expect(await store.applyTelemetry(agentId, runId, 9_007_199_254_740_991, [odd], now)).toBe('stored');
+    expect(await store.history(agentId, gpu)).toEqual([odd]);
+    expect(await store.applyTelemetry(agentId, runId, 9_007_199_254_740_991, [odd], now)).toBe('duplicate');
+  });
+
   it('moves fleet and active-set scores only forward', async () => {
     const now = Date.now();
     const agentId = await connectedAgent('run-1', now);
