@@ -106,6 +106,18 @@ describe('telemetry batches of one turn', () => {
     expect(await store.applyTelemetry(agentId, runId, 9_007_199_254_740_991, [odd], now)).toBe('duplicate');
   });
 
+  it('stores a batch whose GPU uuid or run id holds a lone surrogate, without failing the other batches of its turn', async () => {
+    const now = Date.now();
+    const [hostile, other] = [await connectedAgent('run-\ud800', now), await connectedAgent('run-1', now)];
+    const outcomes = await Promise.all([
+      store.applyTelemetry(hostile, 'run-\ud800', 0, [sample('GPU-\ud800', now)], now),
+      store.applyTelemetry(other, 'run-1', 0, [sample('GPU-b', now)], now),
+    ]);
+    expect(outcomes).toEqual(['stored', 'stored']);
+    expect((await store.history(hostile, 'GPU-\ud800')).length).toBe(1); // the same bytes as ioredis writes for the key
+    expect((await store.history(other, 'GPU-b')).length).toBe(1);
+  });
+
   it('moves fleet and active-set scores only forward', async () => {
     const now = Date.now();
     const agentId = await connectedAgent('run-1', now);

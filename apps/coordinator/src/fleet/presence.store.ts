@@ -8,13 +8,14 @@ import { TurnBatcher } from './turn-batcher.js';
 import { decodeSample, encodeSample } from './sample-codec.js';
 
 /**
- * Applies the telemetry batches of one event-loop turn (see TurnBatcher), each on its own
- * and atomically: drops a replayed batch (same agent run, seq not newer), else stores the
+ * Applies the telemetry batches of one event-loop turn (see TurnBatcher), each on its own:
+ * drops a replayed batch (same agent run, seq not newer), else stores the
  * latest sample per GPU, appends to each GPU's capped raw history, and refreshes the
  * agent's presence, its place in the fleet set and its GPUs' in the active set. Returns one
  * result per batch, in order: 1 when stored, 0 for a replay, -1 when the presence is gone
  * (no hello on record for this run), or the error's text when Redis refused a command for
- * that batch (the other batches are not affected).
+ * that batch (the other batches are not affected; what the refused batch wrote before the
+ * refusal stays, as Lua scripts do not roll back).
  * ARGV: the agents' key base (`<prefix>:agent:{`), presence expiry (ms), history length,
  * fleet key, active-GPUs key, and the batches as one JSON array: per batch
  * `[agentId, runId, seq, now, gpuUuid, stored sample, gpuUuid, stored sample, …]` (seq and
@@ -63,8 +64,12 @@ end
 return results
 `);
 
-/** Most batches one script call carries (a turn with more makes several calls). */
-const BATCHES_PER_SCRIPT_CALL = 200;
+/**
+ * What one script call may carry, counting a batch as 1 plus its samples (a turn with more
+ * makes several calls): Redis runs a script as one block, so this bounds how long one call
+ * keeps other clients waiting (a batch may hold up to 512 samples).
+ */
+const WEIGHT_PER_SCRIPT_CALL = 2000;
 
 interface TelemetryWrite {
   agentId: string;
@@ -84,7 +89,11 @@ export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
 @Injectable()
 export class PresenceStore {
   /** The telemetry batches of one event-loop turn go to Redis as one script call. */
-  private readonly telemetryWrites = new TurnBatcher<TelemetryWrite, unknown>((writes) => this.writeTelemetry(writes), BATCHES_PER_SCRIPT_CALL);
+  private readonly telemetryWrites = new TurnBatcher<TelemetryWrite, unknown>(
+    (writes) => this.writeTelemetry(writes),
+    WEIGHT_PER_SCRIPT_CALL,
+    (write) => 1 + write.samples.length,
+  );
 
   constructor(
     private readonly redis: RedisService,
@@ -158,8 +167,8 @@ export class PresenceStore {
 
   private async writeTelemetry(writes: readonly TelemetryWrite[]): Promise<unknown[]> {
     const batches = writes.map(({ agentId, runId, seq, now, samples }) => {
-      const batch: string[] = [agentId, runId, String(seq), String(now)];
-      for (const sample of samples) batch.push(sample.gpuUuid, encodeSample(sample));
+      const batch: string[] = [agentId, wellFormed(runId), String(seq), String(now)];
+      for (const sample of samples) batch.push(wellFormed(sample.gpuUuid), encodeSample(sample));
       return batch;
     });
     const config = this.config;
@@ -278,6 +287,16 @@ export class PresenceStore {
   private get rolledUpKey(): string {
     return this.redis.key('telemetry', 'rolled-up');
   }
+}
+
+/**
+ * The string with each lone UTF-16 surrogate replaced by U+FFFD: the bytes ioredis writes for
+ * it as an argument. The agent chooses its run id and GPU uuids; `JSON.stringify` writes a
+ * lone surrogate as a `\uD800` escape, which Redis's cjson refuses, and that would fail the
+ * whole call, every other agent's batches in it included.
+ */
+function wellFormed(value: string): string {
+  return (value as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** A pipeline's replies; the first failed command's error is thrown (ioredis resolves with per-command errors). */

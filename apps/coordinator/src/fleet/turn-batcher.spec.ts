@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TurnBatcher } from './turn-batcher.js';
 
-function recorder(maxPerCall = 10, answer: (item: string) => string | Error = (item) => item.toUpperCase()) {
+function recorder(maxWeightPerCall = 10, answer: (item: string) => string | Error = (item) => item.toUpperCase()) {
   const calls: string[][] = [];
   const batcher = new TurnBatcher<string, string>((items) => {
     calls.push([...items]);
     return Promise.resolve(items.map(answer));
-  }, maxPerCall);
+  }, maxWeightPerCall);
   return { calls, batcher };
 }
 
@@ -25,11 +25,26 @@ describe('TurnBatcher', () => {
     expect(calls).toEqual([['a'], ['b']]);
   });
 
-  it('splits a large turn into calls of at most maxPerCall items, in order', async () => {
+  it('splits a large turn into calls of at most maxWeightPerCall items of weight one, in order', async () => {
     const { calls, batcher } = recorder(2);
     const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((item) => batcher.add(item)));
     expect(results).toEqual(['A', 'B', 'C', 'D', 'E']);
     expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  it('splits by weight when items weigh more than one, an overweight item going alone', async () => {
+    const calls: string[][] = [];
+    const batcher = new TurnBatcher<string, string>(
+      (items) => {
+        calls.push([...items]);
+        return Promise.resolve(items.map((item) => item.toUpperCase()));
+      },
+      5,
+      (item) => item.length,
+    );
+    const results = await Promise.all(['aa', 'bbb', 'c', 'dddddddd', 'e', 'ff'].map((item) => batcher.add(item)));
+    expect(results).toEqual(['AA', 'BBB', 'C', 'DDDDDDDD', 'E', 'FF']);
+    expect(calls).toEqual([['aa', 'bbb'], ['c'], ['dddddddd'], ['e', 'ff']]);
   });
 
   it('rejects only the caller whose result is an Error', async () => {

@@ -5,7 +5,8 @@ interface Pending<R> {
 
 /**
  * Gathers the items of one event-loop turn and hands them over at its end in one call
- * (chunks of at most `maxPerCall`). Thousands of agents' telemetry batches arrive on as
+ * (chunks whose items weigh at most `maxWeightPerCall` together, each item weighing at least
+ * 1; an item heavier than that goes alone). Thousands of agents' telemetry batches arrive on as
  * many sockets; writing each with its own Redis command cost a command object, its
  * encoding and a reply per batch, and kept all of that alive until the reply came. Each
  * caller's promise settles with its own item's result: an `Error` in the results rejects
@@ -18,7 +19,8 @@ export class TurnBatcher<T, R> {
 
   constructor(
     private readonly execute: (items: readonly T[]) => Promise<readonly (R | Error)[]>,
-    private readonly maxPerCall: number,
+    private readonly maxWeightPerCall: number,
+    private readonly weigh: (item: T) => number = () => 1,
   ) {}
 
   add(item: T): Promise<R> {
@@ -37,9 +39,18 @@ export class TurnBatcher<T, R> {
     this.items = [];
     this.pending = [];
     this.scheduled = false;
-    for (let start = 0; start < items.length; start += this.maxPerCall) {
-      this.settle(this.execute(items.slice(start, start + this.maxPerCall)), pending.slice(start, start + this.maxPerCall));
+    let start = 0;
+    let weight = 0;
+    for (let i = 0; i < items.length; i++) {
+      const itemWeight = Math.max(1, this.weigh(items[i] as T));
+      if (i > start && weight + itemWeight > this.maxWeightPerCall) {
+        this.settle(this.execute(items.slice(start, i)), pending.slice(start, i));
+        start = i;
+        weight = 0;
+      }
+      weight += itemWeight;
     }
+    if (items.length > start) this.settle(this.execute(items.slice(start)), pending.slice(start));
   }
 
   private settle(results: Promise<readonly (R | Error)[]>, callers: readonly Pending<R>[]): void {
