@@ -70,13 +70,6 @@ return results
  * keeps other clients waiting (a batch may hold up to 512 samples).
  */
 const WEIGHT_PER_SCRIPT_CALL = 2000;
-/**
- * Batches that arrive within this time of the first share a script call. At 2,000 batches
- * a second most event-loop turns hold one, and a call per turn meant a socket write and a
- * script run in Redis for nearly every batch; 2 ms more before the acknowledgement gathers
- * several.
- */
-const TELEMETRY_LINGER_MS = 2;
 
 interface TelemetryWrite {
   agentId: string;
@@ -100,7 +93,6 @@ export class PresenceStore {
     (writes) => this.writeTelemetry(writes),
     WEIGHT_PER_SCRIPT_CALL,
     (write) => 1 + write.samples.length,
-    TELEMETRY_LINGER_MS,
   );
 
   constructor(

@@ -47,24 +47,6 @@ describe('TurnBatcher', () => {
     expect(calls).toEqual([['aa', 'bbb'], ['c'], ['dddddddd'], ['e', 'ff']]);
   });
 
-  it('with lingerMs, gathers what arrives within that time from the first item, across turns', async () => {
-    const calls: string[][] = [];
-    const batcher = new TurnBatcher<string, string>(
-      (items) => {
-        calls.push([...items]);
-        return Promise.resolve([...items]);
-      },
-      10,
-      undefined,
-      30,
-    );
-    const first = batcher.add('a');
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = batcher.add('b');
-    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
-    expect(calls).toEqual([['a', 'b']]);
-  });
-
   it('rejects only the caller whose result is an Error', async () => {
     const { batcher } = recorder(10, (item) => (item === 'bad' ? new Error('WRONGTYPE') : item));
     const results = await Promise.allSettled([batcher.add('good'), batcher.add('bad'), batcher.add('fine')]);

@@ -4,8 +4,7 @@ interface Pending<R> {
 }
 
 /**
- * Gathers the items of one event-loop turn (or of `lingerMs` from the first item, when set)
- * and hands them over at its end in one call
+ * Gathers the items of one event-loop turn and hands them over at its end in one call
  * (chunks whose items weigh at most `maxWeightPerCall` together, each item weighing at least
  * 1; an item heavier than that goes alone). Thousands of agents' telemetry batches arrive on as
  * many sockets; writing each with its own Redis command cost a command object, its
@@ -22,7 +21,6 @@ export class TurnBatcher<T, R> {
     private readonly execute: (items: readonly T[]) => Promise<readonly (R | Error)[]>,
     private readonly maxWeightPerCall: number,
     private readonly weigh: (item: T) => number = () => 1,
-    private readonly lingerMs = 0,
   ) {}
 
   add(item: T): Promise<R> {
@@ -31,8 +29,7 @@ export class TurnBatcher<T, R> {
       this.pending.push({ resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        if (this.lingerMs > 0) setTimeout(() => this.flush(), this.lingerMs);
-        else setImmediate(() => this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
