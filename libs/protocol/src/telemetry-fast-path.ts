@@ -1,18 +1,16 @@
 import type { TelemetryBatch } from './agent-events.js';
 import { MAX_TELEMETRY_BATCH } from './agent-events.js';
+import { TelemetrySampleSchema } from './gpu.js';
 
-const SAMPLE_NUMBER_FIELDS = [
-  'utilizationGpuPct',
-  'utilizationMemoryPct',
-  'memoryUsedMiB',
-  'memoryTotalMiB',
-  'temperatureC',
-  'powerDrawW',
-  'powerLimitW',
-  'clocksSmMHz',
-  'fanSpeedPct',
-] as const;
-const SAMPLE_FIELDS: ReadonlySet<string> = new Set([...SAMPLE_NUMBER_FIELDS, 'gpuUuid', 'at', 'pstate']);
+/** Every field of a sample, from the schema (a field added there is required here too). */
+const SAMPLE_FIELDS: ReadonlySet<string> = new Set(Object.keys(TelemetrySampleSchema.shape));
+/**
+ * The fields checked one by one below; every other field must be a finite number or null (the
+ * schema's `nullableNumber`). A field of another kind added to the schema makes the
+ * randomised test against the schema fail until it is handled here.
+ */
+const NON_NUMBER_FIELDS: ReadonlySet<string> = new Set(['gpuUuid', 'at', 'pstate']);
+const SAMPLE_NUMBER_FIELDS: readonly string[] = [...SAMPLE_FIELDS].filter((field) => !NON_NUMBER_FIELDS.has(field));
 const MAX_GPU_UUID_LENGTH = 128;
 
 /**

@@ -68,11 +68,10 @@ export class FleetService {
 
   /**
    * Views of these agents (unknown or revoked ids are left out), handed to `deliver` a part
-   * of at most `partSize` agents at a time, with a
-   * turn of the event loop between parts: the live feed's 200 views built and sent in one
-   * go held the coordinator for 40-50 ms every second at 10,000 agents, and every message
-   * that arrived meanwhile waited that long for its acknowledgement. The PostgreSQL reads
-   * are done once for all of them.
+   * of at most `partSize` agents at a time, with a turn of the event loop between parts: the
+   * live feed's 200 views built and sent in one go held the coordinator for 40-50 ms every
+   * second at 10,000 agents, and every message that arrived meanwhile waited that long for
+   * its acknowledgement. The PostgreSQL reads are done once for all of them.
    */
   async viewsByIdsInParts(agentIds: readonly string[], partSize: number, deliver: (views: FleetAgent[]) => void, now = Date.now()): Promise<void> {
     if (agentIds.length === 0) return;

@@ -95,15 +95,16 @@ export class PresenceStore {
     (write) => 1 + write.samples.length,
   );
 
+  /** Every per-agent key starts with this, then the agent id and `}:` (the id is the key's hash tag). */
+  private readonly agentKeyBase: string;
+
   constructor(
     private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  /** Every per-agent key starts with this, then the agent id and `}:` (the id is the key's hash tag). */
-  private get agentKeyBase(): string {
-    return `${this.redis.key('agent')}:{`;
+  ) {
+    this.agentKeyBase = `${redis.key('agent')}:{`;
   }
+
   private presenceKey(agentId: string): string {
     return `${this.agentKeyBase}${agentId}}:presence`;
   }
