@@ -174,9 +174,11 @@ export class BoardSync implements OnModuleInit, OnModuleDestroy {
       const rows: Parameters<typeof toRow>[0][] = await this.prisma.client.creditLedgerEntry.findMany({
         where: {
           state: { in: ['GRANTED', 'REVOKED'] },
-          ...(cursor
-            ? { OR: [{ createdAt: { gt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { gt: cursor.id } }] }
-            : { createdAt: { gte: since } }),
+          // The lower bound on createdAt alone is what the index seeks to; the OR, which it
+          // cannot seek by, only drops the cursor's own timestamp's ids already read. Without
+          // that bound every page walked the index from the start: quadratic in the ledger.
+          createdAt: { gte: cursor ? cursor.createdAt : since },
+          ...(cursor ? { OR: [{ createdAt: { gt: cursor.createdAt } }, { id: { gt: cursor.id } }] } : {}),
         },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         take: BATCH,

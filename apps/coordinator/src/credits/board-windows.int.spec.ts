@@ -63,3 +63,26 @@ describe('board windows', () => {
     expect((await store.slice('all', 'total', 'gpu-class', 0, 10)).rows).toEqual([{ member: 'H100', score: 5_000_000_000 }]);
   });
 });
+
+describe('reading the ledger for the boards', () => {
+  it('rebuilds page by page (2,000 entries a page) without losing or repeating an entry where a page boundary falls inside one timestamp', async () => {
+    const now = Date.now();
+    const user = await prisma.client.user.create({ data: { handle: uniqueId('u-'), displayName: 'U', roles: ['DONOR'] } });
+    // 1,500 entries, then 2,500 sharing one millisecond (the first page ends inside them), then 500.
+    const groups = [
+      { count: 1500, at: now - 3000, amount: '1' },
+      { count: 2500, at: now - 2000, amount: '10' },
+      { count: 500, at: now - 1000, amount: '100' },
+    ];
+    await prisma.client.creditLedgerEntry.createMany({
+      data: groups.flatMap((group) =>
+        Array.from({ length: group.count }, () => ({ id: randomUUID(), idempotencyKey: randomUUID(), userId: user.id, kind: 'COMPUTE' as const, state: 'GRANTED' as const, amount: group.amount, reason: 'paging', inputs: {}, createdAt: new Date(group.at) })),
+      ),
+    });
+    const committed = await prisma.client.creditLedgerEntry.count({ where: { state: { in: ['GRANTED', 'REVOKED'] } } }); // this file's other entries too
+    expect(await sync.rebuild(now)).toBe(committed);
+    const [total] = await store.totals('all', 'total', 'contributors', [user.id]);
+    expect(total).toBe((1500n + 25_000n + 50_000n) * 1_000_000_000n);
+    expect(await sync.check(now)).toEqual([]);
+  });
+});

@@ -245,6 +245,27 @@ describe('adaptive replication of eval jobs', () => {
 });
 
 describe('npm run credit-boards', () => {
+  it('lists receipts page by page, newest first, with no entry lost or repeated where several share a timestamp', async () => {
+    const donor = await makeDonor(t);
+    const now = Date.now();
+    const at = (ms: number) => new Date(now - 10 + ms);
+    const times = [at(3), at(2), at(2), at(2), at(2), at(2), at(1)]; // a page boundary falls inside the shared one
+    await t.prisma.creditLedgerEntry.createMany({
+      data: times.map((createdAt, i) => ({ idempotencyKey: uniqueId(`paging-${i}-`), userId: donor.userId, kind: 'COMPUTE' as const, state: 'GRANTED' as const, amount: '1', reason: 'paging', inputs: {}, createdAt })),
+    });
+    await boards.catchUp(Date.now(), now - 60_000); // onto the boards too, as the other tests check them against the ledger
+    const expected = (await t.prisma.creditLedgerEntry.findMany({ where: { userId: donor.userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true } })).map((row) => row.id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await donor.client.receipts.list({ limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((receipt) => receipt.body.entryId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    expect(seen).toHaveLength(7);
+  });
+
   it('check exits 1 when a board drifts from the ledger, rebuild repairs it, check exits 0', async () => {
     const [builder, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];
     const { attemptId } = await fineTuned(donor, builder, await makeDataset(t, builder));

@@ -114,9 +114,8 @@ export class ReceiptsService {
         state: { in: ['GRANTED', 'REVOKED'] },
         ...(query.jobId ? { jobId: query.jobId } : {}),
         ...(query.agentId ? { agentId: query.agentId } : {}),
-        ...(cursor
-          ? { OR: [{ createdAt: { lt: new Date(Number(cursor[0])) } }, { createdAt: new Date(Number(cursor[0])), id: { lt: cursor[1] } }] }
-          : {}),
+        // Seek by the cursor's time (the index's bound); the OR only drops its own timestamp's later ids.
+        ...(cursor ? { createdAt: { lte: new Date(Number(cursor[0])) }, OR: [{ createdAt: { lt: new Date(Number(cursor[0])) } }, { id: { lt: cursor[1] } }] } : {}),
       },
       include: ENTRY_WITH,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

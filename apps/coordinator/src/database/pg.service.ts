@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
@@ -21,7 +21,7 @@ export const MAX_PREPARED_STATEMENTS = 64;
  * looked selective while the table was empty.
  */
 @Injectable()
-export class PgService implements OnApplicationShutdown {
+export class PgService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Pg');
   private readonly pool: pg.Pool;
   private readonly names = new Map<string, string>();
@@ -52,6 +52,20 @@ export class PgService implements OnApplicationShutdown {
     const name = `potluck_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
     this.names.set(text, name);
     return name;
+  }
+
+  /**
+   * Warns when PostgreSQL gathers no statistics by itself: the set-based statements above (a
+   * grant batch's 500 attempt ids joined to the ledger) are planned from them, and without them
+   * the planner may scan a whole table per batch (docs/operations.md).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const [row] = await this.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`);
+      if (row && !row.on) this.logger.warn('PostgreSQL runs with autovacuum off: table statistics go stale unless ANALYZE is run after large loads (docs/operations.md)');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read PostgreSQL\'s autovacuum setting');
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
