@@ -1,11 +1,14 @@
-import { StreamableFile } from '@nestjs/common';
+import { createServer } from 'node:http';
+import { StreamableFile, type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Response } from 'express';
+import type { Express, Response } from 'express';
+import { expressMessageClasses } from './express-message-classes.js';
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
 
 /**
- * Express adapter that writes a handler's JSON answer directly: serialised once, copied once
+ * Express adapter whose HTTP server makes requests with Express's prototypes already set
+ * (express-message-classes.ts), and that writes a handler's JSON answer directly: serialised once, copied once
  * into a Buffer (the length comes from it), written with the headers. Express's `res.json`
  * does more per response (a charset and freshness check, a length pass, an ETag hook), and a
  * string body would be flattened twice on the V8 heap (JSON.stringify returns a rope; both the
@@ -14,6 +17,13 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
  * adapter's usual way.
  */
 export class JsonReplyExpressAdapter extends ExpressAdapter {
+  /** The HTTP server makes its requests and responses with Express's prototypes already set (express-message-classes.ts). */
+  override initHttpServer(options: NestApplicationOptions): void {
+    if (options.httpsOptions || options.return503OnClosing || options.forceCloseConnections) return super.initHttpServer(options);
+    const app = this.getInstance<Express>();
+    this.httpServer = createServer(expressMessageClasses(app), app);
+  }
+
   override reply(response: Response, body: unknown, statusCode?: number): unknown {
     if (!isPlainJson(body) || response.req.method === 'HEAD') return super.reply(response, body, statusCode);
     const status = statusCode ?? response.statusCode;
