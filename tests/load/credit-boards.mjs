@@ -42,6 +42,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -120,6 +121,34 @@ const line = (label, runs, target) => {
   const cells = runs.map((run) => `p50 ${ms(run.p50)} p99 ${ms(run.p99)} max ${ms(run.max)}`).join(' | ');
   return `  ${label.padEnd(20)} median p50 ${ms(median(runs.map((run) => run.p50)))}  p99 ${ms(median(runs.map((run) => run.p99)))}${target}\n  ${''.padEnd(20)} rounds: ${cells}`;
 };
+
+/**
+ * Runs `work` while watching this process (the coordinator's): its collections by kind and
+ * its event loop's longest delay, added to the result, so a slow tail can be told apart from
+ * garbage collection and from work that holds the loop.
+ */
+async function watchingTheLoop(work) {
+  const gc = { young: { count: 0, ms: 0 }, full: { count: 0, ms: 0 } };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR ? gc.young : gc.full;
+      kind.count += 1;
+      kind.ms += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  try {
+    return { ...(await work()), gc, loopDelayMaxMs: delay.max / 1e6 };
+  } finally {
+    delay.disable();
+    observer.disconnect();
+  }
+}
+
+const watched = (runs) =>
+  `  ${''.padEnd(20)} coordinator per round: ${runs.map((round) => `${round.gc.young.count} young GCs ${round.gc.young.ms.toFixed(0)} ms, ${round.gc.full.count} full ${round.gc.full.ms.toFixed(0)} ms, loop delay max ${round.loopDelayMaxMs.toFixed(1)} ms`).join(' | ')}`;
 
 async function main() {
   const name = `potluck_bench_${randomBytes(5).toString('hex')}`;
@@ -238,8 +267,8 @@ async function main() {
     await profiler.post('Profiler.start');
   }
   for (let round = 0; round < ROUNDS; round += 1) {
-    rounds.service.push(await timed(QUERIES, () => boards.page(query, principal)));
-    rounds.http.push(await timeHttp(`${baseUrl}/api/v1/boards?limit=100`));
+    rounds.service.push(await watchingTheLoop(() => timed(QUERIES, () => boards.page(query, principal))));
+    rounds.http.push(await watchingTheLoop(() => timeHttp(`${baseUrl}/api/v1/boards?limit=100`)));
     rounds.bareHttp.push(await timeHttp(`http://127.0.0.1:${bareServer.address().port}/`));
     rounds.bare.push(await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)])));
   }
@@ -309,7 +338,9 @@ async function main() {
   console.log(`
 Board page (top 100 + own rank, ${CONTRIBUTORS} contributors), ${ROUNDS} rounds of ${QUERIES} sequential queries (load average ${loadBefore} before, ${loadAfter} after):
 ${line('inside the service', rounds.service, '   (target p99 < 2 ms)')}
+${watched(rounds.service)}
 ${line('over HTTP', rounds.http, '   (target p99 < 5 ms; client in its own process, connection kept alive)')}
+${watched(rounds.http)}
 ${line('bare HTTP', rounds.bareHttp, `   (node:http sending the same page's ${pageJson.length} bytes of JSON to the same client)`)}
 ${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} one by one at concurrency ${CONCURRENCY}, ${BATCHED_GRANTS} batched:
