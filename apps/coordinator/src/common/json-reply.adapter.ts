@@ -8,13 +8,13 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
 
 /**
  * Express adapter whose HTTP server makes requests with Express's prototypes already set
- * (express-message-classes.ts), and that writes a handler's JSON answer directly: serialised once, copied once
- * into a Buffer (the length comes from it), written with the headers. Express's `res.json`
- * does more per response (a charset and freshness check, a length pass, an ETag hook), and a
- * string body would be flattened twice on the V8 heap (JSON.stringify returns a rope; both the
- * length and the header concatenation flatten it). Anything else (no body, files, streams,
- * errors, another content type, HEAD, 204/205/304, a body that serialises to nothing) goes the
- * adapter's usual way.
+ * (express-message-classes.ts), and that writes a handler's JSON answer directly: serialised
+ * once, copied once into a Buffer (the length comes from it), written with the headers.
+ * Express's `res.json` does more per response (a charset and freshness check, a length pass,
+ * an ETag hook), and a string body would be flattened twice on the V8 heap (JSON.stringify
+ * returns a rope; both the length and the header concatenation flatten it). Anything else (no
+ * body, files, streams, errors, another content type, HEAD, 204/205/304, a body that
+ * serialises to nothing) goes the adapter's usual way.
  */
 export class JsonReplyExpressAdapter extends ExpressAdapter {
   /** The HTTP server makes its requests and responses with Express's prototypes already set (express-message-classes.ts). */

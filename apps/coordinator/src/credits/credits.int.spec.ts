@@ -244,7 +244,7 @@ describe('adaptive replication of eval jobs', () => {
   });
 });
 
-describe('npm run credit-boards', () => {
+describe('receipts', () => {
   it('lists receipts page by page, newest first, with no entry lost or repeated where several share a timestamp', async () => {
     const donor = await makeDonor(t);
     const now = Date.now();
@@ -265,7 +265,9 @@ describe('npm run credit-boards', () => {
     expect(seen).toEqual(expected);
     expect(seen).toHaveLength(7);
   });
+});
 
+describe('npm run credit-boards', () => {
   it('check exits 1 when a board drifts from the ledger, rebuild repairs it, check exits 0', async () => {
     const [builder, donor, validator] = [await makeDonor(t), await makeDonor(t), await makeDonor(t)];
     const { attemptId } = await fineTuned(donor, builder, await makeDataset(t, builder));
