@@ -237,7 +237,6 @@ async function main() {
   const { GrantBatcher } = await dist('credits/grant-batcher.js');
   const batcher = app.get(GrantBatcher);
 
-
   // A mid-board contributor with an API key: the page includes their own rank.
   const middle = (await store.slice('all', 'total', 'contributors', Math.floor(CONTRIBUTORS / 2), 1)).rows[0].member;
   const user = (await db.query('SELECT id, handle, roles FROM "User" WHERE id = $1', [middle])).rows[0];

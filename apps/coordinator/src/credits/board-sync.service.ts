@@ -6,7 +6,7 @@ import { PrismaService } from '../database/prisma.service.js';
 import { BOARD_KINDS, BOARD_SCOPES, BOARD_WINDOWS, boardDelta, dayOf, DAY_MS, windowStart, type BoardDelta } from './board-math.js';
 import { BoardsStore } from './boards.store.js';
 import { CREDITS_CONFIG } from './credits-config.js';
-import { toRow, type LedgerRow } from './ledger.service.js';
+import { ledgerEntriesAfter, toRow, type LedgerCursor, type LedgerRow } from './ledger.service.js';
 
 const BATCH = 2000;
 
@@ -169,16 +169,12 @@ export class BoardSync implements OnModuleInit, OnModuleDestroy {
 
   /** Granted and revoked entries written at or after `since`, oldest first, in batches. */
   private async scan(since: Date, each: (rows: LedgerRow[]) => Promise<void>): Promise<void> {
-    let cursor: { createdAt: Date; id: string } | null = null;
+    let cursor: LedgerCursor | null = null;
     for (;;) {
       const rows: Parameters<typeof toRow>[0][] = await this.prisma.client.creditLedgerEntry.findMany({
         where: {
           state: { in: ['GRANTED', 'REVOKED'] },
-          // The lower bound on createdAt alone is what the index seeks to; the OR, which it
-          // cannot seek by, only drops the cursor's own timestamp's ids already read. Without
-          // that bound every page walked the index from the start: quadratic in the ledger.
-          createdAt: { gte: cursor ? cursor.createdAt : since },
-          ...(cursor ? { OR: [{ createdAt: { gt: cursor.createdAt } }, { id: { gt: cursor.id } }] } : {}),
+          ...(cursor ? ledgerEntriesAfter(cursor, 'asc') : { createdAt: { gte: since } }),
         },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         take: BATCH,

@@ -35,6 +35,24 @@ export const ledgerKeys = {
   data: (attemptId: string, userId: string, state: 'granted' | 'revoked') => `data:${attemptId}:${userId}:${state}`,
 };
 
+/** A position in the ledger's (createdAt, id) order: the last entry of a page read. */
+export interface LedgerCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/**
+ * The entries after `cursor` in (createdAt, id) order, ascending or descending. The bound on
+ * createdAt alone is what an index seeks to; the OR, which no index can seek by, only drops
+ * the cursor's own timestamp's entries already read. Written as the OR alone, every page
+ * walked the index from the start: reading the ledger was quadratic in its size.
+ */
+export function ledgerEntriesAfter(cursor: LedgerCursor, order: 'asc' | 'desc'): Prisma.CreditLedgerEntryWhereInput {
+  return order === 'asc'
+    ? { createdAt: { gte: cursor.createdAt }, OR: [{ createdAt: { gt: cursor.createdAt } }, { id: { gt: cursor.id } }] }
+    : { createdAt: { lte: cursor.createdAt }, OR: [{ createdAt: { lt: cursor.createdAt } }, { id: { lt: cursor.id } }] };
+}
+
 /**
  * The append-only credit ledger (PostgreSQL; a trigger refuses UPDATE and DELETE). Every
  * write names its idempotency key; a key already present is skipped, so a retried job, a

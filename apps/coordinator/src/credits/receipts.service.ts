@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { NotFoundError } from '../common/errors.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { toRow, type LedgerRow } from './ledger.service.js';
+import { ledgerEntriesAfter, toRow, type LedgerRow } from './ledger.service.js';
 import { ReceiptSigner } from './receipt-signer.js';
 
 const JOB_KIND = { FINE_TUNE: 'fine-tune', EVAL: 'eval', DATASET: 'dataset', PIPELINE: 'pipeline' } as const;
@@ -107,15 +107,15 @@ export class ReceiptsService {
 
   /** A contributor's receipts, newest first (optionally of one job, or of one agent). */
   async list(where: { userId?: string; agentId?: string }, query: ReceiptListQuery): Promise<Page<Receipt>> {
-    const cursor = /^\d{1,15}_[0-9a-f-]{36}$/.exec(query.cursor ?? '') ? (query.cursor as string).split('_') : null;
+    const [createdAt, id] = /^\d{1,15}_[0-9a-f-]{36}$/.exec(query.cursor ?? '') ? (query.cursor as string).split('_') : [];
+    const cursor = createdAt && id ? { createdAt: new Date(Number(createdAt)), id } : null;
     const rows = await this.prisma.client.creditLedgerEntry.findMany({
       where: {
         ...where,
         state: { in: ['GRANTED', 'REVOKED'] },
         ...(query.jobId ? { jobId: query.jobId } : {}),
         ...(query.agentId ? { agentId: query.agentId } : {}),
-        // Seek by the cursor's time (the index's bound); the OR only drops its own timestamp's later ids.
-        ...(cursor ? { createdAt: { lte: new Date(Number(cursor[0])) }, OR: [{ createdAt: { lt: new Date(Number(cursor[0])) } }, { id: { lt: cursor[1] } }] } : {}),
+        ...(cursor ? ledgerEntriesAfter(cursor, 'desc') : {}),
       },
       include: ENTRY_WITH,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
