@@ -22,7 +22,9 @@
  * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), COORDINATOR_ENV (e.g.
  * "POTLUCK_HEAP_GROWING_PERCENT=40"), COORDINATOR_DIR [this
  * checkout] whose built coordinator runs (before/after comparisons), KEEP_JSON [tmp/]
- * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
+ * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output),
+ * SERVER_LOG_DIR (a folder that receives each server's whole stdout and stderr, e.g. with
+ * "--trace-gc" in COORDINATOR_NODE_OPTIONS), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  *
  * It creates a database with a unique name (dropped at the end), a unique Redis key prefix
  * (deleted at the end), talks only to 127.0.0.1, kills every process it started, and stops
@@ -30,7 +32,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +70,7 @@ const COORDINATOR_ENV = Object.fromEntries((process.env.COORDINATOR_ENV ?? '').s
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEEP_JSON = process.env.KEEP_JSON ?? join(ROOT, 'tmp');
+const SERVER_LOG_DIR = process.env.SERVER_LOG_DIR ?? null;
 /** Another built checkout's coordinator (for before/after comparisons); this one by default. */
 const COORDINATOR_DIR = process.env.COORDINATOR_DIR ?? ROOT;
 
@@ -180,8 +183,13 @@ function startProcess(name, command, args, env, ipc = false) {
       if (errors.first.length < 3) errors.first.push(line);
     }
   };
+  const log = SERVER_LOG_DIR ? createWriteStream(join(SERVER_LOG_DIR, `${name.replace(/\W+/g, '-')}-${child.pid}.log`)) : null;
   child.stdout.on('data', append);
   child.stderr.on('data', append);
+  if (log) {
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   let done = false;
   void exited.then(() => {
