@@ -11,12 +11,15 @@ function refusal(code: string, message: string): Error {
 /**
  * Handshake middleware: the socket reaches `connection` only with a live agent token
  * (`auth: { token }`). Unknown, revoked or malformed tokens are refused with
- * UNAUTHENTICATED, which the agent treats as final (no retry storm).
+ * UNAUTHENTICATED, which the agent treats as final (no retry storm). The token is read once
+ * and dropped from the handshake, so no connection holds an agent's secret in memory.
  */
 export function agentSocketAuth(agents: AgentsService) {
   return (socket: AgentSocket, next: Next): void => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : null;
+    // socket.io keeps the handshake for the connection's life: the secret is not kept with it.
+    socket.handshake.auth = {};
     if (!token) return next(refusal('UNAUTHENTICATED', 'An agent token is required (auth.token).'));
     agents
       .authenticateToken(token)

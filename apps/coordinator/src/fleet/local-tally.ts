@@ -3,16 +3,39 @@ import { statusOf, type StatusThresholds } from './agent-status.js';
 import { peakTflops } from './peak-tflops.js';
 import type { PresenceDevice, PresenceState } from './presence.types.js';
 
-/** What one agent connected to this process adds to the fleet summary. */
+/** Numbers kept per device, by position in one flat array: its index, VRAM, peak TFLOPS, latest power draw. */
+const FIELDS = 4;
+const INDEX = 0;
+const VRAM_MIB = 1;
+const PEAK_TFLOPS = 2;
+/** Watts; NaN while the device's latest sample reported none. */
+const POWER_W = 3;
+
+/**
+ * What one agent connected to this process adds to the fleet summary. Held for every
+ * connected agent for the life of its connection, so it is a few objects (10,000 agents
+ * each with device objects, a power `Map` and a boxed number per reading were ~12 MB of
+ * heap that every full collection marks), and a power reading is written in place.
+ */
 interface AgentTally {
   socketId: string;
-  devices: readonly PresenceDevice[];
-  /** Each device's peak TFLOPS (by position), looked up once per connection. */
-  deviceTflops: readonly number[];
+  /** Device ids by position (a sample finds its devices by them). */
+  deviceIds: readonly string[];
+  /** `FIELDS` numbers per device, by position. */
+  numbers: Float64Array;
   state: Pick<PresenceState, 'mode' | 'gpus'>;
   lastSeen: number;
-  /** Latest power draw by GPU uuid, watts (a GPU whose sample had none is absent). */
-  powerW: Map<string, number>;
+}
+
+function tallyOf(socketId: string, devices: readonly PresenceDevice[], state: Pick<PresenceState, 'mode' | 'gpus'>, now: number): AgentTally {
+  const numbers = new Float64Array(devices.length * FIELDS);
+  devices.forEach((device, i) => {
+    numbers[i * FIELDS + INDEX] = device.index;
+    numbers[i * FIELDS + VRAM_MIB] = device.memoryTotalMiB ?? 0;
+    numbers[i * FIELDS + PEAK_TFLOPS] = peakTflops(device.name);
+    numbers[i * FIELDS + POWER_W] = Number.NaN;
+  });
+  return { socketId, deviceIds: devices.map((device) => device.deviceId), numbers, state, lastSeen: now };
 }
 
 /** The summary of no agents. */
@@ -46,7 +69,7 @@ export class LocalFleetTally {
   }
 
   connected(agentId: string, socketId: string, devices: readonly PresenceDevice[], state: Pick<PresenceState, 'mode' | 'gpus'>, now: number): void {
-    this.agents.set(agentId, { socketId, devices, deviceTflops: devices.map((device) => peakTflops(device.name)), state, lastSeen: now, powerW: new Map() });
+    this.agents.set(agentId, tallyOf(socketId, devices, state, now));
   }
 
   /** A state report of this connection. */
@@ -62,9 +85,10 @@ export class LocalFleetTally {
     const agent = this.agents.get(agentId);
     if (agent?.socketId !== socketId) return;
     agent.lastSeen = now;
+    const { deviceIds, numbers } = agent;
     for (const sample of samples) {
-      if (sample.powerDrawW === null) agent.powerW.delete(sample.gpuUuid);
-      else agent.powerW.set(sample.gpuUuid, sample.powerDrawW);
+      // Every device with the sample's id (a MIG parent's sample matches none).
+      for (let i = 0; i < deviceIds.length; i++) if (deviceIds[i] === sample.gpuUuid) numbers[i * FIELDS + POWER_W] = sample.powerDrawW ?? Number.NaN;
     }
   }
 
@@ -85,14 +109,15 @@ export class LocalFleetTally {
       const status = statusOf(true, agent.lastSeen, agent.state.mode, now, thresholds);
       if (status === 'offline') continue;
       total.agentsOnline += 1;
-      for (let i = 0; i < agent.devices.length; i++) {
-        const device = agent.devices[i] as PresenceDevice;
+      const { numbers } = agent;
+      for (let at = 0; at < numbers.length; at += FIELDS) {
         total.gpusOnline += 1;
-        total.vramOnlineMiB += device.memoryTotalMiB ?? 0;
-        total.powerDrawW += agent.powerW.get(device.deviceId) ?? 0;
-        if (status === 'online' && isAvailable(agent.state.gpus, device.index)) {
+        total.vramOnlineMiB += numbers[at + VRAM_MIB] as number;
+        const power = numbers[at + POWER_W] as number;
+        if (!Number.isNaN(power)) total.powerDrawW += power;
+        if (status === 'online' && isAvailable(agent.state.gpus, numbers[at + INDEX] as number)) {
           total.gpusAvailable += 1;
-          total.tflopsAvailable += agent.deviceTflops[i] ?? 0;
+          total.tflopsAvailable += numbers[at + PEAK_TFLOPS] as number;
         }
       }
     }
