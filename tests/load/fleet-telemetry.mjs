@@ -147,9 +147,51 @@ function spawnWithLimit(command, args, options) {
 
 // ---- processes -----------------------------------------------------------------------------
 
-/** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
-/** The five 100 ms steps of the window with the most acknowledgements over 25 ms, over all client processes. */
-function slowestMoments(timelines) {
+/**
+ * Per 100 ms from now until `stop()`: the CPU time of a process's main thread and of its other
+ * threads (V8's garbage-collection and compiler helpers, libuv's pool), and how long its main
+ * thread waited for a CPU while runnable, in ms (Linux: /proc/<pid>/task/<tid>/schedstat).
+ */
+function threadSampler(pid) {
+  const read = () => {
+    const sums = { main: 0, mainWait: 0, others: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        if (Number(tid) === pid) {
+          sums.main = cpu;
+          sums.mainWait = wait;
+        } else sums.others += cpu;
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+    return sums;
+  };
+  const samples = [];
+  let last = read();
+  const timer = setInterval(() => {
+    try {
+      const now = read();
+      samples.push({ mainMs: (now.main - last.main) / 1e6, helpersMs: Math.max(0, now.others - last.others) / 1e6, mainWaitMs: (now.mainWait - last.mainWait) / 1e6 });
+      last = now;
+    } catch {
+      clearInterval(timer); // the process is gone
+    }
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return samples;
+    },
+  };
+}
+
+/**
+ * The five 100 ms steps of the window with the most acknowledgements over 25 ms, over all client
+ * processes; with the server's threads (`threadSampler`) over the 0.4 s up to each step.
+ */
+function slowestMoments(timelines, threads = []) {
   const steps = [];
   for (const timeline of timelines) {
     timeline.forEach((bucket, i) => {
@@ -160,8 +202,17 @@ function slowestMoments(timelines) {
   }
   const worst = steps.filter((step) => step && step.over25Ms > 0).sort((a, b) => b.over25Ms - a.over25Ms).slice(0, 5);
   const total = steps.reduce((sum, step) => sum + (step?.over25Ms ?? 0), 0);
-  return `${total} in all; ${worst.map((step) => `${step.at.toFixed(1)} s: ${step.over25Ms} / ${step.maxMs.toFixed(0)}`).join(', ') || 'none'}`;
+  const around = (step) => {
+    const i = Math.round(step.at * 10);
+    const near = threads.slice(Math.max(0, i - 3), i + 1);
+    if (near.length === 0) return '';
+    const sum = (field) => near.reduce((total, sample) => total + sample[field], 0).toFixed(0);
+    return ` (0.4 s before: main thread ${sum('mainMs')} ms CPU, waited ${sum('mainWaitMs')} ms for a CPU; other threads ${sum('helpersMs')} ms CPU)`;
+  };
+  return `${total} in all; ${worst.map((step) => `${step.at.toFixed(1)} s: ${step.over25Ms} / ${step.maxMs.toFixed(0)}${around(step)}`).join(', ') || 'none'}`;
 }
+
+/** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
 
 function startProcess(name, command, args, env, ipc = false) {
   const child = spawnWithLimit(command, args, {
@@ -488,6 +539,7 @@ async function runTarget(target, seed) {
   const watcher = processWatcher();
   watcher.watch();
   const windowStartedAtIso = new Date().toISOString();
+  const threads = threadSampler(server.pid);
   clients.send('window-start');
   let peakRss = 0;
   const windowEnd = Date.now() + DURATION_S * 1000;
@@ -499,6 +551,7 @@ async function runTarget(target, seed) {
     peakRss = Math.max(peakRss, rss);
   }
   const stats = await clients.request('window-end', 'stats');
+  const serverThreads = threads.stop();
   const after = {
     server: cpuSecondsOf(server.pid),
     clients: clients.processes.map((client) => cpuSecondsOf(client.pid) ?? 0),
@@ -545,6 +598,8 @@ async function runTarget(target, seed) {
     windowStartedAt: windowStartedAtIso,
     /** Per client process, per 100 ms of the window: acknowledgements, the slowest (ms), and how many took over 25 ms. */
     latencyTimeline: stats.map((s) => s.timeline),
+    /** Per 100 ms of the window: the server's main-thread CPU, its other threads' CPU, and its main thread's wait for a CPU (ms). */
+    serverThreadsTimeline: serverThreads,
     messagesPerSecond: acked / seconds,
     latencyMs: {
       p50: percentile(latencies, 0.5),
@@ -574,7 +629,7 @@ async function runTarget(target, seed) {
   result.otherCoreShare =
     result.machineBusyShare * availableParallelism() - result.serverCoreShare - result.clientsCoreShare - (result.redisCoreShare ?? 0) - result.postgresCoreShare;
   log(`  ${result.acked} acks in ${seconds.toFixed(1)} s; server ${(result.serverCoreShare * 100).toFixed(1)} % of a core; p99 ${result.latencyMs.p99?.toFixed(2)} ms`);
-  log(`  slowest moments (s into the window: acks over 25 ms / slowest ms): ${slowestMoments(result.latencyTimeline)}`);
+  log(`  slowest moments (s into the window: acks over 25 ms / slowest ms): ${slowestMoments(result.latencyTimeline, result.serverThreadsTimeline)}`);
   return result;
 }
 
