@@ -23,7 +23,8 @@ export interface ConnectionLimits {
   bucket: TokenBucket;
   /** Rate-limited messages in a row (the connection closes after too many). */
   refusedInARow: number;
-  helloTimer: NodeJS.Timeout;
+  /** Until hello succeeded (then dropped: a cleared timer would stay on the heap with its socket argument for the connection's life). */
+  helloTimer: NodeJS.Timeout | null;
 }
 
 export interface AgentSocketData {
