@@ -213,7 +213,6 @@ function slowestMoments(timelines, threads = []) {
 }
 
 /** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
-
 function startProcess(name, command, args, env, ipc = false) {
   const child = spawnWithLimit(command, args, {
     cwd: ROOT,

@@ -140,7 +140,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
   private readonly disconnectListener = sharedListener((socket, reason) => this.disconnected(socket, String(reason)));
 
   private disconnected(socket: AgentSocket, reason: string): void {
-    if (socket.data.limits.helloTimer) clearTimeout(socket.data.limits.helloTimer);
+    clearTimeout(socket.data.limits.helloTimer);
     const identity = socket.data.agent;
     if (this.local.get(identity.agentId) === socket) this.local.delete(identity.agentId);
     if (!socket.data.session) return;
@@ -216,8 +216,8 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     const { ack, session } = await this.sessions.hello(identity, socket.id, payload);
     if (session) {
       socket.data.session = session;
-      if (socket.data.limits.helloTimer) clearTimeout(socket.data.limits.helloTimer);
-      socket.data.limits.helloTimer = null;
+      clearTimeout(socket.data.limits.helloTimer);
+      socket.data.limits.helloTimer = undefined;
       await this.replaceOlderConnections(identity.agentId, socket.id);
       this.local.set(identity.agentId, socket);
       this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)

@@ -24,7 +24,7 @@ export interface ConnectionLimits {
   /** Rate-limited messages in a row (the connection closes after too many). */
   refusedInARow: number;
   /** Until hello succeeded (then dropped: a cleared timer would stay on the heap with its socket argument for the connection's life). */
-  helloTimer: NodeJS.Timeout | null;
+  helloTimer: NodeJS.Timeout | undefined;
 }
 
 export interface AgentSocketData {
