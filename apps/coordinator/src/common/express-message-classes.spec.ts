@@ -12,13 +12,20 @@ import { expressMessageClasses } from './express-message-classes.js';
 setFlagsFromString('--allow-natives-syntax');
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the only way to reach a V8 intrinsic
 const hasFastProperties = new Function('object', 'return %HasFastProperties(object)') as (object: object) => boolean;
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- as above
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
 describe('expressMessageClasses', () => {
   const app = express();
   const seen: { request: unknown; response: unknown; isRequest: boolean; isResponse: boolean }[] = [];
   const layouts: { request: boolean; response: boolean }[] = [];
+  const arrived: { request: object; response: object }[] = [];
   app.get('/fast', (request, response) => {
     layouts.push({ request: hasFastProperties(request), response: hasFastProperties(response) });
+    response.json({ ok: true });
+  });
+  app.get('/layout', (request, response) => {
+    arrived.push({ request, response });
     response.json({ ok: true });
   });
   app.get('/json', (request, response) => {
@@ -51,6 +58,20 @@ describe('expressMessageClasses', () => {
   it('builds them with Node\'s own object layout: requests and responses keep fast properties through Express', async () => {
     for (let i = 0; i < 3; i += 1) expect((await fetch(`${base}/fast`)).status).toBe(200);
     expect(layouts).toEqual(Array.from({ length: 3 }, () => ({ request: true, response: true })));
+  });
+
+  it('gives every request one shared object layout (V8 Map), and every response another', async () => {
+    for (let i = 0; i < 3; i += 1) expect((await fetch(`${base}/layout`)).status).toBe(200);
+    const [first, ...others] = arrived;
+    for (const other of others) {
+      expect(haveSameMap(first!.request, other.request)).toBe(true);
+      expect(haveSameMap(first!.response, other.response)).toBe(true);
+    }
+    expect(others).toHaveLength(2);
+  });
+
+  it('returns the same classes for the same app, so servers sharing an app share the layouts', () => {
+    expect(expressMessageClasses(app)).toBe(expressMessageClasses(app));
   });
 
   it('keeps a WebSocket upgrade request that socket.io holds for the connection\'s life in fast properties', async () => {
