@@ -15,7 +15,12 @@
  *    names from PostgreSQL included) and over HTTP (GET /api/v1/boards?limit=100 with an API
  *    key of a mid-board contributor), each next to bare Redis (ZREVRANGE 0 99 WITHSCORES +
  *    ZREVRANK on the same sorted set). p50/p99 over QUERIES sequential requests, repeated ROUNDS
- *    times (each round: service, HTTP, bare HTTP, bare Redis) so the run-to-run spread shows. HTTP requests
+ *    times (each round: service, HTTP, bare HTTP, bare Redis) so the run-to-run spread shows. The
+ *    rounds measure a warm server: before them WARMUP_REQUESTS pages are asked for over HTTP
+ *    (and as many of the bare server), and their own p50/p99 is printed as the cold start (V8
+ *    compiles the request path meanwhile: measured, the coordinator's CPU per page fell from
+ *    ~1.9 ms in the first 1,000 requests to ~0.65 ms after ~3,000). The coordinator process's
+ *    CPU per HTTP page (all its threads) is printed next to the bare server's. HTTP requests
  *    come from a separate process (http-latency-client.mjs: node:http, one kept-alive
  *    connection), as a real client's do, so its work and garbage stay out of the coordinator's
  *    event loop; next to it, bare HTTP: a node:http server in this process sending the same
@@ -32,7 +37,7 @@
  *
  * It runs the built coordinator in this process (apps/coordinator/dist), creates a uniquely
  * named database (dropped at the end) and Redis prefix (deleted at the end), and talks only
- * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], GRANTS [2000] (one by one), DONORS [1000], BATCHED_GRANTS [20000] (through the batcher: 40 batches, not 4, so warm-up does not decide the rate),
+ * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], WARMUP_REQUESTS [3000], GRANTS [2000] (one by one), DONORS [1000], BATCHED_GRANTS [20000] (through the batcher: 40 batches, not 4, so warm-up does not decide the rate),
  * CONCURRENCY [8], PROFILE, AUTH_CACHE_MS (POTLUCK_AUTH_CACHE_MS of the coordinator; 0 looks the
  * API key up in PostgreSQL on every request), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  */
@@ -65,6 +70,7 @@ function numberFromEnv(name, fallback) {
 const CONTRIBUTORS = numberFromEnv('CONTRIBUTORS', 1_000_000);
 const QUERIES = numberFromEnv('QUERIES', 1000);
 const ROUNDS = numberFromEnv('ROUNDS', 3);
+const WARMUP_REQUESTS = numberFromEnv('WARMUP_REQUESTS', 3000);
 const PROFILE = process.env.PROFILE || null;
 const GRANTS = numberFromEnv('GRANTS', 2000);
 const BATCHED_GRANTS = numberFromEnv('BATCHED_GRANTS', 20_000);
@@ -147,6 +153,8 @@ async function watchingTheLoop(work) {
     observer.disconnect();
   }
 }
+
+const cpuLine = (runs) => `median ${Math.round(median(runs.map((run) => run.cpuPerRequestUs)))} µs (rounds ${runs.map((run) => Math.round(run.cpuPerRequestUs)).join(' / ')})`;
 
 const watched = (runs) =>
   `  ${''.padEnd(20)} coordinator per round: ${runs.map((round) => `${round.gc.young.count} young GCs ${round.gc.young.ms.toFixed(0)} ms, ${round.gc.full.count} full ${round.gc.full.ms.toFixed(0)} ms, loop delay max ${round.loopDelayMaxMs.toFixed(1)} ms`).join(' | ')}`;
@@ -258,9 +266,17 @@ async function main() {
   bareServer.listen(0, '127.0.0.1');
   await once(bareServer, 'listening');
   cleanups.push(() => new Promise((resolve) => bareServer.close(resolve)));
-  const timeHttp = async (url) =>
-    // From a separate process (tests/load/http-latency-client.mjs), as a real client is.
-    JSON.parse((await run(process.execPath, [join(ROOT, 'tests/load/http-latency-client.mjs'), url, String(QUERIES), String(Math.min(50, QUERIES)), `Bearer ${key.secret}`])).stdout);
+  // From a separate process (tests/load/http-latency-client.mjs), as a real client is; with the
+  // CPU time this process (the coordinator's, or the bare server's) spent per request meanwhile.
+  const timeHttp = async (url, count = QUERIES, warmup = Math.min(50, count)) => {
+    const before = process.cpuUsage();
+    const result = JSON.parse((await run(process.execPath, [join(ROOT, 'tests/load/http-latency-client.mjs'), url, String(count), String(warmup), `Bearer ${key.secret}`])).stdout);
+    const cpu = process.cpuUsage(before);
+    return { ...result, cpuPerRequestUs: (cpu.user + cpu.system) / (count + warmup) };
+  };
+  const boardUrl = `${baseUrl}/api/v1/boards?limit=100`;
+  const bareUrl = `http://127.0.0.1:${bareServer.address().port}/`;
+  const cold = { http: await timeHttp(boardUrl, WARMUP_REQUESTS, 0), bareHttp: await timeHttp(bareUrl, WARMUP_REQUESTS, 0) };
   const loadBefore = load();
   const profiler = PROFILE ? new Session() : null;
   if (profiler) {
@@ -270,8 +286,8 @@ async function main() {
   }
   for (let round = 0; round < ROUNDS; round += 1) {
     rounds.service.push(await watchingTheLoop(() => timed(QUERIES, () => boards.page(query, principal))));
-    rounds.http.push(await watchingTheLoop(() => timeHttp(`${baseUrl}/api/v1/boards?limit=100`)));
-    rounds.bareHttp.push(await timeHttp(`http://127.0.0.1:${bareServer.address().port}/`));
+    rounds.http.push(await watchingTheLoop(() => timeHttp(boardUrl)));
+    rounds.bareHttp.push(await timeHttp(bareUrl));
     rounds.bare.push(await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)])));
   }
   if (profiler) {
@@ -344,6 +360,8 @@ ${watched(rounds.service)}
 ${line('over HTTP', rounds.http, '   (target p99 < 5 ms; client in its own process, connection kept alive)')}
 ${watched(rounds.http)}
 ${line('bare HTTP', rounds.bareHttp, `   (node:http sending the same page's ${pageJson.length} bytes of JSON to the same client)`)}
+  CPU per HTTP page    coordinator ${cpuLine(rounds.http)} | bare ${cpuLine(rounds.bareHttp)} (this process, all threads)
+  cold start           first ${WARMUP_REQUESTS} pages over HTTP: p50 ${ms(cold.http.p50)} p99 ${ms(cold.http.p99)} max ${ms(cold.http.max)}, ${Math.round(cold.http.cpuPerRequestUs)} µs CPU each | bare: p50 ${ms(cold.bareHttp.p50)} p99 ${ms(cold.bareHttp.p99)}, ${Math.round(cold.bareHttp.cpuPerRequestUs)} µs (before the rounds)
 ${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} one by one at concurrency ${CONCURRENCY}, ${BATCHED_GRANTS} batched:
   real ledger path     ${Math.round(grants.perSecond)} grants/s one by one (a transaction each, as validation decides)
