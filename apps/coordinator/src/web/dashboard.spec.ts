@@ -83,6 +83,34 @@ describe('the dashboard middleware', () => {
     expect((await fetch(`${app.url}/fleet`, { method: 'POST' })).status).toBe(404);
   });
 
+  it('hands the API\'s requests on in the same turn of the event loop (no setImmediate hop through its router)', async () => {
+    const probe = express();
+    const middleware = dashboard(built);
+    const handedOnAtOnce: Record<string, boolean> = {};
+    probe.use((request, response, next) => {
+      let handedOn = false;
+      middleware(request, response, () => {
+        handedOn = true;
+      });
+      handedOnAtOnce[request.path] = handedOn;
+      next();
+    });
+    probe.use((_request, response) => {
+      response.status(204).end();
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const listening = probe.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const address = server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      for (const path of ['/api/v1/boards', '/healthz', '/metrics']) await fetch(`${base}${path}`);
+      expect(handedOnAtOnce).toEqual({ '/api/v1/boards': true, '/healthz': true, '/metrics': true });
+    } finally {
+      server.close();
+    }
+  });
+
   it('explains how to build the dashboard when the build is absent', async () => {
     const response = await fetch(`${empty.url}/`);
     expect(response.status).toBe(200);

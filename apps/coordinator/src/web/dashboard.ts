@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type RequestHandler } from 'express';
 
 /** Where `vite build` writes the dashboard (apps/web/dist), from src/ or dist/ alike. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -80,9 +80,11 @@ function precompressed(assets: string): RequestHandler {
  * Serves the built dashboard on the coordinator's own port: hashed files under /assets/
  * with a one-year immutable cache, and index.html (never cached, so a new build is seen
  * at once) for `/` and every client-side route asked for as text/html (SPA fallback). Requests for the API,
- * sockets, health, metrics and bull-board pass through untouched.
+ * sockets, health, metrics and bull-board pass through untouched, in the same turn of the event
+ * loop: they skip the dashboard's router, which, having answered nothing, would hand them on
+ * with `setImmediate` (a hop through the event loop on every API call).
  */
-export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
+export function dashboard(webDir: string = DEFAULT_WEB_DIR): RequestHandler {
   const dir = resolve(webDir);
   const index = join(dir, 'index.html');
   const router = express.Router();
@@ -104,7 +106,7 @@ export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
 
   const page: RequestHandler = (request, response, next) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return next();
-    if (RESERVED.test(request.path) || request.path.startsWith('/assets/')) return next();
+    if (request.path.startsWith('/assets/')) return next();
     // A path with an extension is a file; only page routes fall back to index.html.
     if (/\.[\w]+$/.test(request.path) && request.path !== '/index.html') return next();
     // Browsers navigating ask for text/html; any other client of an unknown path gets the API's JSON 404.
@@ -120,5 +122,5 @@ export function dashboard(webDir: string = DEFAULT_WEB_DIR): Router {
     });
   };
   router.use(page);
-  return router;
+  return (request, response, next) => (RESERVED.test(request.path) ? next() : router(request, response, next));
 }
