@@ -23,7 +23,7 @@
  * "POTLUCK_HEAP_GROWING_PERCENT=40"), COORDINATOR_DIR [this
  * checkout] whose built coordinator runs (before/after comparisons), KEEP_JSON [tmp/]
  * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output),
- * SERVER_LOG_DIR (a folder that receives each server's whole stdout and stderr, e.g. with
+ * SERVER_LOG_DIR (a folder, made if missing, that receives the whole stdout and stderr of every process it starts, e.g. with
  * "--trace-gc" in COORDINATOR_NODE_OPTIONS), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
  *
  * It creates a database with a unique name (dropped at the end), a unique Redis key prefix
@@ -70,7 +70,8 @@ const COORDINATOR_ENV = Object.fromEntries((process.env.COORDINATOR_ENV ?? '').s
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEEP_JSON = process.env.KEEP_JSON ?? join(ROOT, 'tmp');
-const SERVER_LOG_DIR = process.env.SERVER_LOG_DIR ?? null;
+const SERVER_LOG_DIR = process.env.SERVER_LOG_DIR || null;
+if (SERVER_LOG_DIR) mkdirSync(SERVER_LOG_DIR, { recursive: true });
 /** Another built checkout's coordinator (for before/after comparisons); this one by default. */
 const COORDINATOR_DIR = process.env.COORDINATOR_DIR ?? ROOT;
 
@@ -233,12 +234,14 @@ function startProcess(name, command, args, env, ipc = false) {
       if (errors.first.length < 3) errors.first.push(line);
     }
   };
-  const log = SERVER_LOG_DIR ? createWriteStream(join(SERVER_LOG_DIR, `${name.replace(/\W+/g, '-')}-${child.pid}.log`)) : null;
   child.stdout.on('data', append);
   child.stderr.on('data', append);
-  if (log) {
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+  if (SERVER_LOG_DIR) {
+    // Both streams into one file: neither ends it (the first to end would cut the other off), the child's close does.
+    const logFile = createWriteStream(join(SERVER_LOG_DIR, `${name.replace(/\W+/g, '-')}-${child.pid}.log`));
+    child.stdout.pipe(logFile, { end: false });
+    child.stderr.pipe(logFile, { end: false });
+    child.on('close', () => logFile.end());
   }
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   let done = false;
