@@ -19,7 +19,8 @@
  * between batches, CONNECT_PER_SECOND [500] and MAX_PENDING [50] (connections not yet through hello) for the staggered start,
  * CLIENT_PROCESSES [1], LIVE_DASHBOARDS [1] sockets on /live receiving the fleet pushes (counted,
  * not timed; the bare server pushes nothing), TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
- * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof"), COORDINATOR_ENV (e.g.
+ * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof") and BARE_NODE_OPTIONS (the same for the
+ * bare server, e.g. "--trace-gc-nvp" to compare their collections), COORDINATOR_ENV (e.g.
  * "POTLUCK_HEAP_GROWING_PERCENT=40"), COORDINATOR_DIR [this
  * checkout] whose built coordinator runs (before/after comparisons), KEEP_JSON [tmp/]
  * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output),
@@ -65,6 +66,7 @@ const LIVE_DASHBOARDS = process.env.LIVE_DASHBOARDS === '0' ? 0 : Math.floor(num
 const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
 const COORDINATOR_NODE_OPTIONS = (process.env.COORDINATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+const BARE_NODE_OPTIONS = (process.env.BARE_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 /** Extra settings for the coordinator, "NAME=value NAME=value" (e.g. POTLUCK_HEAP_GROWING_PERCENT=40). */
 const COORDINATOR_ENV = Object.fromEntries((process.env.COORDINATOR_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -422,7 +424,7 @@ async function startCoordinator(seed) {
 }
 
 async function startBare() {
-  const server = startProcess('bare socket.io', process.execPath, [join(HERE, 'fleet-telemetry-bare-server.mjs')], {});
+  const server = startProcess('bare socket.io', process.execPath, [...BARE_NODE_OPTIONS, join(HERE, 'fleet-telemetry-bare-server.mjs')], {});
   const [, url] = await server.waitFor(/ready at (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
   return { ...server, url };
 }

@@ -5,10 +5,12 @@ import type { Server, ServerOptions } from 'socket.io';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import type { RedisService } from '../redis/redis.service.js';
+import { releaseSocketBuffers } from './socket-retention.js';
 
 /**
  * socket.io server options in one place (payload limit, ping timing, no CORS, no client
- * bundle) and the Redis adapter, so events and acks fan out across coordinator processes.
+ * bundle), the Redis adapter, so events and acks fan out across coordinator processes, and
+ * the release of each connection's used buffers (`socket-retention.ts`).
  */
 export class PotluckIoAdapter extends IoAdapter {
   private readonly servers: Server[] = [];
@@ -30,6 +32,7 @@ export class PotluckIoAdapter extends IoAdapter {
       pingTimeout: this.config.POTLUCK_SOCKET_PING_TIMEOUT_MS,
       cors: { origin: false },
     });
+    releaseSocketBuffers(server.engine);
     server.adapter(createAdapter(withHandledPublish(this.redis.connect('socket-pub')), this.redis.connect('socket-sub'), { key: `${this.redis.prefix}:socket.io` }));
     this.servers.push(server);
     return server;
