@@ -7,18 +7,7 @@ import { BoardsStore } from './boards.store.js';
 import { CreditService } from './credit.service.js';
 import { GrantBatcher } from './grant-batcher.js';
 import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from '../testing/credit-fixtures.js';
-
-/** mulberry32: a small seeded PRNG, so a failing sequence can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../testing/seeded-random.js';
 
 const OUTCOME: ValidationOutcome = { status: 'validated', method: 'property test', validationJobId: null, reportedLoss: null, reproducedLoss: null, tolerance: null };
 

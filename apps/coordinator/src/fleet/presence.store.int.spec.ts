@@ -4,9 +4,11 @@ import type { TelemetrySample } from '@potluck/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import { TEST_REDIS_URL, uniqueId } from '../testing/test-database.js';
 import { PresenceStore } from './presence.store.js';
 import type { PresenceInfo } from './presence.types.js';
+import { MINUTE_MS, rollupMinutes, type MinuteRollup } from './telemetry-rollup.js';
 
 let config: AppConfig;
 let redis: RedisService;
@@ -125,5 +127,96 @@ describe('telemetry batches of one turn', () => {
     await store.applyTelemetry(agentId, 'run-1', 1, [sample('GPU-a', now - 5000)], now - 5000); // a late arrival with an older clock
     expect(await store.recentAgents(now)).toContain(agentId);
     expect(await store.activeGpus(now)).toContainEqual({ agentId, gpuUuid: 'GPU-a' });
+  });
+});
+
+const MAX_GAP_MS = 15_000;
+const INTERVAL_MS = 5000;
+
+/**
+ * About 12 minutes of one GPU's samples, every ~5 s with jitter: now and then a missing
+ * value, a gap longer than the energy limit, a repeated timestamp, a batch sent out of order.
+ */
+function history(gpuUuid: string, start: number, next: () => number): TelemetrySample[][] {
+  const maybe = (value: number) => (next() < 0.08 ? null : value);
+  const batches: TelemetrySample[][] = [];
+  let at = start + Math.floor(next() * 5000);
+  while (at < start + 12 * MINUTE_MS) {
+    const batch: TelemetrySample[] = [];
+    for (let i = 0, size = 1 + Math.floor(next() * 3); i < size; i++) {
+      batch.push({
+        gpuUuid, at, utilizationGpuPct: maybe(Math.floor(next() * 101)), utilizationMemoryPct: null, memoryUsedMiB: maybe(Math.floor(next() * 80_000)),
+        memoryTotalMiB: 81_920, temperatureC: maybe(30 + Math.floor(next() * 60)), powerDrawW: maybe(Math.round(next() * 70_000) / 100),
+        powerLimitW: 700, clocksSmMHz: null, fanSpeedPct: null, pstate: next() < 0.5 ? 'P0' : null,
+      });
+      if (next() < 0.05) batch.push({ ...batch[batch.length - 1]!, powerDrawW: 123.45 }); // the same timestamp again
+      at += next() < 0.04 ? 20_000 + Math.floor(next() * 30_000) : INTERVAL_MS - 400 + Math.floor(next() * 800);
+    }
+    if (next() < 0.1) batch.reverse();
+    batches.push(batch);
+  }
+  return batches;
+}
+
+/** What the roll-up must write for one GPU: `rollupMinutes` over its whole stored history, complete minutes after the mark. */
+async function expected(agentId: string, gpuUuid: string, mark: number, now: number): Promise<MinuteRollup[]> {
+  const samples = (await store.history(agentId, gpuUuid)).filter((sample) => sample.at >= mark - MAX_GAP_MS);
+  return rollupMinutes(gpuUuid, samples, MAX_GAP_MS).filter((minute) => minute.minute >= mark && minute.minute + MINUTE_MS + MAX_GAP_MS <= now);
+}
+
+describe('the roll-up script (ROLLUP_MINUTES)', () => {
+  it('returns, exactly, the minutes rollupMinutes computes, for random histories with and without a mark', async () => {
+    const next = seededRandom(20261206);
+    const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 20 * MINUTE_MS;
+    const gpus: { agentId: string; gpuUuid: string; mark: number }[] = [];
+    for (let a = 0; a < 6; a++) {
+      const agentId = await connectedAgent(`run-${a}`, start);
+      const perGpu = Array.from({ length: 1 + (a % 3) }, (_, g) => history(`GPU-${a}-${g}`, start, next));
+      let seq = 0;
+      for (let b = 0; b < Math.max(...perGpu.map((batches) => batches.length)); b++) {
+        const samples = perGpu.flatMap((batches) => batches[b] ?? []);
+        if (samples.length > 0) expect(await store.applyTelemetry(agentId, `run-${a}`, seq++, samples, start)).toBe('stored');
+      }
+      perGpu.forEach((_, g) => {
+        // No mark yet, a mark a few minutes in, a mark past the last complete minute.
+        const mark = [0, start + (2 + Math.floor(next() * 6)) * MINUTE_MS, start + 13 * MINUTE_MS][(a + g) % 3] ?? 0;
+        gpus.push({ agentId, gpuUuid: `GPU-${a}-${g}`, mark });
+      });
+    }
+    const withMark = gpus.filter(({ mark }) => mark > 0);
+    await store.setRolledUpToMany(withMark.map(({ agentId, gpuUuid, mark }) => ({ agentId, gpuUuid, minute: mark })));
+
+    const now = start + 12 * MINUTE_MS + 30_000;
+    const got = await store.completeMinutes(gpus, { now, maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS });
+
+    expect(got).toHaveLength(gpus.length);
+    let minutes = 0;
+    for (const [i, { agentId, gpuUuid, mark }] of gpus.entries()) {
+      const want = await expected(agentId, gpuUuid, mark, now);
+      expect(got[i], `${gpuUuid} (mark ${mark})`).toEqual(want);
+      minutes += want.length;
+    }
+    expect(minutes).toBeGreaterThan(20);
+  });
+
+  it('skips a stored sample that does not decode, and returns nothing for an unknown GPU', async () => {
+    const now = Date.now();
+    const minute = Math.floor(now / MINUTE_MS) * MINUTE_MS - 3 * MINUTE_MS;
+    const agentId = await connectedAgent('run-x', now);
+    const at = (i: number) => minute + i * INTERVAL_MS;
+    const samples = Array.from({ length: 13 }, (_, i): TelemetrySample => ({
+      gpuUuid: 'GPU-x', at: at(i), utilizationGpuPct: 50, utilizationMemoryPct: null, memoryUsedMiB: 1000, memoryTotalMiB: 24_000,
+      temperatureC: 60, powerDrawW: 360, powerLimitW: 450, clocksSmMHz: null, fanSpeedPct: null, pstate: 'P2',
+    }));
+    expect(await store.applyTelemetry(agentId, 'run-x', 0, samples, now)).toBe('stored');
+    await redis.client.lpush(`${redis.key('agent')}:{${agentId}}:history:GPU-x`, 'not json', '{"at":');
+
+    const [known, unknown] = await store.completeMinutes(
+      [{ agentId, gpuUuid: 'GPU-x' }, { agentId, gpuUuid: 'GPU-none' }],
+      { now, maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS },
+    );
+    expect(unknown).toEqual([]);
+    expect(known?.[0]).toMatchObject({ minute, samples: 12, utilization: { min: 50, avg: 50, max: 50 }, coveredSeconds: 60 });
+    expect(known?.[0]?.energyWh).toBeCloseTo(6, 10);
   });
 });

@@ -4,6 +4,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { Presence, PresenceInfo, PresenceState } from './presence.types.js';
+import { decodeRollupReply, ROLLUP_MINUTES } from './rollup-script.js';
+import type { MinuteRollup } from './telemetry-rollup.js';
 import { TurnBatcher } from './turn-batcher.js';
 import { decodeSample, encodeSample } from './sample-codec.js';
 
@@ -241,42 +243,18 @@ export class PresenceStore {
   }
 
   /**
-   * For the roll-up job: each GPU's mark (the minute up to which its roll-ups were
-   * written, ms; 0 before the first) and the raw samples from `marginMs` before that mark
-   * on (oldest first), in the order asked. The history is newest first, so only its head
-   * is read: as many samples as `expectedIntervalMs` predicts since the mark, with slack;
-   * a GPU whose head did not reach back far enough (it sent faster than expected) is read
-   * again in full. Two round trips per call in the usual case, whatever the history length.
+   * For the roll-up job: each GPU's complete minutes that are not rolled up yet, in the order
+   * asked, computed inside Redis from the raw history (ROLLUP_MINUTES, one call).
    */
-  async rollupInputs(
+  async completeMinutes(
     gpus: readonly { agentId: string; gpuUuid: string }[],
-    window: { now: number; marginMs: number; expectedIntervalMs: number },
-  ): Promise<{ rolledUpTo: number; history: TelemetrySample[] }[]> {
+    window: { now: number; maxGapMs: number; expectedIntervalMs: number },
+  ): Promise<MinuteRollup[][]> {
     if (gpus.length === 0) return [];
-    const historyKey = ({ agentId, gpuUuid }: { agentId: string; gpuUuid: string }) => `${this.historyPrefix(agentId)}${gpuUuid}`;
-    const marks = (await this.redis.client.hmget(this.rolledUpKey, ...gpus.map(({ agentId, gpuUuid }) => `${agentId}|${gpuUuid}`))).map((mark) => Number(mark ?? 0));
-    const needFrom = marks.map((mark) => mark - window.marginMs);
-    const headLength = needFrom.map((from, i) => (marks[i] === 0 ? -1 : Math.ceil(((window.now - from) / window.expectedIntervalMs) * 1.5) + 8));
-    const pipeline = this.redis.client.pipeline();
-    gpus.forEach((gpu, i) => pipeline.lrange(historyKey(gpu), 0, headLength[i] === -1 ? -1 : (headLength[i] ?? 0) - 1));
-    const heads = (await execOrThrow(pipeline.exec())) as string[][];
-    const parsed = heads.map((items, i) => items.map((stored) => decodeSample(gpus[i]?.gpuUuid ?? '', stored)));
-    // A full head whose oldest sample is still newer than needed may have more behind it.
-    const short = gpus.flatMap((gpu, i) => {
-      const items = parsed[i] ?? [];
-      const oldest = items.at(-1);
-      return headLength[i] !== -1 && items.length === headLength[i] && oldest && oldest.at > (needFrom[i] ?? 0) ? [i] : [];
-    });
-    if (short.length > 0) {
-      const again = this.redis.client.pipeline();
-      for (const i of short) again.lrange(historyKey(gpus[i] as { agentId: string; gpuUuid: string }), 0, -1);
-      const full = (await execOrThrow(again.exec())) as string[][];
-      short.forEach((i, j) => (parsed[i] = (full[j] ?? []).map((stored) => decodeSample(gpus[i]?.gpuUuid ?? '', stored))));
-    }
-    return gpus.map((_, i) => {
-      const from = needFrom[i] ?? 0;
-      return { rolledUpTo: marks[i] ?? 0, history: (parsed[i] ?? []).filter((sample) => sample.at >= from).reverse() };
-    });
+    const args: (string | number)[] = [this.agentKeyBase, this.rolledUpKey, window.now, window.maxGapMs, window.expectedIntervalMs];
+    for (const { agentId, gpuUuid } of gpus) args.push(agentId, gpuUuid);
+    const reply = await ROLLUP_MINUTES.run(this.redis.client, 0, ...args);
+    return decodeRollupReply(reply, gpus.map(({ gpuUuid }) => gpuUuid));
   }
 
   /** Moves the marks of many GPUs in one command. */
@@ -298,13 +276,6 @@ export class PresenceStore {
  */
 function wellFormed(value: string): string {
   return (value as string & { toWellFormed(): string }).toWellFormed();
-}
-
-/** A pipeline's replies; the first failed command's error is thrown (ioredis resolves with per-command errors). */
-async function execOrThrow(pending: Promise<[error: Error | null, result: unknown][] | null>): Promise<unknown[]> {
-  const results = (await pending) ?? [];
-  for (const [error] of results) if (error) throw error;
-  return results.map(([, result]) => result);
 }
 
 function parsePresence(raw: Record<string, string>): Presence | null {

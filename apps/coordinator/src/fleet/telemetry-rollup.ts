@@ -36,6 +36,10 @@ function stats(values: (number | null)[]): Stats | null {
 }
 
 /**
+ * The formula of the per-minute roll-ups, pinned by the table tests next to it. The roll-up
+ * job runs it inside Redis (ROLLUP_MINUTES in rollup-script.ts, the same operations in the
+ * same order); an integration test holds the two equal on random histories.
+ *
  * Per-minute roll-ups of one GPU's samples (any order, duplicates by timestamp ignored).
  * Energy: each sample's power draw holds until the next sample, at most `maxGapMs`
  * (a longer gap is missing data, not energy), and is cut at the minute's end so every
