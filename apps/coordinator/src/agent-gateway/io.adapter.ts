@@ -5,12 +5,14 @@ import type { Server, ServerOptions } from 'socket.io';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/config.js';
 import type { RedisService } from '../redis/redis.service.js';
+import { adapterParser } from './adapter-parser.js';
 import { releaseSocketBuffers } from './socket-retention.js';
 
 /**
  * socket.io server options in one place (payload limit, ping timing, no CORS, no client
- * bundle), the Redis adapter, so events and acks fan out across coordinator processes, and
- * the release of each connection's used buffers (`socket-retention.ts`).
+ * bundle), the Redis adapter, so events and acks fan out across coordinator processes (its
+ * messages as JSON: `adapter-parser.ts`), and the release of each connection's used buffers
+ * (`socket-retention.ts`).
  */
 export class PotluckIoAdapter extends IoAdapter {
   private readonly servers: Server[] = [];
@@ -33,7 +35,7 @@ export class PotluckIoAdapter extends IoAdapter {
       cors: { origin: false },
     });
     releaseSocketBuffers(server.engine);
-    server.adapter(createAdapter(withHandledPublish(this.redis.connect('socket-pub')), this.redis.connect('socket-sub'), { key: `${this.redis.prefix}:socket.io` }));
+    server.adapter(createAdapter(withHandledPublish(this.redis.connect('socket-pub')), this.redis.connect('socket-sub'), { key: `${this.redis.prefix}:socket.io`, parser: adapterParser }));
     this.servers.push(server);
     return server;
   }
