@@ -69,7 +69,7 @@ for g = 6, #ARGV, 2 do
   local function bucket(minute)
     local b = buckets[minute]
     if b == nil then
-      b = { n = 0, joules = 0, covered = 0, s = { {}, {}, {}, {} } }
+      b = { n = 0, joules = 0, covered = 0, s = {} }
       for k = 1, 4 do b.s[k] = { n = 0, sum = 0, min = math.huge, max = -math.huge } end
       buckets[minute] = b
       minutes[#minutes + 1] = minute
