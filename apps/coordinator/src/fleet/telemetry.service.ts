@@ -22,15 +22,16 @@ const DAY_MS = 86_400_000;
 const ROLLUP_SCRIPT_GPUS = 10;
 /**
  * GPUs whose minutes go to PostgreSQL in one statement (and whose marks move in one HSET).
- * One statement per script call was 1,900 statements a minute at 10,000 agents, and building
- * them in Prisma cost more than the roll-up itself.
+ * One statement per script call was 1,900 statements a minute at 10,000 agents, and the
+ * roll-up then ran for ~47 s of every minute.
  */
 const ROLLUP_WRITE_GPUS = 100;
 /**
  * The pause between two writes, at most: a roll-up is spread over up to a third of its
- * interval. At 10,000 agents (19,000 GPUs) its chunks back to back were a burst of ~570,000
- * decoded samples in a second or two: dozens of young-generation collections in a row, and
- * acknowledgements held up for hundreds of ms. Spread out, the same work fits between them.
+ * interval, so its scripts and statements come between telemetry writes instead of in one
+ * burst. (When the samples were still decoded here, back to back was ~570,000 of them in a
+ * second or two at 10,000 agents: dozens of young-generation collections in a row, and
+ * acknowledgements held up for hundreds of ms.)
  */
 const ROLLUP_MAX_PAUSE_MS = 50;
 const WORKER_CLOSE_GRACE_MS = 2000;
