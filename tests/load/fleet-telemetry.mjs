@@ -65,8 +65,10 @@ const CLIENT_PROCESSES = Math.floor(numberFromEnv('CLIENT_PROCESSES', 1));
 const LIVE_DASHBOARDS = process.env.LIVE_DASHBOARDS === '0' ? 0 : Math.floor(numberFromEnv('LIVE_DASHBOARDS', 1));
 const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
-const COORDINATOR_NODE_OPTIONS = (process.env.COORDINATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-const BARE_NODE_OPTIONS = (process.env.BARE_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+/** Node flags from a space-separated setting. */
+const nodeOptions = (name) => (process.env[name] ?? '').split(' ').filter(Boolean);
+const COORDINATOR_NODE_OPTIONS = nodeOptions('COORDINATOR_NODE_OPTIONS');
+const BARE_NODE_OPTIONS = nodeOptions('BARE_NODE_OPTIONS');
 /** Extra settings for the coordinator, "NAME=value NAME=value" (e.g. POTLUCK_HEAP_GROWING_PERCENT=40). */
 const COORDINATOR_ENV = Object.fromEntries((process.env.COORDINATOR_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -102,7 +102,7 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
       const marks: RolledUpMark[] = [];
       const end = Math.min(start + ROLLUP_WRITE_GPUS, gpus.length);
       for (let from = start; from < end; from += ROLLUP_SCRIPT_GPUS) {
-        const part = await this.completeMinutes(gpus.slice(from, Math.min(from + ROLLUP_SCRIPT_GPUS, end)), now, maxGapMs);
+        const part = await this.rowsAndMarks(gpus.slice(from, Math.min(from + ROLLUP_SCRIPT_GPUS, end)), now, maxGapMs);
         rows.push(...part.rows);
         marks.push(...part.marks);
       }
@@ -114,8 +114,8 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
     return written;
   }
 
-  /** The complete minutes not yet rolled up of these GPUs (computed in Redis), and each GPU's new mark. */
-  private async completeMinutes(chunk: readonly { agentId: string; gpuUuid: string }[], now: number, maxGapMs: number): Promise<{ rows: MinuteRow[]; marks: RolledUpMark[] }> {
+  /** The rows for these GPUs' complete minutes not yet rolled up (computed in Redis), and each GPU's new mark. */
+  private async rowsAndMarks(chunk: readonly { agentId: string; gpuUuid: string }[], now: number, maxGapMs: number): Promise<{ rows: MinuteRow[]; marks: RolledUpMark[] }> {
     const minutesPerGpu = await this.presence.completeMinutes(chunk, { now, maxGapMs, expectedIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS });
     const rows: MinuteRow[] = [];
     const marks: RolledUpMark[] = [];
