@@ -40,3 +40,21 @@ export async function createBenchDatabase(adminUrl, onCleanup) {
   url.pathname = `/${name}`;
   return { name, url: url.toString() };
 }
+
+/** The sample at quantile `q` (0…1) of ascending `sorted`. */
+export function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** p50/p99/max in ms of `count` sequential calls of `run(i)`, after up to 50 unmeasured ones. */
+export async function timed(count, run) {
+  const samples = [];
+  for (let i = 0; i < Math.min(50, count); i += 1) await run(i); // warm-up
+  for (let i = 0; i < count; i += 1) {
+    const started = process.hrtime.bigint();
+    await run(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: samples[samples.length - 1] };
+}

@@ -14,7 +14,7 @@
  * 2. Board query, top 100 plus the caller's own rank: inside the service (BoardsService.page,
  *    names from PostgreSQL included) and over HTTP (GET /api/v1/boards?limit=100 with an API
  *    key of a mid-board contributor), each next to bare Redis (ZREVRANGE 0 99 WITHSCORES +
- *    ZREVRANK on the same sorted set). p50/p99 over QUERIES sequential requests, repeated ROUNDS
+ *    ZREVRANK on the same sorted set, from a client of its own). p50/p99 over QUERIES sequential requests, repeated ROUNDS
  *    times (each round: service, HTTP, bare HTTP, bare Redis) so the run-to-run spread shows. The
  *    rounds measure a warm server: before them WARMUP_REQUESTS pages are asked for over HTTP
  *    (and as many of the bare server), and their own p50/p99 is printed as the cold start (V8
@@ -23,9 +23,13 @@
  *    CPU per HTTP page (all its threads) is printed next to the bare server's. HTTP requests
  *    come from a separate process (http-latency-client.mjs: node:http, one kept-alive
  *    connection), as a real client's do, so its work and garbage stay out of the coordinator's
- *    event loop; next to it, bare HTTP: a node:http server in this process sending the same
- *    page's JSON, already serialised, to the same client. PROFILE=<file.cpuprofile> records a
- *    CPU profile of the board rounds only.
+ *    event loop; next to it, bare HTTP: a node:http server sending the same page's JSON,
+ *    already serialised, to the same client. The bare server and the bare Redis client run in a
+ *    process of their own (credit-boards-bare.mjs), so that the coordinator's process runs
+ *    only the coordinator (sharing node:http and ioredis with them deoptimised its request
+ *    path at every switch). PROFILE=<file.cpuprofile> records a
+ *    CPU profile of the board rounds only (PROFILE_PHASE=service or http: only those
+ *    measurements; one file per measurement, the second and later named file-2.cpuprofile, …).
  * 3. Grants per second through the real ledger path (CreditService.grant: a transaction with
  *    the attempt's advisory lock, the idempotent insert, the board update) for GRANTS claimed
  *    attempts at CONCURRENCY (the attempts of DONORS donors' agents in turn, on five GPU
@@ -43,9 +47,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -55,6 +58,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
+import { timed } from './bench-support.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dist = (path) => import(pathToFileURL(join(ROOT, 'apps/coordinator/dist', path)).href);
@@ -72,6 +76,8 @@ const QUERIES = numberFromEnv('QUERIES', 1000);
 const ROUNDS = numberFromEnv('ROUNDS', 3);
 const WARMUP_REQUESTS = numberFromEnv('WARMUP_REQUESTS', 3000);
 const PROFILE = process.env.PROFILE || null;
+const PROFILE_PHASE = process.env.PROFILE_PHASE || 'all';
+if (!['all', 'service', 'http'].includes(PROFILE_PHASE)) throw new Error(`PROFILE_PHASE must be all, service or http, not "${PROFILE_PHASE}"`);
 const GRANTS = numberFromEnv('GRANTS', 2000);
 const BATCHED_GRANTS = numberFromEnv('BATCHED_GRANTS', 20_000);
 const CONCURRENCY = numberFromEnv('CONCURRENCY', 8);
@@ -92,22 +98,6 @@ async function cleanup() {
   cleanups.length = 0;
 }
 
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-async function timed(count, run) {
-  const samples = [];
-  for (let i = 0; i < Math.min(50, count); i += 1) await run(i); // warm-up
-  for (let i = 0; i < count; i += 1) {
-    const started = process.hrtime.bigint();
-    await run(i);
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: samples[samples.length - 1] };
-}
-
 async function throughput(total, concurrency, run) {
   let next = 0;
   const started = process.hrtime.bigint();
@@ -121,6 +111,39 @@ async function throughput(total, concurrency, run) {
 }
 
 const run = promisify(execFile);
+
+/** The bare baselines' process (credit-boards-bare.mjs): ask(message) resolves with its answer. */
+function bareBaselines() {
+  const child = fork(join(ROOT, 'tests/load/credit-boards-bare.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map();
+  let next = 0;
+  const fail = (error) => {
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
+  };
+  child.on('message', ({ id, error, ...answer }) => {
+    const pending = waiting.get(id);
+    waiting.delete(id);
+    if (error) pending?.reject(new Error(`bare baselines: ${error}`));
+    else pending?.resolve(answer);
+  });
+  child.on('exit', (code, signal) => fail(new Error(`bare baselines' process exited (${signal ?? code})`)));
+  child.on('error', fail);
+  return {
+    ask: (message) =>
+      new Promise((resolve, reject) => {
+        const id = (next += 1);
+        waiting.set(id, { resolve, reject });
+        child.send({ id, ...message });
+      }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.disconnect();
+      await exited;
+    },
+  };
+}
 const ms = (value) => `${value.toFixed(2)} ms`;
 const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -257,42 +280,56 @@ async function main() {
   if (page.items.length !== 100 || !page.me) throw new Error('the board page is not what the benchmark expects');
   const zkey = `${store.prefix}z:all:total:contributors`;
   const rounds = { service: [], http: [], bareHttp: [], bare: [] };
-  // Bare HTTP: node:http answering the same page's JSON, already serialised, to the same client.
+  // The bare baselines run in their own process (credit-boards-bare.mjs), so that this one runs
+  // only the coordinator: bare HTTP is node:http answering the same page's JSON, already
+  // serialised, to the same client; bare Redis is a client of its own on the same sorted set.
+  const bare = bareBaselines();
+  cleanups.push(() => bare.stop());
   const pageJson = Buffer.from(JSON.stringify(page));
-  const bareServer = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': pageJson.length });
-    response.end(pageJson);
-  });
-  bareServer.listen(0, '127.0.0.1');
-  await once(bareServer, 'listening');
-  cleanups.push(() => new Promise((resolve) => bareServer.close(resolve)));
+  const { port: barePort } = await bare.ask({ serve: pageJson.toString('base64') });
+  const ownCpuUs = async () => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  };
+  const bareCpuUs = async () => (await bare.ask({ cpu: true })).cpuUs;
   // From a separate process (tests/load/http-latency-client.mjs), as a real client is; with the
-  // CPU time this process (the coordinator's, or the bare server's) spent per request meanwhile.
-  const timeHttp = async (url, count = QUERIES, warmup = Math.min(50, count)) => {
-    const before = process.cpuUsage();
+  // CPU time the server's process (the coordinator's, or the bare server's) spent per request meanwhile.
+  const timeHttp = async (url, cpuUs, count = QUERIES, warmup = Math.min(50, count)) => {
+    const before = await cpuUs();
     const result = JSON.parse((await run(process.execPath, [join(ROOT, 'tests/load/http-latency-client.mjs'), url, String(count), String(warmup), `Bearer ${key.secret}`])).stdout);
-    const cpu = process.cpuUsage(before);
-    return { ...result, cpuPerRequestUs: (cpu.user + cpu.system) / (count + warmup) };
+    return { ...result, cpuPerRequestUs: ((await cpuUs()) - before) / (count + warmup) };
   };
   const boardUrl = `${baseUrl}/api/v1/boards?limit=100`;
-  const bareUrl = `http://127.0.0.1:${bareServer.address().port}/`;
-  const cold = { http: await timeHttp(boardUrl, WARMUP_REQUESTS, 0), bareHttp: await timeHttp(bareUrl, WARMUP_REQUESTS, 0) };
+  const bareUrl = `http://127.0.0.1:${barePort}/`;
+  const cold = { http: await timeHttp(boardUrl, ownCpuUs, WARMUP_REQUESTS, 0), bareHttp: await timeHttp(bareUrl, bareCpuUs, WARMUP_REQUESTS, 0) };
   const loadBefore = load();
+  // The profiler samples the rounds of PROFILE_PHASE: all of them, or only the in-service
+  // or the HTTP measurements (one profile, started and stopped around each of them).
   const profiler = PROFILE ? new Session() : null;
   if (profiler) {
     profiler.connect();
     await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
   }
+  const profiling = async (phase, work) => {
+    const sampled = profiler && (PROFILE_PHASE === 'all' || PROFILE_PHASE === phase);
+    if (sampled) await profiler.post('Profiler.start');
+    try {
+      return await work();
+    } finally {
+      if (sampled) profiles.push((await profiler.post('Profiler.stop')).profile);
+    }
+  };
+  const profiles = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    rounds.service.push(await watchingTheLoop(() => timed(QUERIES, () => boards.page(query, principal))));
-    rounds.http.push(await watchingTheLoop(() => timeHttp(boardUrl)));
-    rounds.bareHttp.push(await timeHttp(bareUrl));
-    rounds.bare.push(await timed(QUERIES, () => Promise.all([redis.zrevrange(zkey, 0, 99, 'WITHSCORES'), redis.zrevrank(zkey, middle)])));
+    rounds.service.push(await profiling('service', () => watchingTheLoop(() => timed(QUERIES, () => boards.page(query, principal)))));
+    rounds.http.push(await profiling('http', () => watchingTheLoop(() => timeHttp(boardUrl, ownCpuUs))));
+    rounds.bareHttp.push(await timeHttp(bareUrl, bareCpuUs));
+    rounds.bare.push(await bare.ask({ redis: { url: REDIS_URL, key: zkey, member: middle, count: QUERIES } }));
   }
   if (profiler) {
-    const { profile } = await profiler.post('Profiler.stop');
-    writeFileSync(PROFILE, JSON.stringify(profile));
+    // One file per sampled measurement after the first: name.cpuprofile, name-2.cpuprofile, …
+    profiles.forEach((profile, index) => writeFileSync(index === 0 ? PROFILE : PROFILE.replace(/(\.cpuprofile)?$/, `-${index + 1}$1`), JSON.stringify(profile)));
     profiler.disconnect();
   }
   const loadAfter = load();
@@ -360,7 +397,7 @@ ${watched(rounds.service)}
 ${line('over HTTP', rounds.http, '   (target p99 < 5 ms; client in its own process, connection kept alive)')}
 ${watched(rounds.http)}
 ${line('bare HTTP', rounds.bareHttp, `   (node:http sending the same page's ${pageJson.length} bytes of JSON to the same client)`)}
-  CPU per HTTP page    coordinator ${cpuLine(rounds.http)} | bare ${cpuLine(rounds.bareHttp)} (this process, all threads)
+  CPU per HTTP page    coordinator ${cpuLine(rounds.http)} | bare ${cpuLine(rounds.bareHttp)} (each server's process, all threads)
   cold start           first ${WARMUP_REQUESTS} pages over HTTP: p50 ${ms(cold.http.p50)} p99 ${ms(cold.http.p99)} max ${ms(cold.http.max)}, ${Math.round(cold.http.cpuPerRequestUs)} µs CPU each | bare: p50 ${ms(cold.bareHttp.p50)} p99 ${ms(cold.bareHttp.p99)}, ${Math.round(cold.bareHttp.cpuPerRequestUs)} µs (before the rounds)
 ${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} one by one at concurrency ${CONCURRENCY}, ${BATCHED_GRANTS} batched:
