@@ -95,6 +95,12 @@ export const ConfigSchema = z.object({
   POTLUCK_RECEIPT_KEY_FILE: z.string().min(1).optional(),
   /** How often ledger entries of the last day that the boards have not applied yet are applied (after a crash between the two). */
   POTLUCK_BOARD_CATCHUP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * How long a board page's shared part (the rows, the total, the next cursor) is served again
+   * without reading Redis, unless this process changed the boards meanwhile; the caller's own
+   * row is read every time. 0 reads every page afresh.
+   */
+  POTLUCK_BOARD_PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   /** The built dashboard (`vite build` of apps/web) served at `/`; defaults to apps/web/dist beside the coordinator. */
   POTLUCK_WEB_DIR: z.string().min(1).optional(),
   /** Apply pending migrations at start-up (turn off when an operator runs them separately). */

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CreditsConfig } from '@potluck/credits';
 import type { BoardKind, BoardPage, BoardQuery, BoardRow, BoardScope, BoardWindow } from '@potluck/protocol';
 import type { Principal } from '../auth/principal.js';
+import { ExpiringCache } from '../common/expiring-cache.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { floatToCredit, recentRate, safeUnitsToCredit, unitsToCredit } from './board-math.js';
 import { BoardSync } from './board-sync.service.js';
@@ -12,26 +14,39 @@ import { CREDITS_CONFIG } from './credits-config.js';
 const SEARCH_CANDIDATES = 500;
 const NAME_CACHE_MS = 60_000;
 const NAME_CACHE_SIZE = 100_000;
+/** Board pages kept (window, kind, scope, cursor and limit make a page; the oldest makes room). */
+const PAGE_CACHE_SIZE = 1_000;
 const UUID = /^[0-9a-f-]{36}$/;
 
-interface CachedName {
+interface Name {
   handle: string;
   name: string;
-  until: number;
 }
 
-/** Leaderboard pages: ranks and scores from Redis, names from PostgreSQL (one query per page). */
+/** What a board page shows every viewer alike (`me` is each viewer's own). */
+type SharedPage = Omit<BoardPage, 'me'>;
+
+/**
+ * Leaderboard pages: ranks and scores from Redis, names from PostgreSQL (one query per page).
+ * A page's shared part is reused for POTLUCK_BOARD_PAGE_CACHE_MS (its `asOf` says when it was
+ * read) unless this process changed the boards meanwhile; the caller's own row is read for
+ * every request.
+ */
 @Injectable()
 export class BoardsService {
   /** Per scope, by member id (no key is built per lookup: a page looks up a hundred). */
-  private readonly nameCache = { contributors: new Map<string, CachedName>(), teams: new Map<string, CachedName>() };
+  private readonly nameCache = { contributors: new ExpiringCache<string, Name>(NAME_CACHE_MS, NAME_CACHE_SIZE), teams: new ExpiringCache<string, Name>(NAME_CACHE_MS, NAME_CACHE_SIZE) };
+  private readonly pages: ExpiringCache<string, SharedPage>;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly store: BoardsStore,
     private readonly sync: BoardSync,
     @Inject(CREDITS_CONFIG) private readonly credits: CreditsConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.pages = new ExpiringCache(config.POTLUCK_BOARD_PAGE_CACHE_MS, PAGE_CACHE_SIZE);
+  }
 
   async page(query: BoardQuery, viewer: Principal | null, now = Date.now()): Promise<BoardPage> {
     await this.sync.advance(now);
@@ -54,9 +69,17 @@ export class BoardsService {
         shown.map((row) => row.rank + 1),
         now,
       );
-      return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: await this.me(window, kind, scope, viewer, now), asOf: new Date(now).toISOString() };
+      const meMember = await this.memberOf(scope, viewer);
+      return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: meMember ? await this.me(window, kind, scope, meMember, now) : null, asOf: new Date(now).toISOString() };
     }
     const meMember = await this.memberOf(scope, viewer);
+    const pageKey = `${window}:${kind}:${scope}:${offset}:${query.limit}`;
+    const version = this.store.version; // read before the page: a change while it is read drops it
+    const shared = this.pages.get(pageKey, now, version);
+    if (shared) {
+      const me = meMember ? await this.me(window, kind, scope, meMember, now) : null;
+      return { window, kind, scope, total: shared.total, items: shared.items, nextCursor: shared.nextCursor, me, asOf: shared.asOf };
+    }
     const slice = await this.store.pageWithMember(window, kind, scope, offset, query.limit, meMember);
     const { total, members, scores } = slice;
     const ranks = members.map((_, i) => offset + i + 1);
@@ -67,7 +90,9 @@ export class BoardsService {
     }
     const rows = await this.rows(window, kind, scope, members, ranks, now, scores);
     const me = slice.member && meMember ? (rows.pop() ?? null) : null;
-    return { window, kind, scope, total, items: rows, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, me, asOf: new Date(now).toISOString() };
+    const page: SharedPage = { window, kind, scope, total, items: rows, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, asOf: new Date(now).toISOString() };
+    this.pages.set(pageKey, page, now, version);
+    return { window, kind, scope, total, items: rows, nextCursor: page.nextCursor, me, asOf: page.asOf };
   }
 
   /** The caller's member on a board: themself (contributors), their current team (teams); none for GPU classes. */
@@ -89,12 +114,11 @@ export class BoardsService {
     return floatToCredit(recentRate(score ?? 0, now, this.credits.recentAverageHalfLifeMs));
   }
 
-  private async me(window: BoardWindow, kind: BoardKind, scope: BoardScope, viewer: Principal | null, now: number): Promise<BoardRow | null> {
-    const member = await this.memberOf(scope, viewer);
-    if (!member) return null;
-    const rank = await this.rankOf(window, kind, scope, member);
-    if (rank === null) return null;
-    const [row] = await this.rows(window, kind, scope, [member], [rank], now);
+  /** A member's own row: one round trip for its rank and score. */
+  private async me(window: BoardWindow, kind: BoardKind, scope: BoardScope, member: string, now: number): Promise<BoardRow | null> {
+    const place = await this.store.place(window, kind, scope, member);
+    if (!place) return null;
+    const [row] = await this.rows(window, kind, scope, [member], [place.rank + 1], now, [place.score]);
     return row ?? null;
   }
 
@@ -117,16 +141,16 @@ export class BoardsService {
   }
 
   /** Handles and names in the order of `members` (undefined: none), cached for a minute (a board page shows the same few hundred again and again). */
-  private async names(scope: BoardScope, members: readonly string[]): Promise<({ handle: string; name: string } | undefined)[]> {
+  private async names(scope: BoardScope, members: readonly string[]): Promise<(Name | undefined)[]> {
     if (scope === 'gpu-class') return [];
     const cache = this.nameCache[scope];
     const now = Date.now();
-    const out: (CachedName | undefined)[] = new Array<CachedName | undefined>(members.length);
+    const out: (Name | undefined)[] = new Array<Name | undefined>(members.length);
     let missing: string[] | null = null;
     for (let i = 0; i < members.length; i += 1) {
       const member = members[i] as string;
-      const cached = cache.get(member);
-      if (cached && cached.until > now) out[i] = cached;
+      const cached = cache.get(member, now);
+      if (cached) out[i] = cached;
       else if (UUID.test(member)) (missing ??= []).push(member);
     }
     if (!missing) return out;
@@ -134,9 +158,13 @@ export class BoardsService {
       scope === 'contributors'
         ? (await this.prisma.client.user.findMany({ where: { id: { in: missing } }, select: { id: true, handle: true, displayName: true } })).map((u) => ({ id: u.id, handle: u.handle, name: u.displayName }))
         : (await this.prisma.client.team.findMany({ where: { id: { in: missing } }, select: { id: true, slug: true, name: true } })).map((t) => ({ id: t.id, handle: t.slug, name: t.name }));
-    if (cache.size > NAME_CACHE_SIZE) cache.clear();
-    for (const row of found) cache.set(row.id, { handle: row.handle, name: row.name, until: now + NAME_CACHE_MS });
-    return members.map((member, i) => out[i] ?? cache.get(member));
+    const byId = new Map<string, Name>();
+    for (const row of found) {
+      const name = { handle: row.handle, name: row.name };
+      byId.set(row.id, name);
+      cache.set(row.id, name, now);
+    }
+    return members.map((member, i) => out[i] ?? byId.get(member));
   }
 
   private async searchMembers(scope: BoardScope, search: string, window: BoardWindow, kind: BoardKind): Promise<string[]> {

@@ -119,6 +119,13 @@ end
 return { redis.call('ZCARD', KEYS[1]), #flat, table.concat(flat, '\\n'), rank, score }
 `);
 
+/** Where one member stands on a board: { rank (0-based), score }, or false when absent. KEYS: the sorted set. ARGV: the member. */
+const PLACE = new LuaScript(`
+local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
+if not rank then return false end
+return { rank, redis.call('ZSCORE', KEYS[1], ARGV[1]) }
+`);
+
 /**
  * Moves a window's first day forward to ARGV[3], taking out each dropped day's bucket
  * (the 30 d window also deletes the bucket: no window needs it any more). The first call
@@ -198,8 +205,26 @@ export interface BoardSlice {
 @Injectable()
 export class BoardsStore {
   private readonly logger = new Logger('Boards');
+  private changes = 0;
 
   constructor(private readonly redis: RedisService) {}
+
+  /**
+   * Moves on each time this process has changed the boards (applied entries, moved a window,
+   * cleared them), once the change is done: what was read under an earlier version may be out
+   * of date. Changes made by other processes do not move it.
+   */
+  get version(): number {
+    return this.changes;
+  }
+
+  private async changing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.changes += 1;
+    }
+  }
 
   /** All board keys share one hash tag, so the scripts stay in one slot. */
   get prefix(): string {
@@ -215,6 +240,10 @@ export class BoardsStore {
    * again after a Redis restart); returns how many were new to the boards.
    */
   async apply(deltas: readonly BoardDelta[]): Promise<number> {
+    return this.changing(() => this.applyFitting(deltas));
+  }
+
+  private async applyFitting(deltas: readonly BoardDelta[]): Promise<number> {
     const fitting = deltas.filter((delta) => {
       if (delta.units >= -INT64_MAX && delta.units <= INT64_MAX) return true;
       this.logger.error({ entryId: delta.entryId, units: delta.units.toString() }, 'a ledger entry is beyond the boards\' 64-bit units: left off the boards (the check will name its members)');
@@ -250,10 +279,12 @@ export class BoardsStore {
 
   /** Moves the 7 d and 30 d windows so that they start where `today` says. */
   async advance(today: number): Promise<void> {
-    // 7 d first: it reads buckets the 30 d step may delete.
-    for (const window of ['7d', '30d'] as const satisfies readonly DayWindow[]) {
-      await ADVANCE.run(this.redis.client, 0, this.prefix, window, windowStart(window, today), window === '30d' ? '1' : '0', ...this.suffixes());
-    }
+    await this.changing(async () => {
+      // 7 d first: it reads buckets the 30 d step may delete.
+      for (const window of ['7d', '30d'] as const satisfies readonly DayWindow[]) {
+        await ADVANCE.run(this.redis.client, 0, this.prefix, window, windowStart(window, today), window === '30d' ? '1' : '0', ...this.suffixes());
+      }
+    });
   }
 
   async starts(): Promise<{ '30d': number | null; '7d': number | null }> {
@@ -263,12 +294,14 @@ export class BoardsStore {
 
   /** Deletes every board key (the rebuild starts from nothing). */
   async clear(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await this.redis.client.unlink(...keys);
-    } while (cursor !== '0');
+    await this.changing(async () => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await this.redis.client.unlink(...keys);
+      } while (cursor !== '0');
+    });
   }
 
   private zkey(window: BoardWindow, kind: BoardKind, scope: BoardScope): string {
@@ -311,6 +344,12 @@ export class BoardsStore {
     const results = (await pipeline.exec()) ?? [];
     for (const [error] of results) if (error) throw error;
     return pageSlice(results[0]?.[1] as number, results[1]?.[1] as string[], member ? (results[2]?.[1] as number | null) : null, member ? (results[3]?.[1] as string | null) : null);
+  }
+
+  /** One member's 0-based rank and score, or null when it is not on the board. */
+  async place(window: BoardWindow, kind: BoardKind, scope: BoardScope, member: string): Promise<{ rank: number; score: number } | null> {
+    const place = (await PLACE.run(this.redis.client, 1, this.zkey(window, kind, scope), member)) as [number, string] | null | false;
+    return Array.isArray(place) ? { rank: place[0], score: Number(place[1]) } : null;
   }
 
   /** 0-based ranks (null when absent) of members. */
