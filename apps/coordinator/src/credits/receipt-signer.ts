@@ -40,6 +40,8 @@ export class ReceiptSigner implements OnModuleInit {
   private readonly logger = new Logger('Receipts');
   private privateKey: KeyObject | null = null;
   private publicKeyObject: KeyObject | null = null;
+  /** The public half as served (made once: exporting and hashing the key per request costs). */
+  private view: PublicKey | null = null;
   /** Every known key by id (current and retired), from ReceiptKey. */
   private known = new Map<string, KeyObject>();
   private knownAt = 0;
@@ -54,6 +56,7 @@ export class ReceiptSigner implements OnModuleInit {
     this.publicKeyObject = createPublicKey(this.privateKey);
     if (this.privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the receipt key must be an Ed25519 key');
     const view = publicKeyView(this.publicKeyObject);
+    this.view = view;
     await this.prisma.client.receiptKey.upsert({
       where: { keyId: view.keyId },
       create: { keyId: view.keyId, algorithm: view.algorithm, publicKeyPem: view.publicKeyPem },
@@ -104,11 +107,12 @@ export class ReceiptSigner implements OnModuleInit {
   }
 
   get keyId(): string {
-    return keyIdOf(this.publicKey);
+    return this.publicKeyView().keyId;
   }
 
   publicKeyView(): PublicKey {
-    return publicKeyView(this.publicKey);
+    if (!this.view) throw new Error('the receipt signer is not initialised');
+    return this.view;
   }
 
   /** Every key that has signed receipts, newest first: the current one and the retired ones. */
