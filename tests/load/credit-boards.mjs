@@ -18,7 +18,9 @@
  *    ZREVRANK on the same sorted set, from a client of its own). p50/p99 over QUERIES sequential requests, repeated ROUNDS
  *    times (each round: service, HTTP, bare HTTP, bare Redis) so the run-to-run spread shows. The
  *    rounds measure a warm server: before them WARMUP_REQUESTS pages are asked for over HTTP
- *    (and as many of the bare server), and their own p50/p99 is printed as the cold start (V8
+ *    (and as many of the bare server), and their own p50/p99 is printed as the cold start; then
+ *    blocks of 1,000 more while the coordinator's CPU per page still falls by over 5 % a block
+ *    (at most WARMUP_MAX_BLOCKS), printed as the warm-up (V8
  *    compiles the request path meanwhile: measured, the coordinator's CPU per page fell from
  *    ~1.9 ms in the first 1,000 requests to ~0.65 ms after ~3,000). The coordinator process's
  *    CPU per HTTP page (all its threads) is printed next to the bare server's. HTTP requests
@@ -42,7 +44,7 @@
  *
  * It runs the built coordinator in this process (apps/coordinator/dist), creates a uniquely
  * named database (dropped at the end) and Redis prefix (deleted at the end), and talks only
- * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], WARMUP_REQUESTS [3000], GRANTS [2000] (one by one), DONORS [1000], BATCHED_GRANTS [20000] (through the batcher: 40 batches, not 4, so warm-up does not decide the rate),
+ * to 127.0.0.1. Environment: CONTRIBUTORS [1000000], QUERIES [1000], ROUNDS [3], WARMUP_REQUESTS [3000], WARMUP_MAX_BLOCKS [10], GRANTS [2000] (one by one), DONORS [1000], BATCHED_GRANTS [20000] (through the batcher: 40 batches, not 4, so warm-up does not decide the rate),
  * CONCURRENCY [8], PROFILE, AUTH_CACHE_MS (POTLUCK_AUTH_CACHE_MS of the coordinator; 0 looks the
  * API key up in PostgreSQL on every request), PAGE_CACHE_MS (POTLUCK_BOARD_PAGE_CACHE_MS: how long a
  * page's shared part is served again; 0 reads every page from Redis), TEST_DATABASE_ADMIN_URL, TEST_REDIS_URL.
@@ -77,6 +79,9 @@ const CONTRIBUTORS = numberFromEnv('CONTRIBUTORS', 1_000_000);
 const QUERIES = numberFromEnv('QUERIES', 1000);
 const ROUNDS = numberFromEnv('ROUNDS', 3);
 const WARMUP_REQUESTS = numberFromEnv('WARMUP_REQUESTS', 3000);
+const WARMUP_MAX_BLOCKS = numberFromEnv('WARMUP_MAX_BLOCKS', 10);
+/** Pages per block of the warm-up after the cold start. */
+const WARMUP_BLOCK = 1000;
 const PROFILE = process.env.PROFILE || null;
 const PROFILE_PHASE = process.env.PROFILE_PHASE || 'all';
 if (!['all', 'service', 'http'].includes(PROFILE_PHASE)) throw new Error(`PROFILE_PHASE must be all, service or http, not "${PROFILE_PHASE}"`);
@@ -308,6 +313,15 @@ async function main() {
   const boardUrl = `${baseUrl}/api/v1/boards?limit=100`;
   const bareUrl = `http://127.0.0.1:${barePort}/`;
   const cold = { http: await timeHttp(boardUrl, ownCpuUs, WARMUP_REQUESTS, 0), bareHttp: await timeHttp(bareUrl, bareCpuUs, WARMUP_REQUESTS, 0) };
+  // Then blocks of WARMUP_BLOCK pages while the coordinator's CPU per page still falls by more
+  // than 5 % a block (V8 is still compiling the request path), at most WARMUP_MAX_BLOCKS.
+  const warming = [cold.http.cpuPerRequestUs];
+  while (warming.length <= WARMUP_MAX_BLOCKS) {
+    const { cpuPerRequestUs } = await timeHttp(boardUrl, ownCpuUs, WARMUP_BLOCK, 0);
+    const falling = cpuPerRequestUs < 0.95 * (warming.at(-1) ?? Infinity);
+    warming.push(cpuPerRequestUs);
+    if (!falling) break;
+  }
   const loadBefore = load();
   // The profiler samples the rounds of PROFILE_PHASE: all of them, or only the in-service
   // or the HTTP measurements (one profile, started and stopped around each of them).
@@ -405,6 +419,7 @@ ${watched(rounds.http)}
 ${line('bare HTTP', rounds.bareHttp, `   (node:http sending the same page's ${pageJson.length} bytes of JSON to the same client)`)}
   CPU per HTTP page    coordinator ${cpuLine(rounds.http)} | bare ${cpuLine(rounds.bareHttp)} (each server's process, all threads)
   cold start           first ${WARMUP_REQUESTS} pages over HTTP: p50 ${ms(cold.http.p50)} p99 ${ms(cold.http.p99)} max ${ms(cold.http.max)}, ${Math.round(cold.http.cpuPerRequestUs)} µs CPU each | bare: p50 ${ms(cold.bareHttp.p50)} p99 ${ms(cold.bareHttp.p99)}, ${Math.round(cold.bareHttp.cpuPerRequestUs)} µs (before the rounds)
+  warm-up              then ${(warming.length - 1) * WARMUP_BLOCK} more pages until the CPU per page stopped falling by 5 % a block: ${warming.map((us) => Math.round(us)).join(' → ')} µs
 ${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} one by one at concurrency ${CONCURRENCY}, ${BATCHED_GRANTS} batched:
   real ledger path     ${Math.round(grants.perSecond)} grants/s one by one (a transaction each, as validation decides)
