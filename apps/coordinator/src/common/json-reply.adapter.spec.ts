@@ -4,12 +4,18 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonReplyExpressAdapter } from './json-reply.adapter.js';
+import { JsonText } from './json-text.js';
 
 @Controller()
 class SampleController {
   @Get('object')
   object(): unknown {
     return { name: 'zoë', items: [1, 2, 3], long: 'x'.repeat(5000) };
+  }
+
+  @Get('serialised')
+  serialised(): JsonText {
+    return new JsonText('{"name":"zoë","items":[1,2,3]}');
   }
 
   @Post('created')
@@ -74,6 +80,10 @@ describe('JsonReplyExpressAdapter', () => {
     const text = await response.text();
     expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(text));
     expect(JSON.parse(text)).toEqual({ name: 'zoë', items: [1, 2, 3], long: 'x'.repeat(5000) });
+    const serialised = await fetch(`${base}/serialised`);
+    expect(serialised.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(serialised.headers.get('content-length'))).toBe(Buffer.byteLength('{"name":"zoë","items":[1,2,3]}'));
+    expect(await serialised.text()).toBe('{"name":"zoë","items":[1,2,3]}');
     const created = await fetch(`${base}/created`, { method: 'POST' });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ id: 1 });

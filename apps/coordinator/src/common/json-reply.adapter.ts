@@ -3,6 +3,7 @@ import { StreamableFile, type NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express, Response } from 'express';
 import { expressMessageClasses } from './express-message-classes.js';
+import { JsonText } from './json-text.js';
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
 
@@ -12,7 +13,8 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/;
  * once, copied once into a Buffer (the length comes from it), written with the headers.
  * Express's `res.json` does more per response (a charset and freshness check, a length pass,
  * an ETag hook), and a string body would be flattened twice on the V8 heap (JSON.stringify
- * returns a rope; both the length and the header concatenation flatten it). Anything else (no
+ * returns a rope; both the length and the header concatenation flatten it). A `JsonText` is
+ * written as the JSON it already is. Anything else (no
  * body, files, streams, errors, another content type, HEAD, 204/205/304, a body that
  * serialises to nothing) goes the adapter's usual way.
  */
@@ -29,7 +31,7 @@ export class JsonReplyExpressAdapter extends ExpressAdapter {
     const status = statusCode ?? response.statusCode;
     const type = response.getHeader('content-type');
     if (status === 204 || status === 205 || status === 304 || (type !== undefined && !JSON_TYPE.test(String(type)))) return super.reply(response, body, statusCode);
-    const text: string | undefined = JSON.stringify(body); // undefined when a toJSON() says so
+    const text: string | undefined = body instanceof JsonText ? body.text : JSON.stringify(body); // undefined when a toJSON() says so
     if (text === undefined) return super.reply(response, body, statusCode);
     const json = Buffer.from(text);
     response.statusCode = status;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BoardQuerySchema } from '@potluck/protocol';
+import { BoardPageSchema, BoardQuerySchema } from '@potluck/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../auth/principal.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -88,5 +88,25 @@ describe('a board page served again', () => {
     expect(next.items).toEqual(top.items.slice(1, 2));
     expect(compute.total).toBe(0);
     expect(top.me).toBeNull();
+  });
+});
+
+describe('a board page as JSON text (the HTTP answer)', () => {
+  it('is the page the service returns, field for field and in order, with or without the caller, fresh, served again or searched', async () => {
+    const member = randomUUID();
+    await ours.apply([validation(member, 3_000_000_000n)]);
+    const now = Date.now();
+    for (const [asked, who] of [
+      [query, viewer(member)],
+      [query, viewer(member)], // served again: the shared part's JSON is made once, then reused
+      [query, null],
+      [{ ...query, limit: 1, cursor: '2' }, viewer(member)],
+      [BoardQuerySchema.parse({ window: 'all', kind: 'validation', search: 'no-such-handle' }), viewer(member)],
+    ] as const) {
+      const text = (await boards.pageJson(asked, who, now)).text;
+      const page = await boards.page(asked, who, now);
+      expect(text).toBe(JSON.stringify(page));
+      expect(BoardPageSchema.parse(JSON.parse(text))).toEqual(page);
+    }
   });
 });

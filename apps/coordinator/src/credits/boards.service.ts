@@ -3,6 +3,7 @@ import type { CreditsConfig } from '@potluck/credits';
 import type { BoardKind, BoardPage, BoardQuery, BoardRow, BoardScope, BoardWindow } from '@potluck/protocol';
 import type { Principal } from '../auth/principal.js';
 import { ExpiringCache } from '../common/expiring-cache.js';
+import { JsonText } from '../common/json-text.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { floatToCredit, recentRate, safeUnitsToCredit, unitsToCredit } from './board-math.js';
@@ -23,8 +24,25 @@ interface Name {
   name: string;
 }
 
-/** What a board page shows every viewer alike (`me` is each viewer's own). */
-type SharedPage = Omit<BoardPage, 'me'>;
+/**
+ * What a board page shows every viewer alike (`me` is each viewer's own) and, once a reply has
+ * needed it, that part serialised around the place where `me` goes.
+ */
+interface SharedPage {
+  page: Omit<BoardPage, 'me'>;
+  json?: { beforeMe: string; afterMe: string };
+}
+
+/** The page with the caller's row, its fields in the order the JSON has them. */
+function withMe(page: SharedPage['page'], me: BoardRow | null): BoardPage {
+  return { window: page.window, kind: page.kind, scope: page.scope, total: page.total, items: page.items, nextCursor: page.nextCursor, me, asOf: page.asOf };
+}
+
+function jsonAroundMe(page: SharedPage['page']): NonNullable<SharedPage['json']> {
+  const { asOf, ...beforeMe } = page;
+  const head = JSON.stringify(beforeMe); // an object: ends with '}'
+  return { beforeMe: `${head.slice(0, -1)},"me":`, afterMe: `,"asOf":${JSON.stringify(asOf)}}` };
+}
 
 /**
  * Leaderboard pages: ranks and scores from Redis, names from PostgreSQL (one query per page).
@@ -49,6 +67,21 @@ export class BoardsService {
   }
 
   async page(query: BoardQuery, viewer: Principal | null, now = Date.now()): Promise<BoardPage> {
+    const { shared, me } = await this.parts(query, viewer, now);
+    return withMe(shared.page, me);
+  }
+
+  /**
+   * The same page as JSON text, for the HTTP answer: the shared part of a cached page is
+   * serialised once, and each request adds only the caller's row.
+   */
+  async pageJson(query: BoardQuery, viewer: Principal | null, now = Date.now()): Promise<JsonText> {
+    const { shared, me } = await this.parts(query, viewer, now);
+    shared.json ??= jsonAroundMe(shared.page);
+    return new JsonText(`${shared.json.beforeMe}${JSON.stringify(me)}${shared.json.afterMe}`);
+  }
+
+  private async parts(query: BoardQuery, viewer: Principal | null, now: number): Promise<{ shared: SharedPage; me: BoardRow | null }> {
     await this.sync.advance(now);
     const { window, kind, scope } = query;
     const offset = query.cursor ? Number(query.cursor) : 0;
@@ -70,16 +103,14 @@ export class BoardsService {
         now,
       );
       const meMember = await this.memberOf(scope, viewer);
-      return { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, me: meMember ? await this.me(window, kind, scope, meMember, now) : null, asOf: new Date(now).toISOString() };
+      const page = { window, kind, scope, total, items, nextCursor: all.length > offset + query.limit ? String(offset + query.limit) : null, asOf: new Date(now).toISOString() };
+      return { shared: { page }, me: meMember ? await this.me(window, kind, scope, meMember, now) : null };
     }
     const meMember = await this.memberOf(scope, viewer);
     const pageKey = `${window}:${kind}:${scope}:${offset}:${query.limit}`;
     const version = this.store.version; // read before the page: a change while it is read drops it
     const shared = this.pages.get(pageKey, now, version);
-    if (shared) {
-      const me = meMember ? await this.me(window, kind, scope, meMember, now) : null;
-      return { window, kind, scope, total: shared.total, items: shared.items, nextCursor: shared.nextCursor, me, asOf: shared.asOf };
-    }
+    if (shared) return { shared, me: meMember ? await this.me(window, kind, scope, meMember, now) : null };
     const slice = await this.store.pageWithMember(window, kind, scope, offset, query.limit, meMember);
     const { total, members, scores } = slice;
     const ranks = members.map((_, i) => offset + i + 1);
@@ -90,9 +121,9 @@ export class BoardsService {
     }
     const rows = await this.rows(window, kind, scope, members, ranks, now, scores);
     const me = slice.member && meMember ? (rows.pop() ?? null) : null;
-    const page: SharedPage = { window, kind, scope, total, items: rows, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, asOf: new Date(now).toISOString() };
-    this.pages.set(pageKey, page, now, version);
-    return { window, kind, scope, total, items: rows, nextCursor: page.nextCursor, me, asOf: page.asOf };
+    const fresh: SharedPage = { page: { window, kind, scope, total, items: rows, nextCursor: total > offset + query.limit ? String(offset + query.limit) : null, asOf: new Date(now).toISOString() } };
+    this.pages.set(pageKey, fresh, now, version);
+    return { shared: fresh, me };
   }
 
   /** The caller's member on a board: themself (contributors), their current team (teams); none for GPU classes. */

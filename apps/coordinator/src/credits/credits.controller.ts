@@ -11,7 +11,6 @@ import {
   ReceiptVerificationSchema,
   StatsExportIndexSchema,
   pageOf,
-  type BoardPage,
   type BoardQuery,
   type ContributorProfile,
   type Page,
@@ -29,6 +28,7 @@ import { bearerOf } from '../auth/api-key-authenticator.js';
 import { Ctx, OptionalAuth, Public, Viewer } from '../auth/decorators.js';
 import type { Principal, RequestContext } from '../auth/principal.js';
 import { UnauthenticatedError } from '../common/errors.js';
+import type { JsonText } from '../common/json-text.js';
 import { ApiContract } from '../common/openapi.js';
 import { UuidParam } from '../common/params.js';
 import { ZodPipe } from '../common/zod.pipe.js';
@@ -59,8 +59,8 @@ export class CreditsController {
   @OptionalAuth()
   @Get('boards')
   @ApiContract({ response: BoardPageSchema })
-  board(@Query(new ZodPipe(BoardQuerySchema)) query: BoardQuery, @Viewer() viewer: Principal | null): Promise<BoardPage> {
-    return this.boards.page(query, viewer);
+  board(@Query(new ZodPipe(BoardQuerySchema)) query: BoardQuery, @Viewer() viewer: Principal | null): Promise<JsonText> {
+    return this.boards.pageJson(query, viewer); // a BoardPage, its shared part serialised once per cached page
   }
 
   /** A contributor's page by handle or id (public; pending credit only for themself and admins). */
