@@ -19,8 +19,8 @@
  *    times (each round: service, HTTP, bare HTTP, bare Redis) so the run-to-run spread shows. The
  *    rounds measure a warm server: before them WARMUP_REQUESTS pages are asked for over HTTP
  *    (and as many of the bare server), and their own p50/p99 is printed as the cold start; then
- *    blocks of 1,000 more while the coordinator's CPU per page still falls by over 5 % a block
- *    (at most WARMUP_MAX_BLOCKS), printed as the warm-up (V8
+ *    blocks of 1,000 more until two in a row have not lowered the coordinator's CPU per page
+ *    by 5 % (at most WARMUP_MAX_BLOCKS), printed as the warm-up (V8
  *    compiles the request path meanwhile: measured, the coordinator's CPU per page fell from
  *    ~1.9 ms in the first 1,000 requests to ~0.65 ms after ~3,000). The coordinator process's
  *    CPU per HTTP page (all its threads) is printed next to the bare server's. HTTP requests
@@ -313,14 +313,16 @@ async function main() {
   const boardUrl = `${baseUrl}/api/v1/boards?limit=100`;
   const bareUrl = `http://127.0.0.1:${barePort}/`;
   const cold = { http: await timeHttp(boardUrl, ownCpuUs, WARMUP_REQUESTS, 0), bareHttp: await timeHttp(bareUrl, bareCpuUs, WARMUP_REQUESTS, 0) };
-  // Then blocks of WARMUP_BLOCK pages while the coordinator's CPU per page still falls by more
-  // than 5 % a block (V8 is still compiling the request path), at most WARMUP_MAX_BLOCKS.
+  // Then blocks of WARMUP_BLOCK pages until two blocks in a row have not brought the
+  // coordinator's CPU per page 5 % below its lowest yet (V8 is done compiling the request path;
+  // one block alone can stall by chance), at most WARMUP_MAX_BLOCKS.
   const warming = [cold.http.cpuPerRequestUs];
-  while (warming.length <= WARMUP_MAX_BLOCKS) {
+  let lowest = cold.http.cpuPerRequestUs;
+  for (let stalled = 0; stalled < 2 && warming.length <= WARMUP_MAX_BLOCKS; ) {
     const { cpuPerRequestUs } = await timeHttp(boardUrl, ownCpuUs, WARMUP_BLOCK, 0);
-    const falling = cpuPerRequestUs < 0.95 * (warming.at(-1) ?? Infinity);
     warming.push(cpuPerRequestUs);
-    if (!falling) break;
+    stalled = cpuPerRequestUs < 0.95 * lowest ? 0 : stalled + 1;
+    lowest = Math.min(lowest, cpuPerRequestUs);
   }
   const loadBefore = load();
   // The profiler samples the rounds of PROFILE_PHASE: all of them, or only the in-service
@@ -419,7 +421,7 @@ ${watched(rounds.http)}
 ${line('bare HTTP', rounds.bareHttp, `   (node:http sending the same page's ${pageJson.length} bytes of JSON to the same client)`)}
   CPU per HTTP page    coordinator ${cpuLine(rounds.http)} | bare ${cpuLine(rounds.bareHttp)} (each server's process, all threads)
   cold start           first ${WARMUP_REQUESTS} pages over HTTP: p50 ${ms(cold.http.p50)} p99 ${ms(cold.http.p99)} max ${ms(cold.http.max)}, ${Math.round(cold.http.cpuPerRequestUs)} µs CPU each | bare: p50 ${ms(cold.bareHttp.p50)} p99 ${ms(cold.bareHttp.p99)}, ${Math.round(cold.bareHttp.cpuPerRequestUs)} µs (before the rounds)
-  warm-up              then ${(warming.length - 1) * WARMUP_BLOCK} more pages until the CPU per page stopped falling by 5 % a block: ${warming.map((us) => Math.round(us)).join(' → ')} µs
+  warm-up              then ${(warming.length - 1) * WARMUP_BLOCK} more pages, until two blocks in a row did not lower the CPU per page by 5 %: ${warming.map((us) => Math.round(us)).join(' → ')} µs
 ${line('bare Redis', rounds.bare, '   (ZREVRANGE 0 99 WITHSCORES + ZREVRANK)')}
 Grants, ${GRANTS} one by one at concurrency ${CONCURRENCY}, ${BATCHED_GRANTS} batched:
   real ledger path     ${Math.round(grants.perSecond)} grants/s one by one (a transaction each, as validation decides)
