@@ -5,6 +5,7 @@
  * replays identically.
  */
 import { GpuInventorySchema, NvidiaSmiErrorCodeSchema } from '@potluck/protocol';
+import { below, seededRandom as prng, type Random } from '@potluck/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { parseNvidiaSmi, type ParseOptions, type ParseResult } from './index.js';
 import { fixtureNames, hasNonFiniteNumber, readFixture } from './testing/smi-fixtures.js';
@@ -13,21 +14,6 @@ const FOLDERS = ['xml', 'qtext', 'csv', 'table', 'errors'] as const;
 const MUTANTS_PER_FIXTURE = 40;
 const RANDOM_INPUTS = 400;
 const SEED = 0x5eed_2024;
-
-/** mulberry32: small, fast, good enough to drive mutations. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = () => number;
-const below = (random: Random, limit: number): number => Math.floor(random() * limit);
 
 const PLACEHOLDERS = ['N/A', '[N/A]', '[Not Supported]', '[Unknown Error]', '[Requested functionality has been deprecated]', 'ERR!', '', 'Not Supported', '[Insufficient Permissions]', 'NaN', 'Infinity', '-1', '1e999', '99999999999999999999'];
 /** Values worth swapping: numbers with or without units, and the placeholders themselves. */

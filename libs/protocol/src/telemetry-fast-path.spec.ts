@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_TELEMETRY_BATCH, TelemetryBatchSchema } from './agent-events.js';
+import { seededRandom as random } from './testing/seeded-random.js';
 import { acceptTelemetryBatch } from './telemetry-fast-path.js';
-
-/** A small seeded generator (mulberry32), so a failure names the seed that reproduces it. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sample(gpuUuid: string, at: number): Record<string, unknown> {
   return { gpuUuid, at, utilizationGpuPct: 93, utilizationMemoryPct: 41.5, memoryUsedMiB: 20_000, memoryTotalMiB: 81_559, temperatureC: 71, powerDrawW: 612.4, powerLimitW: 700, clocksSmMHz: 1980, fanSpeedPct: null, pstate: 'P0' };

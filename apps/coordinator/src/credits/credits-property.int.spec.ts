@@ -7,7 +7,7 @@ import { BoardsStore } from './boards.store.js';
 import { CreditService } from './credit.service.js';
 import { GrantBatcher } from './grant-batcher.js';
 import { finishedAttempt, makeDataset, makeDonor, makeFineTune, sendTelemetry, type Donor } from '../testing/credit-fixtures.js';
-import { seededRandom as prng } from '../testing/seeded-random.js';
+import { seededRandom as prng } from '@potluck/protocol/testing';
 
 const OUTCOME: ValidationOutcome = { status: 'validated', method: 'property test', validationJobId: null, reportedLoss: null, reproducedLoss: null, tolerance: null };
 

@@ -4,7 +4,7 @@ import type { TelemetrySample } from '@potluck/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
-import { seededRandom } from '../testing/seeded-random.js';
+import { seededRandom } from '@potluck/protocol/testing';
 import { TEST_REDIS_URL, uniqueId } from '../testing/test-database.js';
 import { PresenceStore } from './presence.store.js';
 import type { PresenceInfo } from './presence.types.js';

@@ -1,21 +1,8 @@
 /** Seeded random rows for property tests (never Math.random): a failure replays identically. */
+import { below, seededRandom, type Random } from '@potluck/protocol/testing';
 import type { ChatRow, InstructionRow, Row, TextRow } from '../rows.js';
 
-export type Random = () => number;
-
-/** mulberry32: small and fast, good enough to drive test inputs. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const below = (random: Random, limit: number): number => Math.floor(random() * limit);
+export { below, seededRandom, type Random };
 
 /** Few distinct words (duplicates are frequent), with padding, case, accents and emoji. */
 const WORDS = ['a', 'cat', 'Dog', ' pad ', 'SPAM', 'naïve', '🍲', 'x\ny', '"q"', 'spam'];
