@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BoardPageSchema, BoardQuerySchema } from '@potluck/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../auth/principal.js';
 import { RedisService } from '../redis/redis.service.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -70,11 +70,18 @@ describe('a board page served again', () => {
     expect(after.items[0]?.id).toBe(first);
     expect(after.total).toBe(before.total + 1);
 
-    // A change that lands while a page is read: that page is not served again.
-    const reading = boards.page(query, null, now + 2);
-    await ours.apply([validation(second, 60_000_000_000n)]);
-    await reading;
-    expect((await boards.page(query, null, now + 3)).items[0]?.id).toBe(second);
+    // A change that lands while a page is read (after its Redis read, before it is kept): the
+    // page read before the change is answered, but not served again.
+    const read = ours.pageWithMember.bind(ours);
+    vi.spyOn(ours, 'pageWithMember').mockImplementationOnce(async (...args) => {
+      const slice = await read(...args);
+      await ours.apply([validation(second, 60_000_000_000n)]);
+      return slice;
+    });
+    const unread = { ...query, limit: 5 }; // a page not kept yet, so it is read from Redis
+    expect((await boards.page(unread, null, now + 2)).items[0]?.id).toBe(first);
+    expect(ours.pageWithMember).toHaveBeenCalledTimes(1);
+    expect((await boards.page(unread, null, now + 3)).items[0]?.id).toBe(second);
   });
 
   it('keeps pages of other boards, limits and cursors apart, and has no caller row for an anonymous viewer', async () => {
