@@ -20,7 +20,8 @@
  * CLIENT_PROCESSES [1], LIVE_DASHBOARDS [1] sockets on /live receiving the fleet pushes (counted,
  * not timed; the bare server pushes nothing), TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
  * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof") and BARE_NODE_OPTIONS (the same for the
- * bare server, e.g. "--trace-gc-nvp" to compare their collections), COORDINATOR_ENV (e.g.
+ * bare server, e.g. "--trace-gc-nvp" to compare their collections) and CLIENT_NODE_OPTIONS (the same for the
+ * client processes), COORDINATOR_ENV (e.g.
  * "POTLUCK_HEAP_GROWING_PERCENT=40"), COORDINATOR_DIR [this
  * checkout] whose built coordinator runs (before/after comparisons), KEEP_JSON [tmp/]
  * where the raw result is written (and, with KEEP_SERVER_OUTPUT=1, each server's last output),
@@ -69,6 +70,7 @@ const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((targ
 const nodeOptions = (name) => (process.env[name] ?? '').split(' ').filter(Boolean);
 const COORDINATOR_NODE_OPTIONS = nodeOptions('COORDINATOR_NODE_OPTIONS');
 const BARE_NODE_OPTIONS = nodeOptions('BARE_NODE_OPTIONS');
+const CLIENT_NODE_OPTIONS = nodeOptions('CLIENT_NODE_OPTIONS');
 /** Extra settings for the coordinator, "NAME=value NAME=value" (e.g. POTLUCK_HEAP_GROWING_PERCENT=40). */
 const COORDINATOR_ENV = Object.fromEntries((process.env.COORDINATOR_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -443,7 +445,7 @@ function startClients(url, seed) {
       connectPerSecond: CONNECT_PER_SECOND / CLIENT_PROCESSES, maxPending: Math.max(1, Math.floor(MAX_PENDING / CLIENT_PROCESSES)),
       liveDashboards: i === 0 ? LIVE_DASHBOARDS : 0, liveEvent: LiveEvents.fleetChanges,
     };
-    const client = startProcess(`clients ${i}`, process.execPath, [join(HERE, 'fleet-telemetry-clients.mjs')], { BENCH_CLIENT_OPTIONS: JSON.stringify(options) }, true);
+    const client = startProcess(`clients ${i}`, process.execPath, [...CLIENT_NODE_OPTIONS, join(HERE, 'fleet-telemetry-clients.mjs')], { BENCH_CLIENT_OPTIONS: JSON.stringify(options) }, true);
     client.count = count;
     client.latest = null;
     client.child.on('message', (message) => {

@@ -14,12 +14,39 @@ import {
 import { schedulableDevices, withKnownComputeCapabilities } from '@potluck/nvidia-smi';
 import type { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PrismaService } from '../database/prisma.service.js';
+import { NotFoundError } from '../common/errors.js';
+import { PgService } from '../database/pg.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
 import { FleetSummaryService } from '../fleet/fleet-summary.service.js';
 import { PresenceStore } from '../fleet/presence.store.js';
 import type { PresenceDevice, PresenceInfo } from '../fleet/presence.types.js';
 import type { AgentIdentity, AgentSession } from './socket-context.js';
+
+/**
+ * A hello's writes, one prepared statement (PgService), so one round trip and one commit: what
+ * the host said about itself on the agent, and every schedulable device upserted. Every agent
+ * says hello when it connects, so after a coordinator restart the whole fleet does within
+ * seconds; through Prisma (a transaction of an update and this insert) a hello cost several
+ * times the CPU (docs/performance.md). `agents` is 0 when the agent row is gone.
+ */
+const REGISTER_DEVICES = `
+  WITH agent AS (
+    UPDATE "Agent" SET hostname = $2, "agentVersion" = $3, "protocolVersion" = $4, simulated = $5, "lastSeenAt" = $6
+    WHERE id = $1 RETURNING id
+  ), devices AS (
+    INSERT INTO "Gpu" ("id", "agentId", "deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion", "firstSeenAt", "lastSeenAt")
+    SELECT gen_random_uuid(), agent.id, input."deviceId", input."gpuIndex", input."name", input."memoryTotalMiB", input."computeCapability", input."architecture", input."migProfile", input."driverVersion", input."cudaVersion", $6, $6
+    FROM agent CROSS JOIN unnest($7::text[], $8::int[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+      AS input("deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion")
+    ON CONFLICT ("agentId", "deviceId") DO UPDATE SET
+      "gpuIndex" = EXCLUDED."gpuIndex", "name" = EXCLUDED."name", "memoryTotalMiB" = EXCLUDED."memoryTotalMiB",
+      "computeCapability" = EXCLUDED."computeCapability", "architecture" = EXCLUDED."architecture", "migProfile" = EXCLUDED."migProfile",
+      "driverVersion" = EXCLUDED."driverVersion", "cudaVersion" = EXCLUDED."cudaVersion", "lastSeenAt" = EXCLUDED."lastSeenAt"
+    RETURNING 1
+  )
+  SELECT count(*)::int AS agents FROM agent`;
+
+const AGENT_LAST_SEEN = `UPDATE "Agent" SET "lastSeenAt" = $2 WHERE id = $1`;
 
 /** Protocol versions this coordinator speaks. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [PROTOCOL_VERSION];
@@ -54,7 +81,7 @@ export class AgentSessionService {
   private readonly logger = new Logger('AgentSession');
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly pg: PgService,
     private readonly presence: PresenceStore,
     private readonly events: FleetEvents,
     private readonly summaries: FleetSummaryService,
@@ -124,7 +151,7 @@ export class AgentSessionService {
   async disconnected(identity: AgentIdentity, socketId: string, reason: string, now = Date.now()): Promise<void> {
     this.summaries.local.disconnected(identity.agentId, socketId);
     await this.presence.disconnect(identity.agentId, socketId, reason, now);
-    await this.prisma.client.agent.update({ where: { id: identity.agentId }, data: { lastSeenAt: new Date(now) } });
+    await this.pg.query(AGENT_LAST_SEEN, [identity.agentId, new Date(now)]);
     this.events.changed(identity.agentId);
   }
 
@@ -133,25 +160,13 @@ export class AgentSessionService {
     const inventory = withKnownComputeCapabilities(hello.inventory);
     const devices = schedulableDevices(inventory);
     const seenAt = new Date(now);
-    await this.prisma.client.$transaction([
-      this.prisma.client.agent.update({
-        where: { id: agentId },
-        data: { hostname: hello.host.hostname, agentVersion: hello.agentVersion, protocolVersion: Math.max(...hello.protocolVersions), simulated: hello.simulated, lastSeenAt: seenAt },
-      }),
-      // One statement for every device (an upsert per device made hellos slow when thousands of agents reconnect).
-      this.prisma.client.$executeRaw`
-        INSERT INTO "Gpu" ("id", "agentId", "deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion", "firstSeenAt", "lastSeenAt")
-        SELECT gen_random_uuid(), ${agentId}::uuid, input."deviceId", input."gpuIndex", input."name", input."memoryTotalMiB", input."computeCapability", input."architecture", input."migProfile", input."driverVersion", input."cudaVersion", ${seenAt}, ${seenAt}
-        FROM unnest(
-          ${devices.map((d) => d.id)}::text[], ${devices.map((d) => d.gpuIndex)}::int[], ${devices.map((d) => d.name)}::text[],
-          ${devices.map((d) => (d.memoryTotalMiB === null ? null : Math.round(d.memoryTotalMiB)))}::int[], ${devices.map((d) => d.computeCapability)}::text[],
-          ${devices.map((d) => d.architecture)}::text[], ${devices.map((d) => d.migProfile)}::text[], ${devices.map((d) => d.driverVersion)}::text[], ${devices.map((d) => d.cudaVersion)}::text[]
-        ) AS input("deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion")
-        ON CONFLICT ("agentId", "deviceId") DO UPDATE SET
-          "gpuIndex" = EXCLUDED."gpuIndex", "name" = EXCLUDED."name", "memoryTotalMiB" = EXCLUDED."memoryTotalMiB",
-          "computeCapability" = EXCLUDED."computeCapability", "architecture" = EXCLUDED."architecture", "migProfile" = EXCLUDED."migProfile",
-          "driverVersion" = EXCLUDED."driverVersion", "cudaVersion" = EXCLUDED."cudaVersion", "lastSeenAt" = EXCLUDED."lastSeenAt"`,
+    const [registered] = await this.pg.query<{ agents: number }>(REGISTER_DEVICES, [
+      agentId, hello.host.hostname, hello.agentVersion, Math.max(...hello.protocolVersions), hello.simulated, seenAt,
+      devices.map((d) => d.id), devices.map((d) => d.gpuIndex), devices.map((d) => d.name),
+      devices.map((d) => (d.memoryTotalMiB === null ? null : Math.round(d.memoryTotalMiB))), devices.map((d) => d.computeCapability),
+      devices.map((d) => d.architecture), devices.map((d) => d.migProfile), devices.map((d) => d.driverVersion), devices.map((d) => d.cudaVersion),
     ]);
+    if (!registered?.agents) throw new NotFoundError('Agent');
     return inventory.gpus.map((gpu) => {
       const device = devices.find((d) => d.gpuIndex === gpu.index);
       return {

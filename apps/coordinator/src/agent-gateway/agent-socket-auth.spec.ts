@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentsService } from '../agents/agents.service.js';
+import type { AgentsService, AuthenticatedAgent } from '../agents/agents.service.js';
 import { agentSocketAuth } from './agent-socket-auth.js';
 import type { AgentSocket } from './socket-context.js';
 
-const agent = { id: 'agent-1', ownerId: 'owner-1', name: 'rig', owner: { handle: 'ada' } };
+const agent: AuthenticatedAgent = { id: 'agent-1', ownerId: 'owner-1', name: 'rig', ownerHandle: 'ada' };
 
 function socketWith(auth: Record<string, unknown>): AgentSocket {
   return { handshake: { auth }, data: {} } as unknown as AgentSocket;

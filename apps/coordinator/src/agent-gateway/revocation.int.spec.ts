@@ -28,27 +28,37 @@ async function connectedAgent(): Promise<{ id: string; token: string; socket: So
   return { id: agent.id, token, socket, closed };
 }
 
+/** The code of the handshake's refusal for `token` (it must be refused). */
+async function refusalOf(token: string): Promise<string | undefined> {
+  const socket = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  try {
+    const error = await new Promise<Error & { data?: { code?: string } }>((resolve, reject) => socket.once('connect_error', resolve).once('connect', () => reject(new Error('the token still connects'))));
+    return error.data?.code;
+  } finally {
+    socket.disconnect();
+  }
+}
+
 describe('losing the right to be connected', () => {
   it('closes a live connection when its token is rotated, and the old token no longer connects', async () => {
     const agent = await connectedAgent();
     await donor.agents.rotateToken(agent.id);
     expect(await agent.closed).toBe('io server disconnect');
-    const again = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token: agent.token }, transports: ['websocket'], reconnection: false });
-    const error = await new Promise<Error & { data?: { code?: string } }>((resolve) => again.once('connect_error', resolve));
-    expect(error.data?.code).toBe('UNAUTHENTICATED');
-    again.disconnect();
+    expect(await refusalOf(agent.token)).toBe('UNAUTHENTICATED');
   });
 
-  it('closes a live connection when the agent is revoked', async () => {
+  it('closes a live connection when the agent is revoked, and its token no longer connects', async () => {
     const agent = await connectedAgent();
     await donor.agents.revoke(agent.id);
     expect(await agent.closed).toBe('io server disconnect');
+    expect(await refusalOf(agent.token)).toBe('UNAUTHENTICATED');
   });
 
-  it("closes every agent of a donor who is disabled", async () => {
+  it("closes every agent of a donor who is disabled, and their tokens no longer connect", async () => {
     const first = await connectedAgent();
     const second = await connectedAgent();
     await t.admin.users.update(donorId, { disabled: true });
     expect(await Promise.all([first.closed, second.closed])).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(await refusalOf(first.token)).toBe('UNAUTHENTICATED');
   });
 });

@@ -125,7 +125,12 @@ describe('the /agents namespace', () => {
     expect(view?.hostname).toBeNull();
     expect((await agentInFleet(agentId, donor))?.hostname).toBe('test-host');
     const recorded = await t.prisma.gpu.findMany({ where: { agentId }, orderBy: { gpuIndex: 'asc' } });
-    expect(recorded.map((gpu) => [gpu.gpuIndex, gpu.computeCapability, gpu.migProfile])).toEqual([[0, '7.5', null], [1, '7.5', null]]);
+    expect(recorded.map((gpu) => [gpu.gpuIndex, gpu.name, gpu.memoryTotalMiB, gpu.computeCapability, gpu.migProfile, gpu.driverVersion])).toEqual(
+      inventory.gpus.map((gpu) => [gpu.index, gpu.name, gpu.memoryTotalMiB, '7.5', null, inventory.driverVersion]),
+    );
+    const agentRow = await t.prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
+    expect([agentRow.hostname, agentRow.agentVersion, agentRow.protocolVersion, agentRow.simulated]).toEqual(['test-host', message.agentVersion, PROTOCOL_VERSION, true]);
+    expect(agentRow.lastSeenAt?.getTime()).toBe(recorded[0]?.lastSeenAt.getTime());
     // A second hello updates the same rows.
     await socket.emitWithAck(AgentEvents.hello, hello(inventory));
     const again = await t.prisma.gpu.findMany({ where: { agentId }, orderBy: { gpuIndex: 'asc' } });
