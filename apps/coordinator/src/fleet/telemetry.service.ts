@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import type { TelemetryHistory, TelemetryQuery } from '@potluck/protocol';
 import { Worker } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { PgService } from '../database/pg.service.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { QueueService } from '../queues/queue.service.js';
 import { QUEUES } from '../queues/queue-registry.js';
@@ -41,6 +42,32 @@ const WORKER_CLOSE_GRACE_MS = 2000;
  * Redis into per-minute rows in PostgreSQL (idempotent upserts, so a re-run or two
  * coordinators racing write the same rows) and applies the retention setting.
  */
+/**
+ * The roll-up's write: the minutes of up to ROLLUP_WRITE_GPUS GPUs in one prepared statement
+ * (PgService; the same rows the per-minute upsert of the Prisma model wrote). At 10,000
+ * agents the roll-up makes ~190 of these a minute; through Prisma's `$executeRaw` each paid
+ * the client's per-query work on eighteen arrays of values.
+ */
+const UPSERT_MINUTES = `
+  INSERT INTO "TelemetryMinute" ("agentId", "gpuUuid", "minute", "samples",
+    "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
+    "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds")
+  SELECT "agentId", "gpuUuid", to_timestamp("minuteMs" / 1000.0), "samples",
+    "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
+    "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds"
+  FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
+    $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[], $17::float8[], $18::float8[])
+  AS input("agentId", "gpuUuid", "minuteMs", "samples",
+    "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
+    "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds")
+  ON CONFLICT ("agentId", "gpuUuid", "minute") DO UPDATE SET
+    "samples" = EXCLUDED."samples",
+    "utilizationMin" = EXCLUDED."utilizationMin", "utilizationAvg" = EXCLUDED."utilizationAvg", "utilizationMax" = EXCLUDED."utilizationMax",
+    "temperatureMin" = EXCLUDED."temperatureMin", "temperatureAvg" = EXCLUDED."temperatureAvg", "temperatureMax" = EXCLUDED."temperatureMax",
+    "powerMin" = EXCLUDED."powerMin", "powerAvg" = EXCLUDED."powerAvg", "powerMax" = EXCLUDED."powerMax",
+    "memoryUsedMin" = EXCLUDED."memoryUsedMin", "memoryUsedAvg" = EXCLUDED."memoryUsedAvg", "memoryUsedMax" = EXCLUDED."memoryUsedMax",
+    "energyWh" = EXCLUDED."energyWh", "coveredSeconds" = EXCLUDED."coveredSeconds"`;
+
 @Injectable()
 export class TelemetryService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Telemetry');
@@ -48,6 +75,7 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly pg: PgService,
     private readonly presence: PresenceStore,
     private readonly queues: QueueService,
     private readonly redis: RedisService,
@@ -128,34 +156,18 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
     return { rows, marks };
   }
 
-  /** One statement for many minutes (the same rows the per-minute upsert of the Prisma model wrote). */
+  /** One statement for many minutes (UPSERT_MINUTES). */
   private async upsertMinutes(rows: readonly MinuteRow[]): Promise<void> {
     if (rows.length === 0) return;
     const column = <T>(value: (row: MinuteRow) => T): T[] => rows.map(value);
-    await this.prisma.client.$executeRaw`
-      INSERT INTO "TelemetryMinute" ("agentId", "gpuUuid", "minute", "samples",
-        "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
-        "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds")
-      SELECT "agentId", "gpuUuid", to_timestamp("minuteMs" / 1000.0), "samples",
-        "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
-        "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds"
-      FROM unnest(
-        ${column((row) => row.agentId)}::uuid[], ${column((row) => row.gpuUuid)}::text[], ${column((row) => row.minute)}::float8[], ${column((row) => row.samples)}::int[],
-        ${column((row) => row.utilization?.min ?? null)}::float8[], ${column((row) => row.utilization?.avg ?? null)}::float8[], ${column((row) => row.utilization?.max ?? null)}::float8[],
-        ${column((row) => row.temperature?.min ?? null)}::float8[], ${column((row) => row.temperature?.avg ?? null)}::float8[], ${column((row) => row.temperature?.max ?? null)}::float8[],
-        ${column((row) => row.power?.min ?? null)}::float8[], ${column((row) => row.power?.avg ?? null)}::float8[], ${column((row) => row.power?.max ?? null)}::float8[],
-        ${column((row) => row.memoryUsed?.min ?? null)}::float8[], ${column((row) => row.memoryUsed?.avg ?? null)}::float8[], ${column((row) => row.memoryUsed?.max ?? null)}::float8[],
-        ${column((row) => row.energyWh)}::float8[], ${column((row) => row.coveredSeconds)}::float8[]
-      ) AS input("agentId", "gpuUuid", "minuteMs", "samples",
-        "utilizationMin", "utilizationAvg", "utilizationMax", "temperatureMin", "temperatureAvg", "temperatureMax",
-        "powerMin", "powerAvg", "powerMax", "memoryUsedMin", "memoryUsedAvg", "memoryUsedMax", "energyWh", "coveredSeconds")
-      ON CONFLICT ("agentId", "gpuUuid", "minute") DO UPDATE SET
-        "samples" = EXCLUDED."samples",
-        "utilizationMin" = EXCLUDED."utilizationMin", "utilizationAvg" = EXCLUDED."utilizationAvg", "utilizationMax" = EXCLUDED."utilizationMax",
-        "temperatureMin" = EXCLUDED."temperatureMin", "temperatureAvg" = EXCLUDED."temperatureAvg", "temperatureMax" = EXCLUDED."temperatureMax",
-        "powerMin" = EXCLUDED."powerMin", "powerAvg" = EXCLUDED."powerAvg", "powerMax" = EXCLUDED."powerMax",
-        "memoryUsedMin" = EXCLUDED."memoryUsedMin", "memoryUsedAvg" = EXCLUDED."memoryUsedAvg", "memoryUsedMax" = EXCLUDED."memoryUsedMax",
-        "energyWh" = EXCLUDED."energyWh", "coveredSeconds" = EXCLUDED."coveredSeconds"`;
+    await this.pg.query(UPSERT_MINUTES, [
+      column((row) => row.agentId), column((row) => row.gpuUuid), column((row) => row.minute), column((row) => row.samples),
+      column((row) => row.utilization?.min ?? null), column((row) => row.utilization?.avg ?? null), column((row) => row.utilization?.max ?? null),
+      column((row) => row.temperature?.min ?? null), column((row) => row.temperature?.avg ?? null), column((row) => row.temperature?.max ?? null),
+      column((row) => row.power?.min ?? null), column((row) => row.power?.avg ?? null), column((row) => row.power?.max ?? null),
+      column((row) => row.memoryUsed?.min ?? null), column((row) => row.memoryUsed?.avg ?? null), column((row) => row.memoryUsed?.max ?? null),
+      column((row) => row.energyWh), column((row) => row.coveredSeconds),
+    ]);
   }
 
   /**
