@@ -26,8 +26,9 @@ import type { AgentIdentity, AgentSession } from './socket-context.js';
  * A hello's writes, one prepared statement (PgService), so one round trip and one commit: what
  * the host said about itself on the agent, and every schedulable device upserted. Every agent
  * says hello when it connects, so after a coordinator restart the whole fleet does within
- * seconds; through Prisma (a transaction of an update and this insert) a hello cost several
- * times the CPU (docs/performance.md). `agents` is 0 when the agent row is gone.
+ * seconds; through Prisma (a transaction of an update and this insert) these writes took
+ * ~2.1–3.0 ms of CPU per hello, with pg ~0.15 ms (docs/performance.md). `agents` is 0 when the
+ * agent row is gone.
  */
 const REGISTER_DEVICES = `
   WITH agent AS (

@@ -22,7 +22,7 @@ export interface AuthenticatedAgent {
 /**
  * One prepared statement (PgService): every agent process that connects runs it, so after a
  * coordinator restart the whole fleet does within seconds. Through Prisma (`findUnique` with
- * its owner) it took ~450–750 µs of CPU per call, with pg ~55–100 µs (docs/performance.md).
+ * its owner) it took ~450–760 µs of CPU per call, with pg ~55–100 µs (docs/performance.md).
  */
 const AGENT_BY_TOKEN = `
   SELECT a.id, a."ownerId", a.name, u.handle AS "ownerHandle"

@@ -27,7 +27,7 @@ const AGENT_ROW_FIELDS = { id: true, name: true, ownerId: true, simulated: true,
 
 /**
  * The live feed's two reads, every second for up to 200 agents, as prepared statements
- * (PgService): through Prisma the agents' read took ~1.7–2.3 ms of CPU for 200 ids, with pg
+ * (PgService): through Prisma the agents' read took ~2.6 ms of CPU for 200 ids, with pg
  * ~0.3 ms (docs/performance.md). They start from the list of ids (see PgService).
  */
 const AGENT_ROWS_BY_IDS = `
