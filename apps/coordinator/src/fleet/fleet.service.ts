@@ -52,7 +52,8 @@ interface RunningAttemptRow {
   ownerId: string;
 }
 
-function agentRow({ owner, ...row }: { id: string; name: string; ownerId: string; simulated: boolean; hostname: string | null; lastSeenAt: Date | null; owner: { handle: string } }): AgentRow {
+/** An agent row as Prisma selects it (AGENT_ROW_FIELDS), in the shape the pg reads return. */
+function agentRow({ owner, ...row }: Omit<AgentRow, 'ownerHandle'> & { owner: { handle: string } }): AgentRow {
   return { ...row, ownerHandle: owner.handle };
 }
 
