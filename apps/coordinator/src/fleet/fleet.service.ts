@@ -32,7 +32,7 @@ const AGENT_ROW_FIELDS = { id: true, name: true, ownerId: true, simulated: true,
  */
 const AGENT_ROWS_BY_IDS = `
   SELECT a.id, a.name, a."ownerId", a.simulated, a.hostname, a."lastSeenAt", u.handle AS "ownerHandle"
-  FROM unnest($1::uuid[]) AS input(id)
+  FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS ids(id)) AS input
   JOIN "Agent" a ON a.id = input.id
   JOIN "User" u ON u.id = a."ownerId"
   WHERE a."revokedAt" IS NULL`;
