@@ -38,11 +38,6 @@ const ROLLUP_MAX_PAUSE_MS = 50;
 const WORKER_CLOSE_GRACE_MS = 2000;
 
 /**
- * Telemetry history for charts, and the roll-up job that turns the raw samples kept in
- * Redis into per-minute rows in PostgreSQL (idempotent upserts, so a re-run or two
- * coordinators racing write the same rows) and applies the retention setting.
- */
-/**
  * The roll-up's write: the minutes of up to ROLLUP_WRITE_GPUS GPUs in one prepared statement
  * (PgService; the same rows the per-minute upsert of the Prisma model wrote). At 10,000
  * agents the roll-up makes ~190 of these a minute; through Prisma's `$executeRaw` each paid
@@ -68,6 +63,11 @@ const UPSERT_MINUTES = `
     "memoryUsedMin" = EXCLUDED."memoryUsedMin", "memoryUsedAvg" = EXCLUDED."memoryUsedAvg", "memoryUsedMax" = EXCLUDED."memoryUsedMax",
     "energyWh" = EXCLUDED."energyWh", "coveredSeconds" = EXCLUDED."coveredSeconds"`;
 
+/**
+ * Telemetry history for charts, and the roll-up job that turns the raw samples kept in
+ * Redis into per-minute rows in PostgreSQL (idempotent upserts, so a re-run or two
+ * coordinators racing write the same rows) and applies the retention setting.
+ */
 @Injectable()
 export class TelemetryService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Telemetry');
