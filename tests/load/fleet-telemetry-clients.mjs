@@ -178,7 +178,7 @@ function ramp() {
 }
 
 /** Dashboards on the public /live namespace: they receive the coordinator's throttled fleet pushes. */
-const dashboards = { pushes: 0, agents: 0, summaries: 0, connected: 0 };
+const dashboards = { pushes: 0, agents: 0, sampled: 0, summaries: 0, connected: 0 };
 
 function openDashboards() {
   for (let i = 0; i < (liveDashboards ?? 0); i += 1) {
@@ -194,6 +194,7 @@ function openDashboards() {
       if (!windowOpen) return;
       dashboards.pushes += 1;
       dashboards.agents += Array.isArray(changes?.agents) ? changes.agents.length : 0;
+      dashboards.sampled += Array.isArray(changes?.samples) ? changes.samples.length : 0;
       if (changes?.summary) dashboards.summaries += 1;
     });
   }

@@ -672,7 +672,7 @@ function printReport(results, seed) {
     ['window (s)', (r) => fixed(r.windowSeconds)],
     ['telemetry acks / s (sustained)', (r) => fixed(r.messagesPerSecond)],
     ['ack errors / timeouts', (r) => `${Object.values(r.ackErrors).reduce((a, b) => a + b, 0)} / ${r.timeouts}`],
-    ['/live pushes / agents / summaries', (r) => (r.dashboards ? `${r.dashboards.pushes} / ${r.dashboards.agents} / ${r.dashboards.summaries}` : '—')],
+    ['/live messages / views / sample updates / summaries', (r) => (r.dashboards ? `${r.dashboards.pushes} / ${r.dashboards.agents} / ${r.dashboards.sampled ?? 0} / ${r.dashboards.summaries}` : '—')],
     ['ack latency p50 (ms)', (r) => fixed(r.latencyMs.p50, 2)],
     ['ack latency p90 (ms)', (r) => fixed(r.latencyMs.p90, 2)],
     ['ack latency p99 (ms)', (r) => fixed(r.latencyMs.p99, 2)],

@@ -106,7 +106,15 @@ export type TelemetryHistory = z.infer<typeof TelemetryHistorySchema>;
 export const ControlResultSchema = z.object({ delivered: z.boolean() });
 export type ControlResult = z.infer<typeof ControlResultSchema>;
 
-/** `/live` pushes: changed agents since the last push (throttled). */
-export const FleetChangesSchema = z.object({ agents: z.array(FleetAgentSchema), summary: FleetSummarySchema.nullable() });
+/**
+ * An agent whose only change since its last push is new telemetry: its GPUs' latest samples
+ * (each matches the GPUs whose `deviceId` is its `gpuUuid`) and when it was last seen. Status,
+ * reason, availability and work are as last pushed: any change to those comes as a whole view.
+ */
+export const FleetAgentSamplesSchema = z.object({ agentId: z.uuid(), lastSeenAt: z.iso.datetime(), latest: z.array(TelemetrySampleSchema) });
+export type FleetAgentSamples = z.infer<typeof FleetAgentSamplesSchema>;
+
+/** `/live` pushes (throttled): agents whose view changed, as whole views; agents that only sent telemetry, as their samples. */
+export const FleetChangesSchema = z.object({ agents: z.array(FleetAgentSchema), samples: z.array(FleetAgentSamplesSchema), summary: FleetSummarySchema.nullable() });
 export type FleetChanges = z.infer<typeof FleetChangesSchema>;
 export const LiveEvents = { fleetChanges: 'fleet:changes' } as const;

@@ -132,8 +132,11 @@ export class AgentSessionService {
     if (batch.dropped > 0) this.logger.warn({ agentId: identity.agentId, dropped: batch.dropped }, 'agent dropped buffered samples while disconnected');
     const outcome = await this.presence.applyTelemetry(identity.agentId, session.runId, batch.seq, batch.samples, now);
     if (outcome === 'no-session') return fail('HELLO_REQUIRED', 'This connection has no live session (it expired or was replaced); say hello again.');
-    this.summaries.local.seen(identity.agentId, session.socketId, outcome === 'stored' ? batch.samples : [], now);
-    if (outcome === 'stored') this.events.changed(identity.agentId);
+    const seenBefore = this.summaries.local.seen(identity.agentId, session.socketId, outcome === 'stored' ? batch.samples : [], now);
+    // An agent silent past the unhealthy threshold is back (its status changed): its whole view goes out.
+    const wasSilent = seenBefore === null || now - seenBefore >= this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS;
+    if (wasSilent) this.events.changed(identity.agentId);
+    else if (outcome === 'stored') this.events.sampled(identity.agentId);
     return { ok: true, result: { accepted: outcome === 'stored' ? batch.samples.length : 0, duplicate: outcome === 'duplicate' } };
   }
 

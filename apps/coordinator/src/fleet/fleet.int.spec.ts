@@ -8,6 +8,7 @@ import {
   PROTOCOL_VERSION,
   type AgentAck,
   type ControlCommand,
+  FleetChangesSchema,
   type FleetChanges,
   type FleetPage,
   type GpuInventory,
@@ -224,6 +225,31 @@ describe('the /agents namespace', () => {
     expect(seen.flatMap((changes) => changes.agents).every((agent) => agent.hostname === null)).toBe(true);
   });
 
+  it('pushes an agent that only sent telemetry as its latest samples, and no view', async () => {
+    const live = connect(LIVE_NAMESPACE);
+    await connected(live);
+    const seen: FleetChanges[] = [];
+    live.on(LiveEvents.fleetChanges, (changes: unknown) => seen.push(FleetChangesSchema.parse(changes)));
+    const { agentId, token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    const inventory = inventoryOf('xml/telegraf__tesla-t4.xml');
+    await socket.emitWithAck(AgentEvents.hello, hello(inventory));
+    const views = () => seen.flatMap((changes) => changes.agents).filter((agent) => agent.id === agentId);
+    await expect.poll(() => views().length, { timeout: 5000 }).toBe(1);
+
+    const reading = sample(inventory.gpus[0]?.uuid ?? '', Date.now(), 61.5);
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [{ ...reading, at: reading.at - 1000, powerDrawW: 10 }, reading] })).toMatchObject({ ok: true });
+    const updates = () => seen.flatMap((changes) => changes.samples).filter((update) => update.agentId === agentId);
+    await expect.poll(() => updates().length, { timeout: 5000 }).toBe(1);
+    expect(updates()[0]?.latest).toEqual([reading]);
+    expect(views()).toHaveLength(1);
+    // The update says what the fleet API says.
+    const listed = (await fleet()).agents.find((agent) => agent.id === agentId);
+    expect(listed?.gpus[0]?.latest).toEqual(reading);
+    expect(listed?.lastSeenAt).toBe(updates()[0]?.lastSeenAt);
+  });
+
   it('builds views a part at a time, every known agent once, in parts of the size asked', async () => {
     const agents = [await donorWithAgent(), await donorWithAgent(), await donorWithAgent()];
     const parts: string[][] = [];
@@ -245,6 +271,10 @@ describe('the /agents namespace', () => {
     const statuses = () => seen.flatMap((changes) => changes.agents).filter((agent) => agent.id === agentId).map((agent) => agent.status);
     await expect.poll(statuses, { timeout: 5000 }).toContain('online');
     await expect.poll(statuses, { timeout: 8000 }).toContain('unhealthy');
+    // Its next batch brings it back, and its whole view goes out with the new status.
+    const uuid = inventoryOf('xml/telegraf__tesla-t4.xml').gpus[0]?.uuid ?? '';
+    expect(await socket.emitWithAck(AgentEvents.telemetry, { seq: 0, samples: [sample(uuid, Date.now())] })).toMatchObject({ ok: true });
+    await expect.poll(() => statuses().at(-1), { timeout: 5000 }).toBe('online');
   });
 });
 

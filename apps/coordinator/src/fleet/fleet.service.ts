@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type { FleetAgent, FleetGpu, FleetPage, FleetQuery, FleetSummary, TelemetrySample } from '@potluck/protocol';
+import type { FleetAgent, FleetAgentSamples, FleetGpu, FleetPage, FleetQuery, FleetSummary, TelemetrySample } from '@potluck/protocol';
 import { canAccess, type Principal } from '../auth/principal.js';
 import { NotFoundError } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -117,6 +117,20 @@ export class FleetService {
       if (start > 0) await nextTurn();
       deliver(await this.build(rows.slice(start, start + partSize), work, null, now));
     }
+  }
+
+  /**
+   * The latest samples of these agents, from what this process holds in memory for the agents
+   * connected to it (others are left out): the live feed's update for an agent that only sent
+   * telemetry, with no read of PostgreSQL or Redis.
+   */
+  latestSamples(agentIds: Iterable<string>): FleetAgentSamples[] {
+    const updates: FleetAgentSamples[] = [];
+    for (const agentId of agentIds) {
+      const update = this.summaries.local.latest(agentId);
+      if (update) updates.push(update);
+    }
+    return updates;
   }
 
   /**

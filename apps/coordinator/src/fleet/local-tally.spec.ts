@@ -71,6 +71,32 @@ describe('LocalFleetTally', () => {
     expect(tally.summary(50_000, thresholds)).toMatchObject({ agentsOnline: 1, powerDrawW: 50 });
   });
 
+  it('keeps each device\'s latest sample as the fleet view shows it: the last one per device id in the batch, nulls kept', () => {
+    const tally = new LocalFleetTally();
+    tally.connected('a', 's1', [device(0, 'GPU-0'), device(1, 'GPU-1'), device(2, 'GPU-2')], { mode: 'active', gpus: [] }, 0);
+    const full: TelemetrySample = { gpuUuid: 'GPU-0', at: 1_700_000_000_000, utilizationGpuPct: 97, utilizationMemoryPct: 41, memoryUsedMiB: 20_000, memoryTotalMiB: 24_576, temperatureC: 71, powerDrawW: 341.25, powerLimitW: 350, clocksSmMHz: 1_905, fanSpeedPct: 80, pstate: 'P2' };
+    const earlier = { ...full, at: full.at - 1000, utilizationGpuPct: 5 };
+    tally.seen('a', 's1', [earlier, full, sample('GPU-1', null)], 2000);
+    expect(tally.latest('a')).toEqual({ agentId: 'a', lastSeenAt: new Date(2000).toISOString(), latest: [full, sample('GPU-1', null)] });
+    expect(tally.latest('nobody')).toBeNull();
+  });
+
+  it('lists a sample shared by two devices once; a MIG parent\'s sample for none', () => {
+    const tally = new LocalFleetTally();
+    tally.connected('a', 's1', [device(0, 'GPU-dup'), device(1, 'GPU-dup'), device(2, 'MIG-1')], { mode: 'active', gpus: [] }, 0);
+    tally.seen('a', 's1', [sample('GPU-dup', 100), sample('GPU-parent', 300)], 1);
+    expect(tally.latest('a')?.latest).toEqual([sample('GPU-dup', 100)]);
+  });
+
+  it('tells when the agent was seen before this batch; null for a connection it does not hold', () => {
+    const tally = new LocalFleetTally();
+    tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 100);
+    expect(tally.seen('a', 's1', [sample('GPU-0', 1)], 5_000)).toBe(100);
+    expect(tally.seen('a', 's1', [], 9_000)).toBe(5_000);
+    expect(tally.seen('a', 'other', [sample('GPU-0', 1)], 9_500)).toBeNull();
+    expect(tally.latest('a')?.lastSeenAt).toBe(new Date(9_000).toISOString());
+  });
+
   it('forgets revoked agents at once', () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 0);

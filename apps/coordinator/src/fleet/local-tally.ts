@@ -1,21 +1,38 @@
-import type { FleetSummary, TelemetrySample } from '@potluck/protocol';
+import type { FleetAgentSamples, FleetSummary, TelemetrySample } from '@potluck/protocol';
 import { statusOf, type StatusThresholds } from './agent-status.js';
 import { peakTflops } from './peak-tflops.js';
 import type { PresenceDevice, PresenceState } from './presence.types.js';
 
-/** Numbers kept per device, by position in one flat array: its index, VRAM, peak TFLOPS, latest power draw. */
-const FIELDS = 4;
+type NumericSampleField = { [K in keyof TelemetrySample]: TelemetrySample[K] extends number | null ? K : never }[keyof TelemetrySample];
+
+/** A sample's numbers, kept per device in this order (null as NaN); `pstate` is kept apart. */
+const SAMPLE_NUMBERS = [
+  'at',
+  'utilizationGpuPct',
+  'utilizationMemoryPct',
+  'memoryUsedMiB',
+  'memoryTotalMiB',
+  'temperatureC',
+  'powerDrawW',
+  'powerLimitW',
+  'clocksSmMHz',
+  'fanSpeedPct',
+] as const satisfies readonly NumericSampleField[];
+
+/** Numbers kept per device, by position in one flat array: its index, VRAM, peak TFLOPS, then its latest sample's numbers. */
 const INDEX = 0;
 const VRAM_MIB = 1;
 const PEAK_TFLOPS = 2;
-/** Watts; NaN while the device's latest sample reported none. */
-const POWER_W = 3;
+const SAMPLE = 3;
+const FIELDS = SAMPLE + SAMPLE_NUMBERS.length;
+/** Where each of a sample's numbers is kept, from the device's first number. `at` is NaN while the device has no sample. */
+const OFFSET = Object.fromEntries(SAMPLE_NUMBERS.map((field, i) => [field, SAMPLE + i])) as Record<(typeof SAMPLE_NUMBERS)[number], number>;
 
 /**
- * What one agent connected to this process adds to the fleet summary. Held for every
- * connected agent for the life of its connection, so it is a few objects (10,000 agents
- * each with device objects, a power `Map` and a boxed number per reading were ~12 MB of
- * heap that every full collection marks), and a power reading is written in place.
+ * What this process knows of one agent connected to it. Held for every connected agent for
+ * the life of its connection, so it is a few objects (10,000 agents each with device objects,
+ * a power `Map` and a boxed number per reading were ~12 MB of heap that every full collection
+ * marks), and a sample is written in place.
  */
 interface AgentTally {
   socketId: string;
@@ -23,20 +40,26 @@ interface AgentTally {
   deviceIds: readonly string[];
   /** `FIELDS` numbers per device, by position. */
   numbers: Float64Array;
+  /** The latest sample's `pstate` per device, by position. */
+  pstates: (string | null)[];
   state: Pick<PresenceState, 'mode' | 'gpus'>;
   lastSeen: number;
 }
 
 function tallyOf(socketId: string, devices: readonly PresenceDevice[], state: Pick<PresenceState, 'mode' | 'gpus'>, now: number): AgentTally {
-  const numbers = new Float64Array(devices.length * FIELDS);
+  const numbers = new Float64Array(devices.length * FIELDS).fill(Number.NaN);
   devices.forEach((device, i) => {
     numbers[i * FIELDS + INDEX] = device.index;
     numbers[i * FIELDS + VRAM_MIB] = device.memoryTotalMiB ?? 0;
     numbers[i * FIELDS + PEAK_TFLOPS] = peakTflops(device.name);
-    numbers[i * FIELDS + POWER_W] = Number.NaN;
   });
-  return { socketId, deviceIds: devices.map((device) => device.deviceId), numbers, state, lastSeen: now };
+  return { socketId, deviceIds: devices.map((device) => device.deviceId), numbers, pstates: devices.map(() => null), state, lastSeen: now };
 }
+
+/** The number kept for a reading: NaN for none. */
+const kept = (value: number | null): number => value ?? Number.NaN;
+/** The reading a kept number stands for. */
+const reading = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
 /** The summary of no agents. */
 export function emptySummary(): FleetSummary {
@@ -55,11 +78,14 @@ export function addSummary(total: FleetSummary, part: FleetSummary): FleetSummar
 }
 
 /**
- * The fleet summary's share of the agents whose sockets this process holds, kept in memory
- * as their messages arrive (hello, state reports, telemetry, disconnect), so that summing
- * it reads nothing. It counts exactly what `summarize` counts over the fleet list: an
- * agent's devices while it is not offline, its available devices while it is online, and
- * each device's latest power draw (by device id, as the list's views look it up).
+ * The agents whose sockets this process holds, kept in memory as their messages arrive
+ * (hello, state reports, telemetry, disconnect), for two readers that must not read Redis:
+ * - the fleet summary's share of these agents, summed without reading anything. It counts
+ *   exactly what `summarize` counts over the fleet list: an agent's devices while it is not
+ *   offline, its available devices while it is online, and each device's latest power draw
+ *   (by device id, as the list's views look it up);
+ * - the live feed's telemetry updates: each device's latest sample, as the fleet view shows
+ *   it (the last one per device id in the latest batch, as the latest hash in Redis keeps it).
  */
 export class LocalFleetTally {
   private readonly agents = new Map<string, AgentTally>();
@@ -80,16 +106,57 @@ export class LocalFleetTally {
     agent.lastSeen = now;
   }
 
-  /** A telemetry batch of this connection: stored (`samples`) or a replay (nothing but the time). */
-  seen(agentId: string, socketId: string, samples: readonly TelemetrySample[], now: number): void {
+  /**
+   * A telemetry batch of this connection: stored (`samples`) or a replay (nothing but the
+   * time). Returns when the agent was seen before this batch (null when this process does
+   * not hold this connection): a caller tells by it whether the agent's status changed.
+   */
+  seen(agentId: string, socketId: string, samples: readonly TelemetrySample[], now: number): number | null {
     const agent = this.agents.get(agentId);
-    if (agent?.socketId !== socketId) return;
+    if (agent?.socketId !== socketId) return null;
+    const previous = agent.lastSeen;
     agent.lastSeen = now;
-    const { deviceIds, numbers } = agent;
+    const { deviceIds, numbers, pstates } = agent;
     for (const sample of samples) {
       // Every device with the sample's id (a MIG parent's sample matches none).
-      for (let i = 0; i < deviceIds.length; i++) if (deviceIds[i] === sample.gpuUuid) numbers[i * FIELDS + POWER_W] = sample.powerDrawW ?? Number.NaN;
+      for (let i = 0; i < deviceIds.length; i++) {
+        if (deviceIds[i] !== sample.gpuUuid) continue;
+        for (let field = 0; field < SAMPLE_NUMBERS.length; field++) numbers[i * FIELDS + SAMPLE + field] = kept(sample[SAMPLE_NUMBERS[field] as NumericSampleField]);
+        pstates[i] = sample.pstate;
+      }
     }
+    return previous;
+  }
+
+  /** The agent's latest samples (one per device id that has one) and when it was last seen; null when it is not connected here. */
+  latest(agentId: string): FleetAgentSamples | null {
+    const agent = this.agents.get(agentId);
+    if (!agent) return null;
+    const { deviceIds, numbers, pstates } = agent;
+    const latest: TelemetrySample[] = [];
+    for (let i = 0; i < deviceIds.length; i++) {
+      const gpuUuid = deviceIds[i] as string;
+      const base = i * FIELDS;
+      const value = (field: (typeof SAMPLE_NUMBERS)[number]): number | null => reading(numbers[base + OFFSET[field]] as number);
+      const at = value('at');
+      // A device with no sample yet, or a second device with the same id (its sample is the first's).
+      if (at === null || deviceIds.indexOf(gpuUuid) < i) continue;
+      latest.push({
+        gpuUuid,
+        at,
+        utilizationGpuPct: value('utilizationGpuPct'),
+        utilizationMemoryPct: value('utilizationMemoryPct'),
+        memoryUsedMiB: value('memoryUsedMiB'),
+        memoryTotalMiB: value('memoryTotalMiB'),
+        temperatureC: value('temperatureC'),
+        powerDrawW: value('powerDrawW'),
+        powerLimitW: value('powerLimitW'),
+        clocksSmMHz: value('clocksSmMHz'),
+        fanSpeedPct: value('fanSpeedPct'),
+        pstate: pstates[i] ?? null,
+      });
+    }
+    return { agentId, lastSeenAt: new Date(agent.lastSeen).toISOString(), latest };
   }
 
   /** The connection ended (a newer connection of the same agent on this process is kept). */
@@ -113,7 +180,7 @@ export class LocalFleetTally {
       for (let at = 0; at < numbers.length; at += FIELDS) {
         total.gpusOnline += 1;
         total.vramOnlineMiB += numbers[at + VRAM_MIB] as number;
-        const power = numbers[at + POWER_W] as number;
+        const power = numbers[at + OFFSET.powerDrawW] as number;
         if (!Number.isNaN(power)) total.powerDrawW += power;
         if (status === 'online' && isAvailable(agent.state.gpus, numbers[at + INDEX] as number)) {
           total.gpusAvailable += 1;

@@ -1,4 +1,4 @@
-import { AgentStatusSchema, type AgentStatus, type FleetAgent, type FleetChanges, type FleetPage as FleetPageData, type FleetSummary, type TelemetrySample } from '@potluck/protocol';
+import { AgentStatusSchema, type AgentStatus, type FleetAgent, type FleetAgentSamples, type FleetChanges, type FleetPage as FleetPageData, type FleetSummary, type TelemetrySample } from '@potluck/protocol';
 import { useCallback, useRef, useState } from 'react';
 import { useRouter, withQuery } from '../../app/router';
 import { useSession } from '../../app/session';
@@ -17,6 +17,17 @@ const statusOptions: { value: AgentStatus | ''; label: string }[] = [{ value: ''
 
 export type History = ReadonlyMap<string, readonly TelemetrySample[]>;
 
+/** The latest sample of each of these agents' GPUs that has one. */
+function latestOf(agents: readonly FleetAgent[]): TelemetrySample[] {
+  return agents.flatMap((agent) => agent.gpus.flatMap((gpu) => (gpu.latest ? [gpu.latest] : [])));
+}
+
+/** The agent with an update's latest samples on the GPUs they belong to, and its new last-seen time. */
+function withSamples(agent: FleetAgent, update: FleetAgentSamples): FleetAgent {
+  const bySample = new Map(update.latest.map((sample) => [sample.gpuUuid, sample]));
+  return { ...agent, lastSeenAt: update.lastSeenAt, gpus: agent.gpus.map((gpu) => ({ ...gpu, latest: bySample.get(gpu.deviceId) ?? gpu.latest })) };
+}
+
 /** Every donated GPU as a card with live telemetry, state and reason; totals on top. */
 export function FleetPage() {
   const { location, navigate } = useRouter();
@@ -32,35 +43,37 @@ export function FleetPage() {
   const [, setVersion] = useState(0);
   const [live, setLive] = useState<{ agents: Map<string, FleetAgent>; summary: FleetSummary | null }>({ agents: new Map(), summary: null });
 
-  const remember = useCallback((agents: readonly FleetAgent[]) => {
-    for (const agent of agents) {
-      for (const card of agent.gpus) {
-        if (!card.latest) continue;
-        const list = history.current.get(card.latest.gpuUuid) ?? [];
-        if (list.at(-1)?.at !== card.latest.at) list.push(card.latest);
-        if (list.length > HISTORY) list.splice(0, list.length - HISTORY);
-        history.current.set(card.latest.gpuUuid, list);
-      }
+  const remember = useCallback((samples: readonly TelemetrySample[]) => {
+    for (const sample of samples) {
+      const list = history.current.get(sample.gpuUuid) ?? [];
+      if (list.at(-1)?.at !== sample.at) list.push(sample);
+      if (list.length > HISTORY) list.splice(0, list.length - HISTORY);
+      history.current.set(sample.gpuUuid, list);
     }
   }, []);
 
   const page = useAsync(async () => {
     const result = await client.fleet.list({ limit: PAGE_SIZE, offset, ...(status ? { status } : {}), ...(gpu ? { gpu } : {}), ...(mine ? { mine } : {}) });
-    remember(result.agents);
+    remember(latestOf(result.agents));
     setLive({ agents: new Map(), summary: null });
     return result;
   }, [client, status, gpu, mine, offset]);
 
-  // Pushes carry changed agents of the whole fleet; only those on the page shown are kept.
-  const onPage = useRef(new Set<string>());
-  onPage.current = new Set(page.data?.agents.map((agent) => agent.id) ?? []);
+  // Pushes carry changes of the whole fleet; only those of agents on the page shown are kept.
+  const onPage = useRef(new Map<string, FleetAgent>());
+  onPage.current = new Map(page.data?.agents.map((agent) => [agent.id, agent]) ?? []);
   const onChanges = useCallback(
     (changes: FleetChanges) => {
       const shown = changes.agents.filter((agent) => onPage.current.has(agent.id));
-      remember(shown);
+      const sampled = changes.samples.filter((update) => onPage.current.has(update.agentId));
+      remember([...latestOf(shown), ...sampled.flatMap((update) => update.latest)]);
       setLive((previous) => {
         const agents = new Map(previous.agents);
         for (const agent of shown) agents.set(agent.id, agent);
+        for (const update of sampled) {
+          const agent = agents.get(update.agentId) ?? onPage.current.get(update.agentId);
+          if (agent) agents.set(agent.id, withSamples(agent, update));
+        }
         return { agents, summary: changes.summary ?? previous.summary };
       });
       setVersion((v) => v + 1);
