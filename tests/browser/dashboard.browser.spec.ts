@@ -229,6 +229,9 @@ describe('the dashboard in a browser', () => {
     const gpu = card.getByRole('region', { name: /GPU 1:/ });
     await expect.poll(async () => gpu.innerText(), { timeout: 20_000 }).toMatch(/paused[\s\S]*paused from the dashboard/);
     await expect.poll(async () => page.getByText('● Live updates on').isVisible()).toBe(true);
+    // The page loaded once; each further point of a sparkline came with a live push of the agent's samples.
+    const utilisation = card.getByRole('region', { name: /GPU 0:/ }).getByRole('img', { name: 'Utilisation, recent samples' }).locator('path');
+    await expect.poll(async () => ((await utilisation.count()) > 0 ? ((await utilisation.getAttribute('d')) ?? '').split('L').length : 0), { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
     await screenshot(page, 'fleet');
     expect(cspViolations).toEqual([]);
     await context.close();
