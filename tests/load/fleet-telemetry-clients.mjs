@@ -179,6 +179,8 @@ function ramp() {
 
 /** Dashboards on the public /live namespace: they receive the coordinator's throttled fleet pushes. */
 const dashboards = { pushes: 0, agents: 0, sampled: 0, summaries: 0, connected: 0 };
+/** Agents whose whole view any dashboard received, window or not: the orchestrator waits for every hello's view before the window. */
+const agentsViewed = new Set();
 
 function openDashboards() {
   for (let i = 0; i < (liveDashboards ?? 0); i += 1) {
@@ -191,6 +193,7 @@ function openDashboards() {
       dashboards.connected -= 1;
     });
     socket.on(liveEvent, (changes) => {
+      if (Array.isArray(changes?.agents)) for (const agent of changes.agents) agentsViewed.add(agent?.id);
       if (!windowOpen) return;
       dashboards.pushes += 1;
       dashboards.agents += Array.isArray(changes?.agents) ? changes.agents.length : 0;
@@ -207,7 +210,7 @@ function percentile(sorted, fraction) {
 
 function progress() {
   return {
-    type: 'progress', connected, ready, connectErrors, helloErrors, opened: next,
+    type: 'progress', connected, ready, connectErrors, helloErrors, opened: next, agentsViewed: agentsViewed.size,
     disconnects: Object.fromEntries(disconnects), firstErrors, rssBytes: process.memoryUsage().rss,
   };
 }
