@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
- * Simulated agents for the fleet telemetry benchmark: lightweight socket.io-client
- * connections (websocket transport, one engine.io connection each) that say hello and then
- * send a telemetry batch every interval with jitter, timing each acknowledgement.
+ * Simulated agents for the fleet telemetry benchmark: lightweight socket.io connections
+ * (websocket transport, one engine.io connection each) that say hello and then send a
+ * telemetry batch every interval with jitter, timing each acknowledgement. `clientKind`
+ * 'thin' (the default) speaks the protocol over `ws` (thin-socketio-client.mjs);
+ * 'socket.io-client' uses the library, as the benchmark did before the tenth session.
+ * The /live dashboards always use socket.io-client.
  *
  * Started by tests/load/fleet-telemetry.mjs with `fork` (IPC channel); never on its own.
  * Parent → child messages: {type:'start'}, {type:'window-start'}, {type:'window-end'}, {type:'stop'}.
@@ -14,9 +17,11 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
 import { agentOf, tokenOf } from './fleet-telemetry-agents.mjs';
+import { connectThin } from './thin-socketio-client.mjs';
 
 const options = JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}');
 const { url, seed, from, count, connectPerSecond, maxPending, intervalMs, jitterMs, ackTimeoutMs, protocolVersion, liveDashboards, liveEvent } = options;
+const clientKind = options.clientKind ?? 'thin';
 
 const sockets = [];
 let connected = 0;
@@ -102,7 +107,7 @@ function startTelemetry(socket, agent) {
     const counted = windowOpen;
     if (counted) sent += 1;
     const startedAt = performance.now();
-    socket.timeout(ackTimeoutMs).emit('telemetry', agent.batch(), (error, ack) => {
+    socket.emitWithAck('telemetry', agent.batch(), ackTimeoutMs, (error, ack) => {
       if (!counted || !windowOpen) return;
       if (error) {
         timeouts += 1;
@@ -122,16 +127,35 @@ function startTelemetry(socket, agent) {
   schedule(tick, Math.random() * intervalMs);
 }
 
+/** The thin sockets' acknowledgement deadlines are checked by one sweep, not a timer each. */
+const thinSockets = [];
+const expiryTimer = setInterval(() => {
+  const now = performance.now();
+  for (const socket of thinSockets) socket.expire(now);
+}, 250);
+
+/** An agent's connection, the same for both kinds: `connected`, `emitWithAck(event, payload, timeoutMs, callback)`, `close()`. */
+function connectAgent(token, handlers) {
+  if (clientKind === 'thin') {
+    const socket = connectThin(url, '/agents', { token }, handlers);
+    thinSockets.push(socket);
+    return socket;
+  }
+  const socket = io(`${url}/agents`, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 60_000, auth: { token } });
+  socket.on('connect', () => handlers.onConnect());
+  socket.on('connect_error', (error) => handlers.onConnectError(error.message));
+  socket.on('disconnect', (reason) => handlers.onDisconnect(reason));
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    emitWithAck: (event, payload, timeoutMs, callback) => socket.timeout(timeoutMs).emit(event, payload, callback),
+    close: () => socket.disconnect(),
+  };
+}
+
 function open(index) {
   const agent = agentOf(index, protocolVersion);
-  const socket = io(`${url}/agents`, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    timeout: 60_000,
-    auth: { token: tokenOf(seed, index) },
-  });
-  sockets.push(socket);
   let pending = true;
   const settle = () => {
     if (pending) {
@@ -139,29 +163,32 @@ function open(index) {
       inFlight -= 1;
     }
   };
-  socket.on('connect', () => {
-    connected += 1;
-    socket.timeout(ackTimeoutMs * 6).emit('hello', agent.hello, (error, ack) => {
+  const socket = connectAgent(tokenOf(seed, index), {
+    onConnect: () => {
+      connected += 1;
+      socket.emitWithAck('hello', agent.hello, ackTimeoutMs * 6, (error, ack) => {
+        settle();
+        if (error || !ack?.ok) {
+          helloErrors += 1;
+          remember(`hello: ${error ? error.message : JSON.stringify(ack)}`);
+          return;
+        }
+        ready += 1;
+        startTelemetry(socket, agent);
+      });
+    },
+    onConnectError: (message) => {
       settle();
-      if (error || !ack?.ok) {
-        helloErrors += 1;
-        remember(`hello: ${error ? error.message : JSON.stringify(ack)}`);
-        return;
-      }
-      ready += 1;
-      startTelemetry(socket, agent);
-    });
+      connectErrors += 1;
+      remember(`connect_error: ${message}`);
+    },
+    onDisconnect: (reason) => {
+      settle();
+      connected -= 1;
+      disconnects.set(reason, (disconnects.get(reason) ?? 0) + 1);
+    },
   });
-  socket.on('connect_error', (error) => {
-    settle();
-    connectErrors += 1;
-    remember(`connect_error: ${error.message}`);
-  });
-  socket.on('disconnect', (reason) => {
-    settle();
-    connected -= 1;
-    disconnects.set(reason, (disconnects.get(reason) ?? 0) + 1);
-  });
+  sockets.push(socket);
 }
 
 function ramp() {
@@ -185,7 +212,7 @@ const agentsViewed = new Set();
 function openDashboards() {
   for (let i = 0; i < (liveDashboards ?? 0); i += 1) {
     const socket = io(`${url}/live`, { transports: ['websocket'], forceNew: true, reconnection: false });
-    sockets.push(socket);
+    sockets.push({ close: () => socket.disconnect() });
     socket.on('connect', () => {
       dashboards.connected += 1;
     });
@@ -232,7 +259,7 @@ process.on('message', (message) => {
       acked = 0;
       timeouts = 0;
       ackErrors = new Map();
-      Object.assign(dashboards, { pushes: 0, agents: 0, summaries: 0 });
+      Object.assign(dashboards, { pushes: 0, agents: 0, sampled: 0, summaries: 0 });
       loopDelay.reset();
       cpuAtWindowStart = process.cpuUsage();
       break;
@@ -264,7 +291,8 @@ process.on('message', (message) => {
     case 'stop':
       clearInterval(progressTimer);
       if (ringTimer) clearInterval(ringTimer);
-      for (const socket of sockets) socket.disconnect();
+      clearInterval(expiryTimer);
+      for (const socket of sockets) socket.close();
       process.send?.({ type: 'stopped' }, () => process.exit(0));
       break;
     default:

@@ -19,7 +19,8 @@
  * the dashboard received every agent's view (the hellos' backlog on the live feed drained), at
  * most LIVE_SETTLE_MAX_S [120] more (0: do not wait), INTERVAL_MS [5000] and JITTER_MS [250]
  * between batches, CONNECT_PER_SECOND [500] and MAX_PENDING [50] (connections not yet through hello) for the staggered start,
- * CLIENT_PROCESSES [1], LIVE_DASHBOARDS [1] sockets on /live receiving the fleet pushes (counted,
+ * CLIENT_PROCESSES [1], CLIENT_KIND [thin] (the agents' sockets: thin-socketio-client.mjs over ws, or
+ * socket.io-client as before the tenth session), LIVE_DASHBOARDS [1] sockets on /live receiving the fleet pushes (counted,
  * not timed; the bare server pushes nothing), TARGETS [coordinator,bare], ACK_TIMEOUT_MS [10000],
  * COORDINATOR_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=tmp/prof") and BARE_NODE_OPTIONS (the same for the
  * bare server, e.g. "--trace-gc-nvp" to compare their collections) and CLIENT_NODE_OPTIONS (the same for the
@@ -66,6 +67,9 @@ const JITTER_MS = Math.min(numberFromEnv('JITTER_MS', 250), INTERVAL_MS / 2);
 const CONNECT_PER_SECOND = numberFromEnv('CONNECT_PER_SECOND', 500);
 const MAX_PENDING = Math.floor(numberFromEnv('MAX_PENDING', 50));
 const CLIENT_PROCESSES = Math.floor(numberFromEnv('CLIENT_PROCESSES', 1));
+/** 'thin' (a minimal socket.io client over ws, thin-socketio-client.mjs) or 'socket.io-client'. */
+const CLIENT_KIND = process.env.CLIENT_KIND ?? 'thin';
+if (!['thin', 'socket.io-client'].includes(CLIENT_KIND)) throw new Error(`CLIENT_KIND must be thin or socket.io-client, not "${CLIENT_KIND}"`);
 const LIVE_DASHBOARDS = process.env.LIVE_DASHBOARDS === '0' ? 0 : Math.floor(numberFromEnv('LIVE_DASHBOARDS', 1));
 const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
@@ -446,7 +450,7 @@ function startClients(url, seed) {
     const options = {
       url, seed, from, count, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, ackTimeoutMs: ACK_TIMEOUT_MS, protocolVersion: PROTOCOL_VERSION,
       connectPerSecond: CONNECT_PER_SECOND / CLIENT_PROCESSES, maxPending: Math.max(1, Math.floor(MAX_PENDING / CLIENT_PROCESSES)),
-      liveDashboards: i === 0 ? LIVE_DASHBOARDS : 0, liveEvent: LiveEvents.fleetChanges,
+      liveDashboards: i === 0 ? LIVE_DASHBOARDS : 0, liveEvent: LiveEvents.fleetChanges, clientKind: CLIENT_KIND,
     };
     const client = startProcess(`clients ${i}`, process.execPath, [...CLIENT_NODE_OPTIONS, join(HERE, 'fleet-telemetry-clients.mjs')], { BENCH_CLIENT_OPTIONS: JSON.stringify(options) }, true);
     client.count = count;
@@ -716,7 +720,7 @@ function printReport(results, seed) {
   lines.push('');
   lines.push(`fleet telemetry: ${AGENTS} agents, a batch every ${INTERVAL_MS} ms ± ${JITTER_MS} ms, ${DURATION_S} s window after ${WARMUP_S} s warm-up`);
   if (COORDINATOR_DIR !== ROOT) lines.push(`coordinator built in ${COORDINATOR_DIR}`);
-  lines.push(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${CLIENT_PROCESSES} client process(es), ${LIVE_DASHBOARDS} /live dashboard(s); seed ${seed}`);
+  lines.push(`machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${CLIENT_PROCESSES} client process(es) of ${CLIENT_KIND} sockets, ${LIVE_DASHBOARDS} /live dashboard(s); seed ${seed}`);
   lines.push('');
   lines.push(`${''.padEnd(width)}${columns.map((column) => column.padStart(16)).join('')}`);
   for (const [label, format] of rows) lines.push(`${label.padEnd(width)}${results.map((r) => format(r).padStart(16)).join('')}`);
@@ -752,7 +756,7 @@ async function main() {
   printReport(results, seed);
   mkdirSync(KEEP_JSON, { recursive: true });
   const file = join(KEEP_JSON, `fleet-telemetry-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ agents: AGENTS, durationS: DURATION_S, warmupS: WARMUP_S, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, clientProcesses: CLIENT_PROCESSES, liveDashboards: LIVE_DASHBOARDS, cpus: availableParallelism(), node: process.version, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ agents: AGENTS, durationS: DURATION_S, warmupS: WARMUP_S, intervalMs: INTERVAL_MS, jitterMs: JITTER_MS, clientProcesses: CLIENT_PROCESSES, clientKind: CLIENT_KIND, liveDashboards: LIVE_DASHBOARDS, cpus: availableParallelism(), node: process.version, results }, null, 2)}\n`);
   log(`raw results: ${file}`);
 }
 
