@@ -97,6 +97,19 @@ describe('LocalFleetTally', () => {
     expect(tally.latest('a')?.lastSeenAt).toBe(new Date(9_000).toISOString());
   });
 
+  it('sums the same in turns as at once, whatever the number of agents per turn', async () => {
+    const tally = new LocalFleetTally();
+    for (let i = 0; i < 7; i++) {
+      const devices = Array.from({ length: 1 + (i % 3) }, (_, d) => device(d, `GPU-${i}-${d}`));
+      tally.connected(`a${i}`, `s${i}`, devices, { mode: i === 3 ? 'paused' : 'active', gpus: devices.map((d) => (d.index === 1 ? paused(d.index, d.deviceId) : available(d.index, d.deviceId))) }, i === 5 ? 0 : 45_000);
+      tally.seen(`a${i}`, `s${i}`, devices.map((d) => sample(d.deviceId, 100 + i)), i === 5 ? 0 : 45_000);
+    }
+    const at = 50_000;
+    const once = tally.summary(at, thresholds);
+    expect(once.agentsOnline).toBe(6);
+    for (const perTurn of [1, 2, 3, 100]) expect(await tally.summaryInTurns(at, thresholds, perTurn)).toEqual(once);
+  });
+
   it('forgets revoked agents at once', () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 0);
