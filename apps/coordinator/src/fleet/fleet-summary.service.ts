@@ -9,7 +9,7 @@ import { addSummary, LocalFleetTally } from './local-tally.js';
 
 /** How often each process refreshes its part in Redis, even when nobody asks for the summary. */
 const PUBLISH_EVERY_MS = 5_000;
-/** Local agents summed per turn of the event loop (LocalFleetTally.summaryInTurns): ~1 ms each at 10,000 agents. */
+/** Local agents summed per turn of the event loop (LocalFleetTally.summary): ~1 ms each at 10,000 agents. */
 const AGENTS_PER_TURN = 1_000;
 /** A part older than this belongs to a process that stopped: it is left out and removed. */
 const PART_MAX_AGE_MS = 15_000;
@@ -56,7 +56,7 @@ export class FleetSummaryService implements OnModuleInit, OnModuleDestroy {
 
   /** This process's part at `now`, summed a part of its agents per turn of the event loop. */
   private mine(now: number): Promise<FleetSummary> {
-    return this.local.summaryInTurns(now, { unhealthyAfterMs: this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS }, AGENTS_PER_TURN);
+    return this.local.summary(now, { unhealthyAfterMs: this.config.POTLUCK_AGENT_UNHEALTHY_AFTER_MS, offlineAfterMs: this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS }, AGENTS_PER_TURN);
   }
 
   /** Refreshes this process's part in Redis (the timer: nobody reads the others' parts here). */

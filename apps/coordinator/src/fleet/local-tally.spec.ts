@@ -10,65 +10,65 @@ const paused = (index: number, deviceId: string): GpuStatus => ({ index, deviceI
 const sample = (gpuUuid: string, powerDrawW: number | null): TelemetrySample => ({ gpuUuid, at: 0, utilizationGpuPct: 0, utilizationMemoryPct: null, memoryUsedMiB: 0, memoryTotalMiB: null, temperatureC: 40, powerDrawW, powerLimitW: null, clocksSmMHz: null, fanSpeedPct: null, pstate: null });
 
 describe('LocalFleetTally', () => {
-  it('counts an online agent\'s GPUs, VRAM, power by device and its available GPUs', () => {
+  it('counts an online agent\'s GPUs, VRAM, power by device and its available GPUs', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0'), device(1, 'GPU-1')], { mode: 'active', gpus: [available(0, 'GPU-0'), paused(1, 'GPU-1')] }, 1000);
     tally.seen('a', 's1', [sample('GPU-0', 250.5), sample('GPU-1', 20)], 2000);
-    const summary = tally.summary(3000, thresholds);
+    const summary = await tally.summary(3000, thresholds);
     expect(summary).toMatchObject({ agentsOnline: 1, gpusOnline: 2, gpusAvailable: 1, vramOnlineMiB: 49_152, powerDrawW: 270.5 });
     expect(summary.tflopsAvailable).toBeGreaterThan(0);
   });
 
-  it('keeps a silent agent\'s GPUs while it is unhealthy, but none available; drops it once offline', () => {
+  it('keeps a silent agent\'s GPUs while it is unhealthy, but none available; drops it once offline', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [available(0, 'GPU-0')] }, 0);
-    expect(tally.summary(16_000, thresholds)).toMatchObject({ agentsOnline: 1, gpusOnline: 1, gpusAvailable: 0, tflopsAvailable: 0 });
-    expect(tally.summary(45_000, thresholds)).toEqual(emptySummary());
+    expect(await tally.summary(16_000, thresholds)).toMatchObject({ agentsOnline: 1, gpusOnline: 1, gpusAvailable: 0, tflopsAvailable: 0 });
+    expect(await tally.summary(45_000, thresholds)).toEqual(emptySummary());
   });
 
-  it('counts a paused or draining agent\'s GPUs as online and none as available', () => {
+  it('counts a paused or draining agent\'s GPUs as online and none as available', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'paused', gpus: [available(0, 'GPU-0')] }, 0);
     tally.connected('b', 's2', [device(0, 'GPU-9')], { mode: 'active', gpus: [available(0, 'GPU-9')] }, 0);
     tally.stateChanged('b', 's2', { mode: 'draining', gpus: [available(0, 'GPU-9')] }, 10);
-    expect(tally.summary(20, thresholds)).toMatchObject({ agentsOnline: 2, gpusOnline: 2, gpusAvailable: 0 });
+    expect(await tally.summary(20, thresholds)).toMatchObject({ agentsOnline: 2, gpusOnline: 2, gpusAvailable: 0 });
   });
 
-  it('reads power by device id: a MIG parent\'s sample counts for no device, a shared uuid for each device', () => {
+  it('reads power by device id: a MIG parent\'s sample counts for no device, a shared uuid for each device', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'MIG-1'), device(0, 'MIG-2')], { mode: 'active', gpus: [] }, 0);
     tally.connected('b', 's2', [device(0, 'GPU-dup'), device(1, 'GPU-dup')], { mode: 'active', gpus: [] }, 0);
     tally.seen('a', 's1', [sample('GPU-parent', 300)], 1);
     tally.seen('b', 's2', [sample('GPU-dup', 100)], 1);
-    expect(tally.summary(2, thresholds).powerDrawW).toBe(200);
+    expect((await tally.summary(2, thresholds)).powerDrawW).toBe(200);
   });
 
-  it('forgets a power draw the next sample does not report', () => {
+  it('forgets a power draw the next sample does not report', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 0);
     tally.seen('a', 's1', [sample('GPU-0', 120)], 1);
     tally.seen('a', 's1', [sample('GPU-0', null)], 2);
-    expect(tally.summary(3, thresholds).powerDrawW).toBe(0);
+    expect((await tally.summary(3, thresholds)).powerDrawW).toBe(0);
   });
 
-  it('ignores reports and disconnects of an older connection of the same agent', () => {
+  it('ignores reports and disconnects of an older connection of the same agent', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 'old', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 0);
     tally.connected('a', 'new', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 10);
     tally.stateChanged('a', 'old', { mode: 'paused', gpus: [] }, 20);
     tally.seen('a', 'old', [sample('GPU-0', 99)], 20);
     tally.disconnected('a', 'old');
-    expect(tally.summary(30, thresholds)).toMatchObject({ agentsOnline: 1, gpusAvailable: 1, powerDrawW: 0 });
+    expect(await tally.summary(30, thresholds)).toMatchObject({ agentsOnline: 1, gpusAvailable: 1, powerDrawW: 0 });
     tally.disconnected('a', 'new');
     expect(tally.size).toBe(0);
   });
 
-  it('a replay refreshes the last message time without changing the power', () => {
+  it('a replay refreshes the last message time without changing the power', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 0);
     tally.seen('a', 's1', [sample('GPU-0', 50)], 1);
     tally.seen('a', 's1', [], 40_000);
-    expect(tally.summary(50_000, thresholds)).toMatchObject({ agentsOnline: 1, powerDrawW: 50 });
+    expect(await tally.summary(50_000, thresholds)).toMatchObject({ agentsOnline: 1, powerDrawW: 50 });
   });
 
   it('keeps each device\'s latest sample as the fleet view shows it: the last one per device id in the batch, nulls kept', () => {
@@ -105,17 +105,17 @@ describe('LocalFleetTally', () => {
       tally.seen(`a${i}`, `s${i}`, devices.map((d) => sample(d.deviceId, 100 + i)), i === 5 ? 0 : 45_000);
     }
     const at = 50_000;
-    const once = tally.summary(at, thresholds);
+    const once = await tally.summary(at, thresholds);
     expect(once.agentsOnline).toBe(6);
-    for (const perTurn of [1, 2, 3, 100]) expect(await tally.summaryInTurns(at, thresholds, perTurn)).toEqual(once);
+    for (const perTurn of [1, 2, 3, 100]) expect(await tally.summary(at, thresholds, perTurn)).toEqual(once);
   });
 
-  it('forgets revoked agents at once', () => {
+  it('forgets revoked agents at once', async () => {
     const tally = new LocalFleetTally();
     tally.connected('a', 's1', [device(0, 'GPU-0')], { mode: 'active', gpus: [] }, 0);
     tally.connected('b', 's2', [device(0, 'GPU-1')], { mode: 'active', gpus: [] }, 0);
     tally.forget(['b']);
-    expect(tally.summary(1, thresholds).agentsOnline).toBe(1);
+    expect((await tally.summary(1, thresholds)).agentsOnline).toBe(1);
   });
 
   it('adds summaries field by field', () => {

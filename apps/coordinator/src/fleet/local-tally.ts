@@ -3,22 +3,10 @@ import type { FleetAgentSamples, FleetSummary, TelemetrySample } from '@potluck/
 import { statusOf, type StatusThresholds } from './agent-status.js';
 import { peakTflops } from './peak-tflops.js';
 import type { PresenceDevice, PresenceState } from './presence.types.js';
+import { NUMERIC_SAMPLE_FIELDS, type NumericSampleField } from './sample-codec.js';
 
-type NumericSampleField = { [K in keyof TelemetrySample]: TelemetrySample[K] extends number | null ? K : never }[keyof TelemetrySample];
-
-/** A sample's numbers, kept per device in this order (null as NaN); `pstate` is kept apart. */
-const SAMPLE_NUMBERS = [
-  'at',
-  'utilizationGpuPct',
-  'utilizationMemoryPct',
-  'memoryUsedMiB',
-  'memoryTotalMiB',
-  'temperatureC',
-  'powerDrawW',
-  'powerLimitW',
-  'clocksSmMHz',
-  'fanSpeedPct',
-] as const satisfies readonly NumericSampleField[];
+/** A sample's numbers, kept per device in their stored order (null as NaN); `pstate` is kept apart. */
+const SAMPLE_NUMBERS = NUMERIC_SAMPLE_FIELDS;
 
 /** Numbers kept per device, by position in one flat array: its index, VRAM, peak TFLOPS, then its latest sample's numbers. */
 const INDEX = 0;
@@ -170,21 +158,15 @@ export class LocalFleetTally {
     for (const agentId of agentIds) this.agents.delete(agentId);
   }
 
-  /** Every local agent's share, summed at once: it allocates nothing per agent. */
-  summary(now: number, thresholds: StatusThresholds): FleetSummary {
-    const total = emptySummary();
-    for (const agent of this.agents.values()) addAgent(total, agent, now, thresholds);
-    return total;
-  }
-
   /**
-   * The same sum, `agentsPerTurn` agents at a time with a turn of the event loop between: the
-   * coordinator sums its part every few seconds, and at 10,000 agents one pass held the event
-   * loop 7.6–14.8 ms (its agents' objects are scattered over the heap, so the loop mostly waits
-   * on memory; docs/performance.md). Agents that connect or leave meanwhile count or not as the
-   * iteration finds them: the part is as of the last few milliseconds, not one instant.
+   * Every local agent's share, `agentsPerTurn` agents at a time with a turn of the event loop
+   * between (all at once by default); it allocates nothing per agent. The coordinator sums its
+   * part every few seconds, and at 10,000 agents one pass held the event loop 7.6–14.8 ms (its
+   * agents' objects are scattered over the heap, so the loop mostly waits on memory;
+   * docs/performance.md). Agents that connect or leave meanwhile count or not as the iteration
+   * finds them: the part is as of the last few milliseconds, not one instant.
    */
-  async summaryInTurns(now: number, thresholds: StatusThresholds, agentsPerTurn: number): Promise<FleetSummary> {
+  async summary(now: number, thresholds: StatusThresholds, agentsPerTurn = Number.POSITIVE_INFINITY): Promise<FleetSummary> {
     const total = emptySummary();
     let counted = 0;
     for (const agent of this.agents.values()) {

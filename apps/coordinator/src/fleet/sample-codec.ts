@@ -7,7 +7,11 @@ import type { TelemetrySample } from '@potluck/protocol';
  * GPU) is ~1 GB of Redis instead of ~4 GB, and every batch writes and every roll-up reads that
  * much less. Samples stored as objects (before this encoding) still decode.
  */
-export const STORED_SAMPLE_FIELDS = [
+/** The sample's fields that hold a number (or null). */
+export type NumericSampleField = { [K in keyof TelemetrySample]: TelemetrySample[K] extends number | null ? K : never }[keyof TelemetrySample];
+
+/** A sample's numeric fields, in the order they are stored (here and in the local tally's arrays). */
+export const NUMERIC_SAMPLE_FIELDS = [
   'at',
   'utilizationGpuPct',
   'utilizationMemoryPct',
@@ -18,8 +22,9 @@ export const STORED_SAMPLE_FIELDS = [
   'powerLimitW',
   'clocksSmMHz',
   'fanSpeedPct',
-  'pstate',
-] as const satisfies readonly Exclude<keyof TelemetrySample, 'gpuUuid'>[];
+] as const satisfies readonly NumericSampleField[];
+
+export const STORED_SAMPLE_FIELDS = [...NUMERIC_SAMPLE_FIELDS, 'pstate'] as const satisfies readonly Exclude<keyof TelemetrySample, 'gpuUuid'>[];
 
 export function encodeSample(sample: TelemetrySample): string {
   return JSON.stringify(STORED_SAMPLE_FIELDS.map((field) => sample[field]));
