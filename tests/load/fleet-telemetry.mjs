@@ -703,11 +703,11 @@ function printReport(results, seed) {
   const columns = results.map((result) => result.target);
   const rows = [
     ['agents ready / connected at end', (r) => `${r.ready} / ${r.connectedAtEnd}`],
-    ['ramp / wait for the live feed after warm-up (s)', (r) => `${fixed(r.rampSeconds)} / ${r.liveSettleSeconds === null || r.liveSettleSeconds === undefined ? '—' : fixed(r.liveSettleSeconds)}`],
+    ['ramp / wait for the live feed after warm-up (s)', (r) => `${fixed(r.rampSeconds)} / ${r.liveSettleSeconds === null ? '—' : fixed(r.liveSettleSeconds)}`],
     ['window (s)', (r) => fixed(r.windowSeconds)],
     ['telemetry acks / s (sustained)', (r) => fixed(r.messagesPerSecond)],
     ['ack errors / timeouts', (r) => `${Object.values(r.ackErrors).reduce((a, b) => a + b, 0)} / ${r.timeouts}`],
-    ['/live messages / views / sample updates / summaries', (r) => (r.dashboards ? `${r.dashboards.pushes} / ${r.dashboards.agents} / ${r.dashboards.sampled ?? 0} / ${r.dashboards.summaries}` : '—')],
+    ['/live messages / views / sample updates / summaries', (r) => (r.dashboards ? `${r.dashboards.pushes} / ${r.dashboards.agents} / ${r.dashboards.sampled} / ${r.dashboards.summaries}` : '—')],
     ['ack latency p50 (ms)', (r) => fixed(r.latencyMs.p50, 2)],
     ['ack latency p90 (ms)', (r) => fixed(r.latencyMs.p90, 2)],
     ['ack latency p99 (ms)', (r) => fixed(r.latencyMs.p99, 2)],

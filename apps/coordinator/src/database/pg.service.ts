@@ -9,8 +9,8 @@ export const MAX_PREPARED_STATEMENTS = 64;
 /**
  * A plain `pg` pool for the hot paths (dispatch: job creation, claims, completions; the grant
  * batch's check for resumed attempts; an agent's token check, hello and disconnect, which the
- * whole fleet runs within seconds after a coordinator restart; the live feed's two reads every
- * second; the telemetry roll-up's per-minute writes): a few set-based statements per batch,
+ * whole fleet runs within seconds after a coordinator restart; the live feed's two reads for
+ * whole views; the telemetry roll-up's per-minute writes): a few set-based statements per batch,
  * without Prisma's per-query client work. Everything else, and every interactive
  * transaction, uses PrismaService.
  *

@@ -5,10 +5,10 @@ type Listener = (agentId: string) => void;
 /**
  * In-process notices about agents. `changed`: its fleet view changed (the live feed
  * batches these). `sampled`: it sent telemetry and nothing else in its view changed (the
- * live feed sends just its latest samples, from memory; this is the frequent one). `freed`: it may be able to take work now
- * (hello, state report, work finished) — the dispatcher listens to this one. `jobsCreated`:
- * another coordinator process created jobs (the gateway relays its announcement), so this
- * process's idle agents should be asked too.
+ * live feed sends just its latest samples, from memory; this is the frequent one). `freed`:
+ * it may be able to take work now (hello, state report, work finished) — the dispatcher
+ * listens to this one. `jobsCreated`: another coordinator process created jobs (the gateway
+ * relays its announcement), so this process's idle agents should be asked too.
  */
 @Injectable()
 export class FleetEvents {
