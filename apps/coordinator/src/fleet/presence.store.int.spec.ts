@@ -6,7 +6,7 @@ import { loadConfig, type AppConfig } from '../config/config.js';
 import { RedisService } from '../redis/redis.service.js';
 import { seededRandom } from '@potluck/protocol/testing';
 import { TEST_REDIS_URL, uniqueId } from '../testing/test-database.js';
-import { PresenceStore } from './presence.store.js';
+import { HISTORY_TRIM_SLACK, PresenceStore } from './presence.store.js';
 import type { PresenceInfo } from './presence.types.js';
 import { MINUTE_MS, rollupMinutes, type MinuteRollup } from './telemetry-rollup.js';
 
@@ -132,6 +132,60 @@ describe('telemetry batches of one turn', () => {
 
 const MAX_GAP_MS = 15_000;
 const INTERVAL_MS = 5000;
+
+describe('the raw history', () => {
+  const LIMIT = 10;
+  let shortStore: PresenceStore;
+  beforeAll(() => {
+    shortStore = new PresenceStore(redis, { ...config, POTLUCK_TELEMETRY_HISTORY_SAMPLES: LIMIT });
+  });
+  const historyKey = (agentId: string, gpuUuid: string) => `${redis.key('agent')}:{${agentId}}:history:${gpuUuid}`;
+  const latestKey = (agentId: string) => `${redis.key('agent')}:{${agentId}}:latest`;
+
+  it('reads as the newest samples up to its length, while the list is trimmed only past its slack', async () => {
+    const start = Date.now();
+    const agentId = await connectedAgent('run-h', start);
+    const count = LIMIT + HISTORY_TRIM_SLACK + 5;
+    for (let seq = 0; seq < count; seq++) {
+      expect(await shortStore.applyTelemetry(agentId, 'run-h', seq, [sample('GPU-h', start + seq * INTERVAL_MS)], start)).toBe('stored');
+    }
+    const stored = await redis.client.llen(historyKey(agentId, 'GPU-h'));
+    expect(stored).toBeGreaterThanOrEqual(LIMIT);
+    expect(stored).toBeLessThanOrEqual(LIMIT + HISTORY_TRIM_SLACK);
+    expect((await shortStore.history(agentId, 'GPU-h')).map((s) => s.at)).toEqual(Array.from({ length: LIMIT }, (_, i) => start + (count - LIMIT + i) * INTERVAL_MS));
+  });
+
+  it('rolls up only the samples the history reads as (not the slack past its length)', async () => {
+    const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+    const agentId = await connectedAgent('run-r', start);
+    const count = LIMIT + HISTORY_TRIM_SLACK - 1; // never trimmed: the oldest samples are still in the list
+    for (let seq = 0; seq < count; seq++) {
+      await shortStore.applyTelemetry(agentId, 'run-r', seq, [sample('GPU-r', start + seq * INTERVAL_MS)], start);
+    }
+    const now = start + 10 * MINUTE_MS;
+    const [got] = await shortStore.completeMinutes([{ agentId, gpuUuid: 'GPU-r' }], { now, maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS });
+    const newest = await shortStore.history(agentId, 'GPU-r');
+    expect(newest).toHaveLength(LIMIT);
+    expect(got).toEqual(rollupMinutes('GPU-r', newest, MAX_GAP_MS).filter((minute) => minute.minute + MINUTE_MS + MAX_GAP_MS <= now));
+    expect(got?.reduce((sum, minute) => sum + minute.samples, 0)).toBe(LIMIT);
+  });
+
+  it('expires with the keys new and refreshes the expiry on the first batch of a clock hour, not on every batch', async () => {
+    const hour = 3_600_000;
+    const now = Math.floor(Date.now() / hour) * hour + 60_000; // a minute into this hour
+    const agentId = await connectedAgent('run-e', now);
+    await store.applyTelemetry(agentId, 'run-e', 0, [sample('GPU-e', now)], now);
+    const day = 86_400_000;
+    for (const key of [historyKey(agentId, 'GPU-e'), latestKey(agentId)]) expect(await redis.client.pttl(key)).toBeGreaterThan(day - 60_000);
+
+    for (const key of [historyKey(agentId, 'GPU-e'), latestKey(agentId)]) await redis.client.pexpire(key, 600_000);
+    await store.applyTelemetry(agentId, 'run-e', 1, [sample('GPU-e', now + 5000)], now + 5000); // same hour: left alone
+    for (const key of [historyKey(agentId, 'GPU-e'), latestKey(agentId)]) expect(await redis.client.pttl(key)).toBeLessThanOrEqual(600_000);
+
+    await store.applyTelemetry(agentId, 'run-e', 2, [sample('GPU-e', now + hour)], now + hour); // the next hour: refreshed
+    for (const key of [historyKey(agentId, 'GPU-e'), latestKey(agentId)]) expect(await redis.client.pttl(key)).toBeGreaterThan(day - 60_000);
+  });
+});
 
 /**
  * About 12 minutes of one GPU's samples, every ~5 s with jitter: now and then a missing

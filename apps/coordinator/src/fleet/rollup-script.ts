@@ -12,7 +12,7 @@ import { MINUTE_MS, type MinuteRollup, type Stats } from './telemetry-rollup.js'
  *
  * Per GPU: its mark (the minute up to which roll-ups were written, 0 before the first), the
  * stored samples from `maxGapMs` before the mark on (the history is newest first, so its head
- * is read, as many as `intervalMs` predicts with slack, and the whole list when that head did
+ * is read, as many as `intervalMs` predicts with slack, and the whole history (its newest `limit`) when that head did
  * not reach back far enough), duplicates by timestamp dropped (the newest stored wins), sorted
  * by time, then the same buckets, statistics and energy as `rollupMinutes`, in the same order
  * of operations, so the numbers are the same doubles (an integration test holds the two
@@ -20,14 +20,15 @@ import { MINUTE_MS, type MinuteRollup, type Stats } from './telemetry-rollup.js'
  * ended at least `maxGapMs` before `now`. A stored sample that does not decode is skipped.
  *
  * ARGV: the agents' key base (`<prefix>:agent:{`), the marks hash, now, maxGapMs, intervalMs,
- * then agent id and GPU uuid for each GPU. Reply, per GPU in order: the number of minutes,
+ * the history length (a list may hold a few samples more until it is trimmed: only the newest
+ * this many count), then agent id and GPU uuid for each GPU. Reply, per GPU in order: the number of minutes,
  * then per minute its start, its sample count, min/avg/max of utilization, temperature, power
  * and memory used, energy (Wh) and covered seconds; numbers as `%.17g` text (exact doubles:
  * Redis would truncate a Lua number to an integer), an empty string for a missing statistic.
  */
 export const ROLLUP_MINUTES = new LuaScript(`
 local base, marksKey = ARGV[1], ARGV[2]
-local now, maxGap, interval = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, maxGap, interval, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local MINUTE = ${MINUTE_MS}
 local null = cjson.null
 local function num(v) if v == nil or v == null or type(v) ~= 'number' then return nil end return v end
@@ -39,20 +40,20 @@ local function decode(stored)
 end
 local function fmt(x) if x == nil then return '' end return string.format('%.17g', x) end
 local out = {}
-for g = 6, #ARGV, 2 do
+for g = 7, #ARGV, 2 do
   local agent, gpu = ARGV[g], ARGV[g + 1]
   local mark = tonumber(redis.call('HGET', marksKey, agent .. '|' .. gpu) or '0') or 0
   local key = base .. agent .. '}:history:' .. gpu
   local needFrom = mark - maxGap
   local items
   if mark == 0 then
-    items = redis.call('LRANGE', key, 0, -1)
+    items = redis.call('LRANGE', key, 0, limit - 1)
   else
-    local head = math.ceil(((now - needFrom) / interval) * 1.5) + 8
+    local head = math.min(limit, math.ceil(((now - needFrom) / interval) * 1.5) + 8)
     items = redis.call('LRANGE', key, 0, head - 1)
-    if #items == head then
+    if #items == head and head < limit then
       local oldest = decode(items[#items])
-      if oldest ~= nil and oldest > needFrom then items = redis.call('LRANGE', key, 0, -1) end
+      if oldest ~= nil and oldest > needFrom then items = redis.call('LRANGE', key, 0, limit - 1) end
     end
   end
   -- oldest first; a later duplicate of a timestamp replaces the earlier one

@@ -6,7 +6,7 @@ function recorder(maxWeightPerCall = 10, answer: (item: string) => string | Erro
   const batcher = new TurnBatcher<string, string>((items) => {
     calls.push([...items]);
     return Promise.resolve(items.map(answer));
-  }, maxWeightPerCall);
+  }, { maxWeightPerCall });
   return { calls, batcher };
 }
 
@@ -39,8 +39,7 @@ describe('TurnBatcher', () => {
         calls.push([...items]);
         return Promise.resolve(items.map((item) => item.toUpperCase()));
       },
-      5,
-      (item) => item.length,
+      { maxWeightPerCall: 5, weigh: (item) => item.length },
     );
     const results = await Promise.all(['aa', 'bbb', 'c', 'dddddddd', 'e', 'ff'].map((item) => batcher.add(item)));
     expect(results).toEqual(['AA', 'BBB', 'C', 'DDDDDDDD', 'E', 'FF']);
@@ -55,12 +54,78 @@ describe('TurnBatcher', () => {
   });
 
   it('rejects every caller of a failed call, and a caller the results left out', async () => {
-    const failing = new TurnBatcher<string, string>(() => Promise.reject(new Error('connection lost')), 10);
+    const failing = new TurnBatcher<string, string>(() => Promise.reject(new Error('connection lost')), { maxWeightPerCall: 10 });
     const failed = await Promise.allSettled([failing.add('a'), failing.add('b')]);
     expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
 
-    const short = new TurnBatcher<string, string>(() => Promise.resolve(['A']), 10);
+    const short = new TurnBatcher<string, string>(() => Promise.resolve(['A']), { maxWeightPerCall: 10 });
     const results = await Promise.allSettled([short.add('a'), short.add('b')]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
+  describe('with a limit on calls in flight', () => {
+    /** A batcher whose calls settle only when the test says so. */
+    function gated(maxCallsInFlight: number, maxWeightPerCall = 10) {
+      const calls: { items: string[]; settle: () => void; fail: () => void }[] = [];
+      const batcher = new TurnBatcher<string, string>(
+        (items) =>
+          new Promise((resolve, reject) => {
+            calls.push({ items: [...items], settle: () => resolve(items.map((item) => item.toUpperCase())), fail: () => reject(new Error('lost')) });
+          }),
+        { maxWeightPerCall, maxCallsInFlight },
+      );
+      return { calls, batcher };
+    }
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('holds what arrives while a call is under way and sends it all in one call when it settles', async () => {
+      const { calls, batcher } = gated(1);
+      const first = batcher.add('a');
+      await nextTurn();
+      const later = [batcher.add('b')];
+      await nextTurn();
+      later.push(batcher.add('c'));
+      await nextTurn();
+      expect(calls.map((call) => call.items)).toEqual([['a']]);
+
+      calls[0]?.settle();
+      expect(await first).toBe('A');
+      await nextTurn();
+      expect(calls.map((call) => call.items)).toEqual([['a'], ['b', 'c']]);
+      calls[1]?.settle();
+      expect(await Promise.all(later)).toEqual(['B', 'C']);
+    });
+
+    it('sends the next call after a failed one too, and splits a held backlog by weight', async () => {
+      const { calls, batcher } = gated(1, 2);
+      const first = batcher.add('a');
+      await nextTurn();
+      const held = ['b', 'c', 'd'].map((item) => batcher.add(item));
+      await nextTurn();
+      calls[0]?.fail();
+      await expect(first).rejects.toThrow('lost');
+      await nextTurn();
+      expect(calls.map((call) => call.items)).toEqual([['a'], ['b', 'c']]);
+      calls[1]?.settle();
+      await nextTurn();
+      await nextTurn();
+      expect(calls.map((call) => call.items)).toEqual([['a'], ['b', 'c'], ['d']]);
+      calls[2]?.settle();
+      expect(await Promise.all(held)).toEqual(['B', 'C', 'D']);
+    });
+
+    it('sends up to the limit at once', async () => {
+      const { calls, batcher } = gated(2, 1);
+      const all = ['a', 'b', 'c'].map((item) => batcher.add(item));
+      await nextTurn();
+      expect(calls.map((call) => call.items)).toEqual([['a'], ['b']]);
+      calls[0]?.settle();
+      await nextTurn();
+      await nextTurn();
+      expect(calls.map((call) => call.items)).toEqual([['a'], ['b'], ['c']]);
+      calls[1]?.settle();
+      calls[2]?.settle();
+      expect(await Promise.all(all)).toEqual(['A', 'B', 'C']);
+    });
   });
 });
