@@ -37,6 +37,8 @@ let inFlight = 0;
 let windowOpen = false;
 let windowStartedAt = 0;
 let latencies = new Float64Array(1 << 16);
+/** The timeline step of each latency in `latencies` (when its acknowledgement came). */
+let latencySteps = new Uint32Array(1 << 16);
 let latencyCount = 0;
 let sent = 0;
 let acked = 0;
@@ -64,7 +66,11 @@ function record(latency) {
     const grown = new Float64Array(latencies.length * 2);
     grown.set(latencies);
     latencies = grown;
+    const grownSteps = new Uint32Array(latencySteps.length * 2);
+    grownSteps.set(latencySteps);
+    latencySteps = grownSteps;
   }
+  latencySteps[latencyCount] = step;
   latencies[latencyCount++] = latency;
 }
 
@@ -279,6 +285,7 @@ process.on('message', (message) => {
         ackErrors: Object.fromEntries(ackErrors),
         dashboards: { ...dashboards },
         latencies: values,
+        latencySteps: Array.from(latencySteps.subarray(0, latencyCount)),
         timeline: Array.from(timeline, (bucket) => bucket ?? { acks: 0, maxMs: 0, over25Ms: 0 }),
         p50: percentile(sorted, 0.5),
         p99: percentile(sorted, 0.99),

@@ -12,6 +12,8 @@
  * time per message (utime+stime from /proc/<pid>/stat over the window) and its RSS
  * (/proc/<pid>/status), plus what else used the machine's CPUs meanwhile (client
  * processes, Redis, PostgreSQL), then the coordinator/bare ratios and the issue's targets.
+ * Beside them, a diagnosis: the acknowledgements of the 100 ms steps in which the kernel's
+ * memory threads (DAMON's kdamond, kswapd, kcompactd) ran, against the rest.
  * A benchmark, not a test: it fails (exit 1) only when the run itself could not be done.
  *
  * Environment (defaults in brackets): AGENTS [10000], DURATION_S [60] measured window,
@@ -72,6 +74,8 @@ const CLIENT_KIND = process.env.CLIENT_KIND ?? 'thin';
 if (!['thin', 'socket.io-client'].includes(CLIENT_KIND)) throw new Error(`CLIENT_KIND must be thin or socket.io-client, not "${CLIENT_KIND}"`);
 const LIVE_DASHBOARDS = process.env.LIVE_DASHBOARDS === '0' ? 0 : Math.floor(numberFromEnv('LIVE_DASHBOARDS', 1));
 const ACK_TIMEOUT_MS = numberFromEnv('ACK_TIMEOUT_MS', 10_000);
+/** The clients' latency timeline step (fleet-telemetry-clients.mjs), and the server thread sampler's. */
+const TIMELINE_STEP_MS = 100;
 const TARGETS = (process.env.TARGETS ?? 'coordinator,bare').split(',').map((target) => target.trim()).filter(Boolean);
 /** Node flags from a space-separated setting. */
 const nodeOptions = (name) => (process.env[name] ?? '').split(' ').filter(Boolean);
@@ -171,13 +175,47 @@ function spawnWithLimit(command, args, options) {
 // ---- processes -----------------------------------------------------------------------------
 
 /**
- * Per 100 ms from now until `stop()`: the CPU time of a process's main thread and of its other
- * threads (V8's garbage-collection and compiler helpers, libuv's pool), and how long its main
- * thread waited for a CPU while runnable, in ms (Linux: /proc/<pid>/task/<tid>/schedstat).
+ * The kernel's memory-management threads (DAMON's kdamond, kswapd, kcompactd), by pid and name.
+ * On this project's machines kdamond samples physical memory every 0.5 s (a paddr context with
+ * a pageout scheme): the tenth and eleventh sessions found nearly every acknowledgement over
+ * 25 ms in the 100 ms step where it ran or the next (docs/performance.md).
  */
-function threadSampler(pid) {
+function kernelMemoryThreads() {
+  const threads = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (/^(kdamond|kswapd|kcompactd)/.test(comm)) threads.push({ pid: Number(entry), comm });
+    } catch {
+      // ended while we looked
+    }
+  }
+  return threads;
+}
+
+/** CPU time (ns) a task has run, from /proc/<pid>/schedstat; 0 when it is gone. */
+function runNanoseconds(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Per 100 ms from now until `stop()`: the CPU time of a process's main thread and of its other
+ * threads (V8's garbage-collection and compiler helpers, libuv's pool), how long its main
+ * thread waited for a CPU while runnable (Linux: /proc/<pid>/task/<tid>/schedstat), and the CPU
+ * time of the kernel's memory threads (`kernelMemoryThreads`), in ms; each sample with the ms
+ * since the start at which it ended (`atMs`).
+ */
+function threadSampler(pid, kernelThreads = []) {
+  const startedAt = performance.now();
+  const kernelNow = () => kernelThreads.reduce((sum, thread) => sum + runNanoseconds(thread.pid), 0);
   const read = () => {
-    const sums = { main: 0, mainWait: 0, others: 0 };
+    const sums = { main: 0, mainWait: 0, others: 0, kernel: kernelNow() };
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
@@ -196,7 +234,13 @@ function threadSampler(pid) {
   const timer = setInterval(() => {
     try {
       const now = read();
-      samples.push({ mainMs: (now.main - last.main) / 1e6, helpersMs: Math.max(0, now.others - last.others) / 1e6, mainWaitMs: (now.mainWait - last.mainWait) / 1e6 });
+      samples.push({
+        atMs: performance.now() - startedAt,
+        mainMs: (now.main - last.main) / 1e6,
+        helpersMs: Math.max(0, now.others - last.others) / 1e6,
+        mainWaitMs: (now.mainWait - last.mainWait) / 1e6,
+        kernelMs: Math.max(0, now.kernel - last.kernel) / 1e6,
+      });
       last = now;
     } catch {
       clearInterval(timer); // the process is gone
@@ -233,6 +277,33 @@ function slowestMoments(timelines, threads = []) {
     return ` (0.4 s before: main thread ${sum('mainMs')} ms CPU, waited ${sum('mainWaitMs')} ms for a CPU; other threads ${sum('helpersMs')} ms CPU)`;
   };
   return `${total} in all; ${worst.map((step) => `${step.at.toFixed(1)} s: ${step.over25Ms} / ${step.maxMs.toFixed(0)}${around(step)}`).join(', ') || 'none'}`;
+}
+
+/**
+ * The acknowledgements of the 100 ms steps in which the kernel's memory threads ran (at least
+ * 1 ms of CPU in the step's sample) or of the step after, against all the others:
+ * how many, how many over 25 ms, and the p99 of each part. A diagnosis printed beside the
+ * targets, which are judged on every acknowledgement.
+ */
+function kernelThreadSplit(stats, threads) {
+  const affected = new Set();
+  for (const sample of threads) {
+    if (sample.kernelMs < 1) continue;
+    const next = Math.floor(sample.atMs / TIMELINE_STEP_MS); // a sample ends a few ms into the step after the one it covers
+    affected.add(next - 1);
+    affected.add(next);
+  }
+  const during = [];
+  const elsewhere = [];
+  for (const s of stats) {
+    s.latencies.forEach((latency, i) => (affected.has(s.latencySteps[i]) ? during : elsewhere).push(latency));
+  }
+  const part = (values) => {
+    const sorted = Float64Array.from(values).sort();
+    return { acks: values.length, over25Ms: values.filter((value) => value > 25).length, p99: percentile(sorted, 0.99) };
+  };
+  const steps = Math.ceil((threads.at(-1)?.atMs ?? 0) / TIMELINE_STEP_MS);
+  return { steps, affectedSteps: [...affected].filter((step) => step < steps).length, during: part(during), elsewhere: part(elsewhere) };
 }
 
 /** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
@@ -580,7 +651,8 @@ async function runTarget(target, seed) {
   const watcher = processWatcher();
   watcher.watch();
   const windowStartedAtIso = new Date().toISOString();
-  const threads = threadSampler(server.pid);
+  const kernelThreads = kernelMemoryThreads();
+  const threads = threadSampler(server.pid, kernelThreads);
   clients.send('window-start');
   let peakRss = 0;
   const windowEnd = Date.now() + DURATION_S * 1000;
@@ -640,8 +712,10 @@ async function runTarget(target, seed) {
     windowStartedAt: windowStartedAtIso,
     /** Per client process, per 100 ms of the window: acknowledgements, the slowest (ms), and how many took over 25 ms. */
     latencyTimeline: stats.map((s) => s.timeline),
-    /** Per 100 ms of the window: the server's main-thread CPU, its other threads' CPU, and its main thread's wait for a CPU (ms). */
+    /** Per 100 ms of the window: the server's main-thread CPU, its other threads' CPU, its main thread's wait for a CPU, and the kernel memory threads' CPU (ms). */
     serverThreadsTimeline: serverThreads,
+    /** The kernel memory threads watched, and the acknowledgements in the steps where they ran (or the next) against the rest. */
+    kernelMemoryThreads: { threads: kernelThreads.map(({ pid, comm }) => `${comm} (pid ${pid})`), ...kernelThreadSplit(stats, serverThreads) },
     messagesPerSecond: acked / seconds,
     latencyMs: {
       p50: percentile(latencies, 0.5),
@@ -672,7 +746,15 @@ async function runTarget(target, seed) {
     result.machineBusyShare * availableParallelism() - result.serverCoreShare - result.clientsCoreShare - (result.redisCoreShare ?? 0) - result.postgresCoreShare;
   log(`  ${result.acked} acks in ${seconds.toFixed(1)} s; server ${(result.serverCoreShare * 100).toFixed(1)} % of a core; p99 ${result.latencyMs.p99?.toFixed(2)} ms`);
   log(`  slowest moments (s into the window: acks over 25 ms / slowest ms): ${slowestMoments(result.latencyTimeline, result.serverThreadsTimeline)}`);
+  log(`  ${kernelThreadLine(result.kernelMemoryThreads)}`);
   return result;
+}
+
+/** `kernelThreadSplit` in words. */
+function kernelThreadLine(split) {
+  if (split.threads.length === 0) return 'kernel memory threads: none on this machine';
+  const part = ({ acks, over25Ms, p99 }) => `${acks} acks, ${over25Ms} over 25 ms, p99 ${fixed(p99, 2)} ms`;
+  return `kernel memory threads (${split.threads.join(', ')}) ran in ${split.affectedSteps} of ${split.steps} steps of 100 ms (counting the step after): there ${part(split.during)}; elsewhere ${part(split.elsewhere)}`;
 }
 
 /** The coordinator logs JSON lines (pino): its errors, counted, with the first few messages. */
@@ -751,6 +833,7 @@ function printReport(results, seed) {
     if (result.firstErrors.length > 0) lines.push(`${result.target}: first errors ${result.firstErrors.join(' | ')}`);
     if (result.serverErrors.count > 0) lines.push(`${result.target}: ${result.serverErrors.count} error lines logged, e.g. ${result.serverErrors.first.join(' | ')}`);
     if (result.busyOthers.length > 0) lines.push(`${result.target}: other busy processes during the window: ${result.busyOthers.join(', ')}`);
+    lines.push(`${result.target}: ${kernelThreadLine(result.kernelMemoryThreads)}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

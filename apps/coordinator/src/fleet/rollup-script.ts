@@ -12,12 +12,13 @@ import { MINUTE_MS, type MinuteRollup, type Stats } from './telemetry-rollup.js'
  *
  * Per GPU: its mark (the minute up to which roll-ups were written, 0 before the first), the
  * stored samples from `maxGapMs` before the mark on (the history is newest first, so its head
- * is read, as many as `intervalMs` predicts with slack, and the whole history (its newest `limit`) when that head did
- * not reach back far enough), duplicates by timestamp dropped (the newest stored wins), sorted
- * by time, then the same buckets, statistics and energy as `rollupMinutes`, in the same order
- * of operations, so the numbers are the same doubles (an integration test holds the two
- * equal on random histories). Only complete minutes are returned: at or after the mark, and
- * ended at least `maxGapMs` before `now`. A stored sample that does not decode is skipped.
+ * is read, as many as `intervalMs` predicts with slack, and the whole history, its newest
+ * `limit`, when that head did not reach back far enough), duplicates by timestamp dropped (the
+ * newest stored wins), sorted by time, then the same buckets, statistics and energy as
+ * `rollupMinutes`, in the same order of operations, so the numbers are the same doubles (an
+ * integration test holds the two equal on random histories). Only complete minutes are
+ * returned: at or after the mark, and ended at least `maxGapMs` before `now`. A stored sample
+ * that does not decode is skipped.
  *
  * ARGV: the agents' key base (`<prefix>:agent:{`), the marks hash, now, maxGapMs, intervalMs,
  * the history length (a list may hold a few samples more until it is trimmed: only the newest
