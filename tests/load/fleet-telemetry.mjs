@@ -177,8 +177,8 @@ function spawnWithLimit(command, args, options) {
 /**
  * The kernel's memory-management threads (DAMON's kdamond, kswapd, kcompactd), by pid and name.
  * On this project's machines kdamond samples physical memory every 0.5 s (a paddr context with
- * a pageout scheme): the tenth and eleventh sessions found nearly every acknowledgement over
- * 25 ms in the 100 ms step where it ran or the next (docs/performance.md).
+ * a pageout scheme): in the eleventh session 71–100 % of the acknowledgements over 25 ms came
+ * in the 100 ms step where it ran or the next (docs/performance.md).
  */
 function kernelMemoryThreads() {
   const threads = [];
