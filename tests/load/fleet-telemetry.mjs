@@ -303,7 +303,19 @@ function kernelThreadSplit(stats, threads) {
     return { acks: values.length, over25Ms: values.filter((value) => value > 25).length, p99: percentile(sorted, 0.99) };
   };
   const steps = Math.ceil((threads.at(-1)?.atMs ?? 0) / TIMELINE_STEP_MS);
-  return { steps, affectedSteps: [...affected].filter((step) => step < steps).length, during: part(during), elsewhere: part(elsewhere) };
+  // The server's own threads per 100 ms while the kernel threads ran, and in the steps outside `affected`.
+  const mean = (samples, field) => (samples.length ? samples.reduce((sum, sample) => sum + sample[field], 0) / samples.length : null);
+  const ran = threads.filter((sample) => sample.kernelMs >= 1);
+  const calm = threads.filter((sample) => !affected.has(Math.floor(sample.atMs / TIMELINE_STEP_MS) - 1));
+  const server = (samples) => ({ mainMs: mean(samples, 'mainMs'), mainWaitMs: mean(samples, 'mainWaitMs'), kernelMs: mean(samples, 'kernelMs') });
+  return {
+    steps,
+    affectedSteps: [...affected].filter((step) => step < steps).length,
+    during: part(during),
+    elsewhere: part(elsewhere),
+    serverWhileRunning: server(ran),
+    serverElsewhere: server(calm),
+  };
 }
 
 /** A child process whose output is kept (the last 64 KiB) and which is killed at cleanup. */
@@ -754,7 +766,12 @@ async function runTarget(target, seed) {
 function kernelThreadLine(split) {
   if (split.threads.length === 0) return 'kernel memory threads: none on this machine';
   const part = ({ acks, over25Ms, p99 }) => `${acks} acks, ${over25Ms} over 25 ms, p99 ${fixed(p99, 2)} ms`;
-  return `kernel memory threads (${split.threads.join(', ')}) ran in ${split.affectedSteps} of ${split.steps} steps of 100 ms (counting the step after): there ${part(split.during)}; elsewhere ${part(split.elsewhere)}`;
+  const server = ({ mainMs, mainWaitMs }) => `${fixed(mainMs)} ms CPU and ${fixed(mainWaitMs)} ms waiting for one`;
+  return (
+    `kernel memory threads (${split.threads.join(', ')}) ran in ${split.affectedSteps} of ${split.steps} steps of 100 ms (counting the step after): ` +
+    `there ${part(split.during)}; elsewhere ${part(split.elsewhere)}. ` +
+    `Server main thread per 100 ms while they ran (${fixed(split.serverWhileRunning.kernelMs)} ms of theirs): ${server(split.serverWhileRunning)}; elsewhere ${server(split.serverElsewhere)}`
+  );
 }
 
 /** The coordinator logs JSON lines (pino): its errors, counted, with the first few messages. */
