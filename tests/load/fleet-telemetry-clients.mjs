@@ -52,13 +52,20 @@ function remember(message) {
   if (firstErrors.length < 5) firstErrors.push(message);
 }
 
-/** Per 100 ms of the window (by when the acknowledgement came): acknowledgements, the slowest, and how many took over 25 ms. */
+/**
+ * Per 100 ms of the window: batches sent (by when they were sent), and by when the
+ * acknowledgement came: acknowledgements, the slowest, and how many took over 25 ms.
+ */
 const TIMELINE_STEP_MS = 100;
 let timeline = [];
 
+function timelineStep(now) {
+  const step = Math.floor((now - windowStartedAt) / TIMELINE_STEP_MS);
+  return { step, bucket: (timeline[step] ??= { sent: 0, acks: 0, maxMs: 0, over25Ms: 0 }) };
+}
+
 function record(latency) {
-  const step = Math.floor((performance.now() - windowStartedAt) / TIMELINE_STEP_MS);
-  const bucket = (timeline[step] ??= { acks: 0, maxMs: 0, over25Ms: 0 });
+  const { step, bucket } = timelineStep(performance.now());
   bucket.acks += 1;
   bucket.maxMs = Math.max(bucket.maxMs, latency);
   if (latency > 25) bucket.over25Ms += 1;
@@ -111,8 +118,11 @@ function startTelemetry(socket, agent) {
   const tick = () => {
     if (!socket.connected) return;
     const counted = windowOpen;
-    if (counted) sent += 1;
     const startedAt = performance.now();
+    if (counted) {
+      sent += 1;
+      timelineStep(startedAt).bucket.sent += 1;
+    }
     socket.emitWithAck('telemetry', agent.batch(), ackTimeoutMs, (error, ack) => {
       if (!counted || !windowOpen) return;
       if (error) {
@@ -286,7 +296,7 @@ process.on('message', (message) => {
         dashboards: { ...dashboards },
         latencies: values,
         latencySteps: Array.from(latencySteps.subarray(0, latencyCount)),
-        timeline: Array.from(timeline, (bucket) => bucket ?? { acks: 0, maxMs: 0, over25Ms: 0 }),
+        timeline: Array.from(timeline, (bucket) => bucket ?? { sent: 0, acks: 0, maxMs: 0, over25Ms: 0 }),
         p50: percentile(sorted, 0.5),
         p99: percentile(sorted, 0.99),
         cpuSeconds: (cpu.user + cpu.system) / 1e6,

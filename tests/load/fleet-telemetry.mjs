@@ -307,7 +307,14 @@ function kernelThreadSplit(stats, threads) {
   const mean = (samples, field) => (samples.length ? samples.reduce((sum, sample) => sum + sample[field], 0) / samples.length : null);
   const ran = threads.filter((sample) => sample.kernelMs >= 1);
   const calm = threads.filter((sample) => !affected.has(Math.floor(sample.atMs / TIMELINE_STEP_MS) - 1));
-  const server = (samples) => ({ mainMs: mean(samples, 'mainMs'), mainWaitMs: mean(samples, 'mainWaitMs'), kernelMs: mean(samples, 'kernelMs') });
+  // Batches the clients sent in a step (all client processes), to tell more work from slower work.
+  const sentIn = (step) => stats.reduce((sum, s) => sum + (s.timeline[step]?.sent ?? 0), 0);
+  const server = (samples) => ({
+    mainMs: mean(samples, 'mainMs'),
+    mainWaitMs: mean(samples, 'mainWaitMs'),
+    kernelMs: mean(samples, 'kernelMs'),
+    sent: samples.length ? samples.reduce((sum, sample) => sum + sentIn(Math.floor(sample.atMs / TIMELINE_STEP_MS) - 1), 0) / samples.length : null,
+  });
   return {
     steps,
     affectedSteps: [...affected].filter((step) => step < steps).length,
@@ -766,7 +773,7 @@ async function runTarget(target, seed) {
 function kernelThreadLine(split) {
   if (split.threads.length === 0) return 'kernel memory threads: none on this machine';
   const part = ({ acks, over25Ms, p99 }) => `${acks} acks, ${over25Ms} over 25 ms, p99 ${fixed(p99, 2)} ms`;
-  const server = ({ mainMs, mainWaitMs }) => `${fixed(mainMs)} ms CPU and ${fixed(mainWaitMs)} ms waiting for one`;
+  const server = ({ mainMs, mainWaitMs, sent }) => `${fixed(mainMs)} ms CPU and ${fixed(mainWaitMs)} ms waiting for one, ${fixed(sent, 0)} batches sent`;
   return (
     `kernel memory threads (${split.threads.join(', ')}) ran in ${split.affectedSteps} of ${split.steps} steps of 100 ms (counting the step after): ` +
     `there ${part(split.during)}; elsewhere ${part(split.elsewhere)}. ` +
