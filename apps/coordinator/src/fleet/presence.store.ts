@@ -100,9 +100,11 @@ return results
 const WEIGHT_PER_SCRIPT_CALL = 2000;
 /**
  * Telemetry script calls under way at once; batches that arrive meanwhile go together in the
- * next call (TurnBatcher's group commit). Each call is a socket write that wakes Redis, and
- * at 10,000 agents about a thousand calls a second of ~2 batches each spent ~23 µs of the
- * coordinator's CPU per batch in that write alone.
+ * next call (TurnBatcher's group commit). Each call is a socket write that wakes Redis (~45 µs
+ * of the coordinator's CPU in this project's VMs) and a script run with its own overhead, so
+ * when acknowledgements pile up (a stall, a restart's resent batches) fewer, larger calls
+ * queue at Redis instead of many small ones. At a steady 2,000 batches a second it changes
+ * little: ~877 calls a second instead of ~970 (docs/performance.md, eleventh session).
  */
 const SCRIPT_CALLS_IN_FLIGHT = 1;
 
@@ -123,7 +125,7 @@ export type TelemetryOutcome = 'stored' | 'duplicate' | 'no-session';
  */
 @Injectable()
 export class PresenceStore {
-  /** The telemetry batches of one event-loop turn go to Redis as one script call. */
+  /** The telemetry batches of one event-loop turn go to Redis as one script call, one call at a time. */
   private readonly telemetryWrites = new TurnBatcher<TelemetryWrite, unknown>((writes) => this.writeTelemetry(writes), {
     maxWeightPerCall: WEIGHT_PER_SCRIPT_CALL,
     weigh: (write) => 1 + write.samples.length,
