@@ -70,9 +70,7 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
     });
     this.unsubscribe.push(
       this.events.subscribe((agentId) => this.viewChanged(agentId)),
-      this.events.subscribeSampled((agentId) => {
-        if (!this.changed.has(agentId)) this.sampled.add(agentId);
-      }),
+      this.events.subscribeSampled((agentId) => this.samplesChanged(agentId)),
     );
     this.timer = setInterval(() => {
       this.push(namespace).catch((error: unknown) => this.logger.error({ err: error }, 'live push failed'));
@@ -88,6 +86,11 @@ export class LiveGateway implements OnGatewayInit<Namespace>, OnModuleDestroy {
   private viewChanged(agentId: string): void {
     this.changed.add(agentId);
     this.sampled.delete(agentId);
+  }
+
+  /** Only its samples changed: a pending whole view already carries them. */
+  private samplesChanged(agentId: string): void {
+    if (!this.changed.has(agentId)) this.sampled.add(agentId);
   }
 
   /** Marks agents whose silence crossed a status threshold since the last check. */

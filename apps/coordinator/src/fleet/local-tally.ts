@@ -3,19 +3,20 @@ import type { FleetAgentSamples, FleetSummary, TelemetrySample } from '@potluck/
 import { statusOf, type StatusThresholds } from './agent-status.js';
 import { peakTflops } from './peak-tflops.js';
 import type { PresenceDevice, PresenceState } from './presence.types.js';
-import { NUMERIC_SAMPLE_FIELDS, type NumericSampleField } from './sample-codec.js';
+import { NUMERIC_SAMPLE_FIELDS, sampleOf, type NumericSampleField } from './sample-codec.js';
 
-/** A sample's numbers, kept per device in their stored order (null as NaN); `pstate` is kept apart. */
-const SAMPLE_NUMBERS = NUMERIC_SAMPLE_FIELDS;
-
-/** Numbers kept per device, by position in one flat array: its index, VRAM, peak TFLOPS, then its latest sample's numbers. */
+/**
+ * Numbers kept per device, by position in one flat array: its index, VRAM, peak TFLOPS, then
+ * its latest sample's numbers in their stored order (NUMERIC_SAMPLE_FIELDS, null as NaN; `at`
+ * is NaN while the device has no sample). `pstate` is kept apart.
+ */
 const INDEX = 0;
 const VRAM_MIB = 1;
 const PEAK_TFLOPS = 2;
 const SAMPLE = 3;
-const FIELDS = SAMPLE + SAMPLE_NUMBERS.length;
-/** Where each of a sample's numbers is kept, from the device's first number. `at` is NaN while the device has no sample. */
-const OFFSET = Object.fromEntries(SAMPLE_NUMBERS.map((field, i) => [field, SAMPLE + i])) as Record<(typeof SAMPLE_NUMBERS)[number], number>;
+const FIELDS = SAMPLE + NUMERIC_SAMPLE_FIELDS.length;
+const AT = SAMPLE + NUMERIC_SAMPLE_FIELDS.indexOf('at');
+const POWER_W = SAMPLE + NUMERIC_SAMPLE_FIELDS.indexOf('powerDrawW');
 
 /**
  * What this process knows of one agent connected to it. Held for every connected agent for
@@ -110,7 +111,7 @@ export class LocalFleetTally {
       // Every device with the sample's id (a MIG parent's sample matches none).
       for (let i = 0; i < deviceIds.length; i++) {
         if (deviceIds[i] !== sample.gpuUuid) continue;
-        for (let field = 0; field < SAMPLE_NUMBERS.length; field++) numbers[i * FIELDS + SAMPLE + field] = kept(sample[SAMPLE_NUMBERS[field] as NumericSampleField]);
+        for (let field = 0; field < NUMERIC_SAMPLE_FIELDS.length; field++) numbers[i * FIELDS + SAMPLE + field] = kept(sample[NUMERIC_SAMPLE_FIELDS[field] as NumericSampleField]);
         pstates[i] = sample.pstate;
       }
     }
@@ -126,24 +127,10 @@ export class LocalFleetTally {
     for (let i = 0; i < deviceIds.length; i++) {
       const gpuUuid = deviceIds[i] as string;
       const base = i * FIELDS;
-      const value = (field: (typeof SAMPLE_NUMBERS)[number]): number | null => reading(numbers[base + OFFSET[field]] as number);
-      const at = value('at');
+      const at = reading(numbers[base + AT] as number);
       // A device with no sample yet, or a second device with the same id (its sample is the first's).
       if (at === null || deviceIds.indexOf(gpuUuid) < i) continue;
-      latest.push({
-        gpuUuid,
-        at,
-        utilizationGpuPct: value('utilizationGpuPct'),
-        utilizationMemoryPct: value('utilizationMemoryPct'),
-        memoryUsedMiB: value('memoryUsedMiB'),
-        memoryTotalMiB: value('memoryTotalMiB'),
-        temperatureC: value('temperatureC'),
-        powerDrawW: value('powerDrawW'),
-        powerLimitW: value('powerLimitW'),
-        clocksSmMHz: value('clocksSmMHz'),
-        fanSpeedPct: value('fanSpeedPct'),
-        pstate: pstates[i] ?? null,
-      });
+      latest.push(sampleOf(gpuUuid, at, (position) => reading(numbers[base + SAMPLE + position] as number), pstates[i] ?? null));
     }
     return { agentId, lastSeenAt: new Date(agent.lastSeen).toISOString(), latest };
   }
@@ -187,7 +174,7 @@ function addAgent(total: FleetSummary, agent: AgentTally, now: number, threshold
   for (let at = 0; at < numbers.length; at += FIELDS) {
     total.gpusOnline += 1;
     total.vramOnlineMiB += numbers[at + VRAM_MIB] as number;
-    const power = numbers[at + OFFSET.powerDrawW] as number;
+    const power = numbers[at + POWER_W] as number;
     if (!Number.isNaN(power)) total.powerDrawW += power;
     if (status === 'online' && isAvailable(agent.state.gpus, numbers[at + INDEX] as number)) {
       total.gpusAvailable += 1;

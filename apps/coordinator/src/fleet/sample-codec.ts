@@ -33,20 +33,28 @@ export function encodeSample(sample: TelemetrySample): string {
 export function decodeSample(gpuUuid: string, stored: string): TelemetrySample {
   const value: unknown = JSON.parse(stored);
   if (!Array.isArray(value)) return { ...(value as TelemetrySample), gpuUuid };
-  const at = value[0] as number;
-  const num = (i: number): number | null => (typeof value[i] === 'number' ? value[i] : null);
+  const pstate: unknown = value[NUMERIC_SAMPLE_FIELDS.length];
+  return sampleOf(gpuUuid, value[0] as number, (i) => (typeof value[i] === 'number' ? value[i] : null), typeof pstate === 'string' ? pstate : null);
+}
+
+/**
+ * A sample from its numbers, read by position in NUMERIC_SAMPLE_FIELDS order (`at` given
+ * apart, as position 0 is never null here), and its pstate: for the stored form and for the
+ * local tally's arrays.
+ */
+export function sampleOf(gpuUuid: string, at: number, numberAt: (position: number) => number | null, pstate: string | null): TelemetrySample {
   return {
     gpuUuid,
     at,
-    utilizationGpuPct: num(1),
-    utilizationMemoryPct: num(2),
-    memoryUsedMiB: num(3),
-    memoryTotalMiB: num(4),
-    temperatureC: num(5),
-    powerDrawW: num(6),
-    powerLimitW: num(7),
-    clocksSmMHz: num(8),
-    fanSpeedPct: num(9),
-    pstate: typeof value[10] === 'string' ? value[10] : null,
+    utilizationGpuPct: numberAt(1),
+    utilizationMemoryPct: numberAt(2),
+    memoryUsedMiB: numberAt(3),
+    memoryTotalMiB: numberAt(4),
+    temperatureC: numberAt(5),
+    powerDrawW: numberAt(6),
+    powerLimitW: numberAt(7),
+    clocksSmMHz: numberAt(8),
+    fanSpeedPct: numberAt(9),
+    pstate,
   };
 }
