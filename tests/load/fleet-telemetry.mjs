@@ -181,18 +181,7 @@ function spawnWithLimit(command, args, options) {
  * in the 100 ms step where it ran or the next (docs/performance.md).
  */
 function kernelMemoryThreads() {
-  const threads = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (/^(kdamond|kswapd|kcompactd)/.test(comm)) threads.push({ pid: Number(entry), comm });
-    } catch {
-      // ended while we looked
-    }
-  }
-  return threads;
+  return [...allProcesses()].filter(([, { comm }]) => /^(kdamond|kswapd|kcompactd)/.test(comm)).map(([pid, { comm }]) => ({ pid, comm }));
 }
 
 /** CPU time (ns) a task has run, from /proc/<pid>/schedstat; 0 when it is gone. */
@@ -286,12 +275,13 @@ function slowestMoments(timelines, threads = []) {
  * targets, which are judged on every acknowledgement.
  */
 function kernelThreadSplit(stats, threads) {
+  // A sample ends a few ms into the step after the one it covers.
+  const stepOf = (sample) => Math.floor(sample.atMs / TIMELINE_STEP_MS) - 1;
   const affected = new Set();
   for (const sample of threads) {
     if (sample.kernelMs < 1) continue;
-    const next = Math.floor(sample.atMs / TIMELINE_STEP_MS); // a sample ends a few ms into the step after the one it covers
-    affected.add(next - 1);
-    affected.add(next);
+    affected.add(stepOf(sample));
+    affected.add(stepOf(sample) + 1);
   }
   const during = [];
   const elsewhere = [];
@@ -306,14 +296,14 @@ function kernelThreadSplit(stats, threads) {
   // The server's own threads per 100 ms while the kernel threads ran, and in the steps outside `affected`.
   const mean = (samples, field) => (samples.length ? samples.reduce((sum, sample) => sum + sample[field], 0) / samples.length : null);
   const ran = threads.filter((sample) => sample.kernelMs >= 1);
-  const calm = threads.filter((sample) => !affected.has(Math.floor(sample.atMs / TIMELINE_STEP_MS) - 1));
+  const calm = threads.filter((sample) => !affected.has(stepOf(sample)));
   // Batches the clients sent in a step (all client processes), to tell more work from slower work.
   const sentIn = (step) => stats.reduce((sum, s) => sum + (s.timeline[step]?.sent ?? 0), 0);
   const server = (samples) => ({
     mainMs: mean(samples, 'mainMs'),
     mainWaitMs: mean(samples, 'mainWaitMs'),
     kernelMs: mean(samples, 'kernelMs'),
-    sent: samples.length ? samples.reduce((sum, sample) => sum + sentIn(Math.floor(sample.atMs / TIMELINE_STEP_MS) - 1), 0) / samples.length : null,
+    sent: samples.length ? samples.reduce((sum, sample) => sum + sentIn(stepOf(sample)), 0) / samples.length : null,
   });
   return {
     steps,
@@ -765,7 +755,6 @@ async function runTarget(target, seed) {
     result.machineBusyShare * availableParallelism() - result.serverCoreShare - result.clientsCoreShare - (result.redisCoreShare ?? 0) - result.postgresCoreShare;
   log(`  ${result.acked} acks in ${seconds.toFixed(1)} s; server ${(result.serverCoreShare * 100).toFixed(1)} % of a core; p99 ${result.latencyMs.p99?.toFixed(2)} ms`);
   log(`  slowest moments (s into the window: acks over 25 ms / slowest ms): ${slowestMoments(result.latencyTimeline, result.serverThreadsTimeline)}`);
-  log(`  ${kernelThreadLine(result.kernelMemoryThreads)}`);
   return result;
 }
 
