@@ -51,7 +51,8 @@ export class Agent {
   private readonly buffer: SampleBuffer;
   private readonly link: CoordinatorLink;
   private readonly startedAt = Date.now();
-  private inventory!: GpuInventory;
+  /** Null until `start` has read it (a start that failed there still shuts down cleanly). */
+  private inventory: GpuInventory | null = null;
   private controls: DonorControls = emptyControls();
   private memory: AvailabilityMemory = initialMemory();
   private decision: AvailabilityDecision | null = null;
@@ -153,7 +154,7 @@ export class Agent {
       mode: decision?.mode ?? 'active',
       reason: decision?.reason ?? 'starting',
       drainEta: this.controls.drain ? this.clock() : null,
-      gpus: (decision?.gpus ?? []).map((gpu) => ({ ...gpu, name: this.inventory.gpus.find((g) => g.index === gpu.index)?.name ?? '' })),
+      gpus: (decision?.gpus ?? []).map((gpu) => ({ ...gpu, name: this.gpus.find((g) => g.index === gpu.index)?.name ?? '' })),
       buffer: { samples: this.buffer.size, capacity: this.buffer.capacity, droppedTotal: this.buffer.dropped },
       startedAt: this.startedAt,
       why: this.current ? null : this.why,
@@ -163,7 +164,7 @@ export class Agent {
   /** Takes an offered attempt when nothing runs and its GPUs are free here too. */
   private accept(assignment: JobAssignment): boolean {
     if (this.current || this.controls.drain) return false;
-    const indexes = assignment.deviceIds.map((id) => this.inventory.gpus.find((gpu) => (gpu.uuid ?? `gpu-${gpu.index}`) === id)?.index);
+    const indexes = assignment.deviceIds.map((id) => this.gpus.find((gpu) => (gpu.uuid ?? `gpu-${gpu.index}`) === id)?.index);
     const free = indexes.every((index) => index !== undefined && this.decision?.gpus.find((gpu) => gpu.index === index)?.availability === 'available');
     if (!free) return false;
     const current = { assignment, stop: false };
@@ -294,7 +295,7 @@ export class Agent {
   }
 
   private observe(samples: readonly TelemetrySample[], processes: readonly GpuProcess[] | null): GpuObservation[] {
-    return this.inventory.gpus.map((gpu) => {
+    return this.gpus.map((gpu) => {
       const deviceId = gpu.uuid ?? `gpu-${gpu.index}`;
       const sample = samples.find((s) => s.gpuUuid === deviceId);
       const others = (processes ?? []).filter((p) => p.gpuUuid === deviceId || (p.gpuUuid === null && p.gpuIndex === gpu.index));
@@ -384,20 +385,27 @@ export class Agent {
     return true;
   }
 
+  /** The GPUs of the inventory read at start (none before). */
+  private get gpus(): GpuInventory['gpus'] {
+    return this.inventory?.gpus ?? [];
+  }
+
   private hello(): Hello {
     const decision = this.decision;
+    if (!this.inventory) throw new Error('hello before the inventory was read'); // the link starts only after it
     return {
       agentVersion: AGENT_VERSION,
       runId: this.runId,
       protocolVersions: [PROTOCOL_VERSION],
       host: { hostname: hostname(), os: process.platform, arch: process.arch },
       simulated: this.source.simulated,
-      inventory: this.inventory,
+      // Which programs run on the donor's GPUs stays on the donor's machine, as in every state report.
+      inventory: { ...this.inventory, processes: null },
       runtimes: this.config.policy.runtimes,
       processCommands: offeredProcessCommands(this.config),
       policy: this.config.policy,
       mode: decision?.mode ?? 'active',
-      gpus: decision?.gpus ?? [],
+      gpus: (decision?.gpus ?? []).map(withoutPrivateDetail),
     };
   }
 }

@@ -22,6 +22,7 @@ import {
   type TelemetryResult,
 } from '@potluck/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { Backoff } from './backoff.js';
 
 export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'refused';
 
@@ -48,7 +49,14 @@ export interface LinkOptions {
   /** Built fresh for every (re)connection: the current inventory, mode and GPU states. */
   hello(): Hello;
   ackTimeoutMs?: number;
+  /** The first reconnection delay (default 1 s); each failure doubles it up to `reconnectDelayMaxMs`, ±50 %. */
+  reconnectDelayMs?: number;
+  /** The longest reconnection delay (default 30 s). */
+  reconnectDelayMaxMs?: number;
 }
+
+/** A connection that stayed through hello this long counts as a success: the next failure starts the backoff over. */
+const STABLE_CONNECTION_MS = 60_000;
 
 /** Timeouts and transport errors surface as this, so the caller keeps the batch for a retry. */
 export class NotDeliveredError extends Error {
@@ -58,29 +66,42 @@ export class NotDeliveredError extends Error {
 /**
  * The agent's socket.io connection to `/agents`: token in the handshake, hello on every
  * (re)connection, typed acknowledgements. Reconnects with jittered exponential backoff
- * (1 s doubling to 30 s, ±50 %), except after a refusal, which is final.
+ * (1 s doubling to 30 s, ±50 %), except after a refusal, which is final. socket.io's manager
+ * retries a lost transport by itself; the cases it leaves alone (the server refused the
+ * connection with a retryable error, disconnected us, or did not answer or refused hello) go
+ * through this class's own backoff, which starts over only once a connection has lasted
+ * STABLE_CONNECTION_MS, so two agents sharing a token, or a coordinator that keeps dropping
+ * us, meet ever longer waits instead of a fixed-rate storm.
  */
 export class CoordinatorLink {
   private readonly socket: Socket;
+  private readonly backoff: Backoff;
   private helloDone = false;
+  private readyAt: number | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
     private readonly options: LinkOptions,
     private readonly events: LinkEvents,
   ) {
+    const reconnectionDelay = options.reconnectDelayMs ?? 1000;
+    const reconnectionDelayMax = options.reconnectDelayMaxMs ?? 30_000;
+    this.backoff = new Backoff({ minMs: reconnectionDelay, maxMs: reconnectionDelayMax, jitter: 0.5 });
     this.socket = io(`${options.coordinator.replace(/\/+$/, '')}${AGENTS_NAMESPACE}`, {
       auth: { token: options.token },
       transports: ['websocket'],
       reconnection: true,
-      reconnectionDelay: 1000,
-      reconnectionDelayMax: 30_000,
+      reconnectionDelay,
+      reconnectionDelayMax,
       randomizationFactor: 0.5,
       autoConnect: false,
     });
     this.socket.on('connect', () => void this.sayHello());
     this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
       if (error.data?.code === 'UNAUTHENTICATED') return this.refuse('UNAUTHENTICATED', error.message);
+      // Refused by the server's middleware (e.g. INTERNAL: it could not check the token now): socket.io gives up on such a socket.
+      if (!this.socket.active) return this.reconnectLater(`connection refused (${error.data?.code ?? 'error'}: ${error.message})`);
       this.events.state('disconnected', `coordinator unreachable (${error.message}); retrying with backoff`);
     });
     this.socket.on('disconnect', (reason) => {
@@ -88,7 +109,7 @@ export class CoordinatorLink {
       if (this.stopped) return;
       this.events.state('disconnected', `disconnected (${reason})`);
       // socket.io does not reconnect by itself after a server-side disconnect.
-      if (reason === 'io server disconnect') setTimeout(() => this.stopped || this.socket.connect(), 1000 + Math.random() * 2000);
+      if (reason === 'io server disconnect') this.reconnectLater('disconnected by the coordinator');
     });
     this.socket.on(AgentEvents.control, (payload: unknown, ack?: (response: AgentAck<Record<string, never>>) => void) => {
       const parsed = ControlCommandSchema.safeParse(payload);
@@ -162,7 +183,22 @@ export class CoordinatorLink {
   /** Leaves for good (graceful shutdown). */
   stop(): void {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.socket.disconnect();
+  }
+
+  /** Connects again after the backoff's next delay (one pending retry at a time). */
+  private reconnectLater(why: string): void {
+    if (this.stopped || this.retryTimer) return;
+    if (this.readyAt !== null && Date.now() - this.readyAt >= STABLE_CONNECTION_MS) this.backoff.reset();
+    this.readyAt = null;
+    const delay = this.backoff.next();
+    this.events.state('disconnected', `${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped && !this.socket.connected) this.socket.connect();
+    }, delay);
   }
 
   private async send<T>(event: string, payload: unknown): Promise<AgentAck<T>> {
@@ -179,15 +215,17 @@ export class CoordinatorLink {
     try {
       ack = (await this.socket.timeout(this.options.ackTimeoutMs ?? 10_000).emitWithAck(AgentEvents.hello, this.options.hello())) as AgentAck<HelloResult>;
     } catch {
-      this.socket.disconnect().connect(); // no answer to hello: start over (with backoff on failures)
-      return;
+      if (this.stopped) return;
+      this.socket.disconnect();
+      return this.reconnectLater('no answer to hello');
     }
     if (!ack.ok) {
       if (ack.error.code === 'PROTOCOL_UNSUPPORTED' || ack.error.code === 'INVALID_PAYLOAD') return this.refuse(ack.error.code, ack.error.message);
-      this.events.state('disconnected', `hello refused (${ack.error.code}: ${ack.error.message}); retrying`);
-      return;
+      this.socket.disconnect();
+      return this.reconnectLater(`hello refused (${ack.error.code}: ${ack.error.message})`);
     }
     this.helloDone = true;
+    this.readyAt = Date.now();
     this.events.state('connected', `connected as agent ${ack.result.agentId} (protocol ${ack.result.protocolVersion})`);
     this.events.ready(ack.result);
   }
