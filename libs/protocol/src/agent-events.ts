@@ -103,6 +103,17 @@ export type GpuStatus = z.infer<typeof GpuStatusSchema>;
 export const AgentModeSchema = z.enum(['active', 'paused', 'draining']);
 export type AgentMode = z.infer<typeof AgentModeSchema>;
 
+const MAX_INVENTORY_STRING = 256;
+const MAX_PROCESS_NAME = 4096;
+
+/** Whether every string in `value` (objects and arrays, walked through) is at most `max` characters. */
+function stringsAtMost(value: unknown, max: number): boolean {
+  if (typeof value === 'string') return value.length <= max;
+  if (Array.isArray(value)) return value.every((item) => stringsAtMost(item, max));
+  if (typeof value === 'object' && value !== null) return Object.values(value).every((item) => stringsAtMost(item, max));
+  return true;
+}
+
 export const HelloSchema = z.object({
   agentVersion: z.string().min(1).max(64),
   /** Random id of this agent process; telemetry `seq` numbers are unique within it. */
@@ -111,13 +122,19 @@ export const HelloSchema = z.object({
   protocolVersions: z.array(z.number().int().positive()).min(1).max(16),
   host: z.object({ hostname: z.string().min(1).max(255), os: z.string().max(64), arch: z.string().max(32) }),
   simulated: z.boolean(),
-  /** Bounded: a hello describes one machine (at most 64 GPUs, names and ids of sane length). */
+  /**
+   * Bounded: a hello describes one machine. Its strings are copied into every device row, the
+   * presence and the public fleet view, so each is short (process names, which stay with the
+   * agent, may be longer).
+   */
   inventory: GpuInventorySchema.refine(
     (inventory) =>
       inventory.gpus.length <= 64 &&
       (inventory.processes?.length ?? 0) <= 4096 &&
-      inventory.gpus.every((gpu) => gpu.name.length <= 256 && (gpu.uuid?.length ?? 0) <= 128 && gpu.migDevices.length <= 64),
-    'inventory too large: at most 64 GPUs of 64 MIG devices each, 4096 processes, names up to 256 characters',
+      inventory.gpus.every((gpu) => (gpu.uuid?.length ?? 0) <= 128 && gpu.migDevices.length <= 64) &&
+      stringsAtMost({ ...inventory, processes: null }, MAX_INVENTORY_STRING) &&
+      stringsAtMost(inventory.processes, MAX_PROCESS_NAME),
+    `inventory too large: at most 64 GPUs of 64 MIG devices each, 4096 processes, GPU ids up to 128 characters, other text up to ${MAX_INVENTORY_STRING} (process names ${MAX_PROCESS_NAME})`,
   ),
   runtimes: z.array(RuntimeSchema).max(3),
   /** The `process` commands the donor approved, by name (what they run stays on the donor's machine); none when absent. */

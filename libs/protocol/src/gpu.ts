@@ -119,23 +119,59 @@ export const GpuInventorySchema = z.object({
 });
 export type GpuInventory = z.infer<typeof GpuInventorySchema>;
 
+/**
+ * What each number of a telemetry reading can physically be, inclusive. The coordinator
+ * refuses a sample with a number outside (one donor's 1e308 W would break the public fleet
+ * summary and the energy roll-ups); the agent sends null instead for a reading outside
+ * (`withinTelemetryRanges`), as for any reading it could not make sense of.
+ */
+export const TELEMETRY_RANGES = {
+  utilizationGpuPct: [0, 100],
+  utilizationMemoryPct: [0, 100],
+  /** Up to 16 TiB. */
+  memoryUsedMiB: [0, 16_777_216],
+  memoryTotalMiB: [0, 16_777_216],
+  temperatureC: [-100, 250],
+  powerDrawW: [0, 100_000],
+  powerLimitW: [0, 100_000],
+  clocksSmMHz: [0, 100_000],
+  fanSpeedPct: [0, 100],
+} as const satisfies Record<string, readonly [number, number]>;
+export type TelemetryNumberField = keyof typeof TELEMETRY_RANGES;
+/** A performance state is short (`P0` … `P15`); longer text is not one. */
+export const MAX_PSTATE_LENGTH = 16;
+
+const reading = (field: TelemetryNumberField) => z.number().min(TELEMETRY_RANGES[field][0]).max(TELEMETRY_RANGES[field][1]).nullable();
+
 /** One telemetry reading of one GPU at one moment (from --query-gpu CSV or an inventory). */
 export const TelemetrySampleSchema = z.object({
   gpuUuid: z.string().min(1).max(128),
   /** Milliseconds since the Unix epoch when the reading was taken. */
   at: z.number().int().nonnegative(),
-  utilizationGpuPct: nullableNumber,
-  utilizationMemoryPct: nullableNumber,
-  memoryUsedMiB: nullableNumber,
-  memoryTotalMiB: nullableNumber,
-  temperatureC: nullableNumber,
-  powerDrawW: nullableNumber,
-  powerLimitW: nullableNumber,
-  clocksSmMHz: nullableNumber,
-  fanSpeedPct: nullableNumber,
-  pstate: nullableString,
+  utilizationGpuPct: reading('utilizationGpuPct'),
+  utilizationMemoryPct: reading('utilizationMemoryPct'),
+  memoryUsedMiB: reading('memoryUsedMiB'),
+  memoryTotalMiB: reading('memoryTotalMiB'),
+  temperatureC: reading('temperatureC'),
+  powerDrawW: reading('powerDrawW'),
+  powerLimitW: reading('powerLimitW'),
+  clocksSmMHz: reading('clocksSmMHz'),
+  fanSpeedPct: reading('fanSpeedPct'),
+  pstate: z.string().max(MAX_PSTATE_LENGTH).nullable(),
 });
 export type TelemetrySample = z.infer<typeof TelemetrySampleSchema>;
+
+/** The sample with every number outside TELEMETRY_RANGES, and a pstate too long to be one, as null (the same object when nothing is). */
+export function withinTelemetryRanges(sample: TelemetrySample): TelemetrySample {
+  let result = sample;
+  for (const field of Object.keys(TELEMETRY_RANGES) as TelemetryNumberField[]) {
+    const value = sample[field];
+    const [min, max] = TELEMETRY_RANGES[field];
+    if (value !== null && !(value >= min && value <= max)) result = { ...result, [field]: null };
+  }
+  if (sample.pstate !== null && sample.pstate.length > MAX_PSTATE_LENGTH) result = { ...result, pstate: null };
+  return result;
+}
 
 /** NVIDIA architecture families, oldest first. */
 export const GpuArchitectureSchema = z.enum([

@@ -7,7 +7,7 @@ function sample(gpuUuid: string, at: number): Record<string, unknown> {
   return { gpuUuid, at, utilizationGpuPct: 93, utilizationMemoryPct: 41.5, memoryUsedMiB: 20_000, memoryTotalMiB: 81_559, temperatureC: 71, powerDrawW: 612.4, powerLimitW: 700, clocksSmMHz: 1980, fanSpeedPct: null, pstate: 'P0' };
 }
 
-const ODD_VALUES: unknown[] = [null, undefined, 0, -0, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, Number.NaN, Number.POSITIVE_INFINITY, '', 'x', '7', 'x'.repeat(129), '😀'.repeat(65), true, [], {}, [1], { a: 1 }, Object.create(null)];
+const ODD_VALUES: unknown[] = [null, undefined, 0, -0, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, Number.NaN, Number.POSITIVE_INFINITY, '', 'x', '7', 'x'.repeat(129), '😀'.repeat(65), 'P'.repeat(17), 100.5, 101, 251, -101, 1e308, -1e308, true, [], {}, [1], { a: 1 }, Object.create(null)];
 
 function mutate(batch: Record<string, unknown>, next: () => number): unknown {
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
@@ -64,6 +64,10 @@ describe('acceptTelemetryBatch', () => {
       { seq: 1, samples: [{ ...good, extra: 1 }] },
       { seq: 1, samples: [{ ...good, temperatureC: 'hot' }] },
       { seq: 1, samples: [{ ...good, gpuUuid: '' }] },
+      { seq: 1, samples: [{ ...good, powerDrawW: -1e9 }] },
+      { seq: 1, samples: [{ ...good, powerDrawW: 1e308 }] },
+      { seq: 1, samples: [{ ...good, utilizationGpuPct: 101 }] },
+      { seq: 1, samples: [{ ...good, pstate: 'P'.repeat(17) }] },
       { seq: -1, samples: [] },
       { seq: 1.5, samples: [] },
       { seq: 1, samples: Array.from({ length: MAX_TELEMETRY_BATCH + 1 }, () => good) },

@@ -1,16 +1,15 @@
 import type { TelemetryBatch } from './agent-events.js';
 import { MAX_TELEMETRY_BATCH } from './agent-events.js';
-import { TelemetrySampleSchema } from './gpu.js';
+import { MAX_PSTATE_LENGTH, TELEMETRY_RANGES, TelemetrySampleSchema, type TelemetryNumberField } from './gpu.js';
 
 /** Every field of a sample, from the schema (a field added there is required here too). */
 const SAMPLE_FIELDS: ReadonlySet<string> = new Set(Object.keys(TelemetrySampleSchema.shape));
 /**
- * The fields checked one by one below; every other field must be a finite number or null (the
- * schema's `nullableNumber`). A field of another kind added to the schema makes the
- * randomised test against the schema fail until it is handled here.
+ * The readings, each a number in its TELEMETRY_RANGES range or null (as the schema says);
+ * `gpuUuid`, `at` and `pstate` are checked one by one below. A field of another kind added to
+ * the schema makes the randomised test against the schema fail until it is handled here.
  */
-const NON_NUMBER_FIELDS: ReadonlySet<string> = new Set(['gpuUuid', 'at', 'pstate']);
-const SAMPLE_NUMBER_FIELDS: readonly string[] = [...SAMPLE_FIELDS].filter((field) => !NON_NUMBER_FIELDS.has(field));
+const SAMPLE_NUMBER_FIELDS = Object.entries(TELEMETRY_RANGES) as [TelemetryNumberField, readonly [number, number]][];
 const MAX_GPU_UUID_LENGTH = 128;
 
 /**
@@ -55,10 +54,10 @@ function isSample(sample: unknown): boolean {
   const { gpuUuid, at, pstate } = sample;
   if (typeof gpuUuid !== 'string' || gpuUuid.length < 1 || gpuUuid.length > MAX_GPU_UUID_LENGTH) return false;
   if (!isCount(at)) return false;
-  if (pstate !== null && typeof pstate !== 'string') return false;
-  for (const field of SAMPLE_NUMBER_FIELDS) {
+  if (pstate !== null && (typeof pstate !== 'string' || pstate.length > MAX_PSTATE_LENGTH)) return false;
+  for (const [field, [min, max]] of SAMPLE_NUMBER_FIELDS) {
     const value = sample[field];
-    if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) return false;
+    if (value !== null && !(typeof value === 'number' && value >= min && value <= max)) return false;
   }
   // Twelve own keys, each of the twelve fields present: no key is unknown.
   for (const key of keys) if (!SAMPLE_FIELDS.has(key)) return false;

@@ -18,6 +18,7 @@ import {
   type WhyPush,
   type StateReport,
   type TelemetrySample,
+  withinTelemetryRanges,
 } from '@potluck/protocol';
 import { decideAvailability, initialMemory, type AvailabilityDecision, type AvailabilityMemory, type DonorControls, type GpuObservation } from '../availability/index.js';
 import type { AgentConfig } from '../config/agent-config.js';
@@ -283,7 +284,10 @@ export class Agent {
     let samples: TelemetrySample[] = [];
     let processes: GpuProcess[] | null = null;
     try {
-      [samples, processes] = await Promise.all([this.source.sample(now, this.loads), this.source.processes()]);
+      const [read, running] = await Promise.all([this.source.sample(now, this.loads), this.source.processes()]);
+      // A reading no GPU can give (a broken sensor, a driver glitch) goes out as null: the coordinator would refuse the whole batch.
+      samples = read.map(withinTelemetryRanges);
+      processes = running;
     } catch (error) {
       this.log.warn(`could not read the GPUs: ${(error as Error).message}`);
     }
