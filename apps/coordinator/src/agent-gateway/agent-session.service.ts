@@ -89,7 +89,12 @@ export class AgentSessionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async hello(identity: AgentIdentity, socketId: string, payload: unknown, now = Date.now()): Promise<{ ack: AgentAck<HelloResult>; session?: AgentSession }> {
+  /**
+   * `stillConnected` is asked once the GPUs are registered, before the presence is written:
+   * a connection that closed meanwhile (hello deadline, the agent gave up) must not become
+   * the agent's presence in place of a live one.
+   */
+  async hello(identity: AgentIdentity, socketId: string, payload: unknown, stillConnected: () => boolean = () => true, now = Date.now()): Promise<{ ack: AgentAck<HelloResult>; session?: AgentSession }> {
     const parsed = parse(HelloSchema, payload);
     if (!parsed.ok) return { ack: parsed };
     const hello = parsed.value;
@@ -98,6 +103,7 @@ export class AgentSessionService {
       return { ack: fail('PROTOCOL_UNSUPPORTED', `This coordinator speaks protocol versions ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}; the agent offered ${hello.protocolVersions.join(', ')}. Update potluck-agent.`) };
     }
     const devices = await this.registerDevices(identity.agentId, hello, now);
+    if (!stillConnected()) return { ack: fail('INTERNAL', 'The connection closed before hello was through.') };
     const info: PresenceInfo = {
       agentId: identity.agentId,
       ownerId: identity.ownerId,

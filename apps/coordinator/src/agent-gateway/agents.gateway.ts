@@ -213,14 +213,22 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
 
   private async hello(socket: AgentSocket, payload: unknown): Promise<AgentAck<unknown>> {
     const identity = socket.data.agent;
-    const { ack, session } = await this.sessions.hello(identity, socket.id, payload);
-    if (session) {
+    const { ack, session } = await this.sessions.hello(identity, socket.id, payload, () => socket.connected);
+    if (session && !socket.connected) {
+      // The connection closed while hello was under way (hello deadline, the agent gave up, a
+      // revocation): its disconnect found no session to end, so end the one just recorded
+      // here, and leave the agent's other connections alone.
+      await this.sessions.disconnected(identity, socket.id, 'disconnected during hello');
+    } else if (session) {
       socket.data.session = session;
       clearTimeout(socket.data.limits.helloTimer);
       socket.data.limits.helloTimer = undefined;
       await this.replaceOlderConnections(identity.agentId, socket.id);
-      this.local.set(identity.agentId, socket);
-      this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)
+      // A disconnect while the older connections were replaced ended the session already.
+      if (socket.connected) {
+        this.local.set(identity.agentId, socket);
+        this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)
+      }
     } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
       setTimeout(() => socket.disconnect(true), 100);
     }

@@ -17,8 +17,10 @@ import {
 } from '@potluck/protocol';
 import type { PotluckClient } from '@potluck/sdk';
 import { io, type Socket } from 'socket.io-client';
+import type { Namespace } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisService } from '../redis/redis.service.js';
+import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { startSecondApp, startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 import { FleetService } from './fleet.service.js';
@@ -95,6 +97,42 @@ async function agentInFleet(agentId: string, client?: PotluckClient) {
 }
 
 describe('the /agents namespace', () => {
+  it('does not let a hello whose connection closed halfway replace the live connection', async () => {
+    const { agentId, token } = await donorWithAgent();
+    const inventory = inventoryOf('xml/telegraf__tesla-t4.xml');
+    const live = connect(AGENTS_NAMESPACE, { token });
+    await connected(live);
+    expect(await live.emitWithAck(AgentEvents.hello, hello(inventory))).toMatchObject({ ok: true });
+    const liveClosed = new Promise<string>((resolve) => live.once('disconnect', resolve));
+
+    const gone = connect(AGENTS_NAMESPACE, { token });
+    await connected(gone);
+    // Hold the agent's row so that the second hello stops halfway (registering its GPUs), and close its connection there.
+    await t.prisma.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM "Agent" WHERE id = ${agentId}::uuid FOR UPDATE`;
+        gone.emit(AgentEvents.hello, hello(inventory, { host: { hostname: 'gone-host', os: 'linux', arch: 'x64' } }), () => undefined);
+        const waiting = async () =>
+          (await t.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%"Agent"%'`)[0]?.n;
+        await expect.poll(waiting, { timeout: 10_000, interval: 20 }).toBe(1);
+        const goneId = gone.id;
+        gone.disconnect();
+        // The coordinator has seen it close (the gateway's namespace is private to it; a test may look).
+        const { namespace } = t.app.get<AgentsGateway, { namespace: Namespace }>(AgentsGateway);
+        await expect.poll(() => namespace.sockets.has(goneId ?? ''), { timeout: 10_000, interval: 10 }).toBe(false);
+      },
+      { timeout: 20_000 },
+    );
+    // The hello registered the GPUs once the row was free (the hostname shows it), then found its connection closed.
+    await expect.poll(async () => (await t.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).hostname, { timeout: 10_000, interval: 20 }).toBe('gone-host');
+    // What it used to do next, within milliseconds: take the presence and disconnect the live connection.
+    const kicked = await Promise.race([liveClosed, new Promise<null>((resolve) => setTimeout(resolve, 1000, null))]);
+    expect(kicked).toBeNull();
+    const redis = t.app.get(RedisService);
+    expect(await redis.client.hget(redis.key('agent', `{${agentId}}`, 'presence'), 'socketId')).toBe(live.id);
+    expect((await agentInFleet(agentId))?.status).toBe('online');
+  });
+
   it('refuses a connection without a valid token before it reaches the gateway', async () => {
     for (const auth of [{}, { token: 'pat_nope' }, { token: `pat_${'A'.repeat(43)}` }]) {
       const socket = connect(AGENTS_NAMESPACE, auth);

@@ -274,3 +274,26 @@ describe('the roll-up script (ROLLUP_MINUTES)', () => {
     expect(known?.[0]?.energyWh).toBeCloseTo(6, 10);
   });
 });
+
+describe('updates by a socket', () => {
+  it('change the presence only while it is still that socket’s', async () => {
+    const now = Date.now();
+    const agentId = await connectedAgent('run-1', now);
+    const paused = { mode: 'paused' as const, reason: 'paused by donor', gpus: [], drainEta: null };
+
+    expect(await store.updateState(agentId, 'an-old-socket', paused, now + 1)).toBe(false);
+    await store.disconnect(agentId, 'an-old-socket', 'transport close', now + 2); // a late disconnect of a replaced connection
+    let presence = await store.get(agentId);
+    expect(presence).toMatchObject({ connected: true, state: { mode: 'active' }, lastSeen: now });
+
+    expect(await store.updateState(agentId, `socket-${agentId}`, paused, now + 3)).toBe(true);
+    presence = await store.get(agentId);
+    expect(presence).toMatchObject({ connected: true, state: { mode: 'paused', reason: 'paused by donor' }, lastSeen: now + 3 });
+    expect(Number(await redis.client.zscore(redis.key('fleet'), agentId))).toBe(now + 3);
+    expect(await redis.client.pttl(`${redis.key('agent')}:{${agentId}}:presence`)).toBeGreaterThan(config.POTLUCK_AGENT_OFFLINE_AFTER_MS - 5000);
+
+    await store.disconnect(agentId, `socket-${agentId}`, 'transport close', now + 4);
+    expect(await store.get(agentId)).toMatchObject({ connected: false, disconnectReason: 'transport close', lastSeen: now + 4 });
+    expect(await store.updateState(randomUUID(), 'no-socket', paused, now)).toBe(false); // no presence at all
+  });
+});

@@ -93,6 +93,21 @@ return results
 `);
 
 /**
+ * Updates a presence only while it is still this socket's, in one step: with a read and a
+ * separate write, an old socket's disconnect could land after a newer socket's hello and mark
+ * the live agent offline (or a late state report overwrite the new state).
+ * KEYS: presence, fleet set. ARGV: socket id, presence expiry (ms), the fleet set's score and
+ * member ('' for no fleet update), then the fields and values to set. Returns 1 when written.
+ */
+const UPDATE_IF_SOCKET = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
+return 1
+`);
+
+/**
  * What one script call may carry, counting a batch as 1 plus its samples (a turn with more
  * makes several calls): Redis runs a script as one block, so this bounds how long one call
  * keeps other clients waiting (a batch may hold up to 512 samples).
@@ -184,16 +199,17 @@ export class PresenceStore {
   }
 
   async updateState(agentId: string, socketId: string, state: PresenceState, now: number): Promise<boolean> {
-    const key = this.presenceKey(agentId);
     // Only the socket id is needed: a presence with it was written whole by `connect`.
-    if ((await this.redis.client.hget(key, 'socketId')) !== socketId) return false;
-    await this.redis.client
-      .multi()
-      .hset(key, { state: JSON.stringify(state), lastSeen: String(now) })
-      .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
-      .zadd(this.fleetKey, now, agentId)
-      .exec();
-    return true;
+    return this.updateIfSocket(agentId, socketId, { fleetScore: now }, ['state', JSON.stringify(state), 'lastSeen', String(now)]);
+  }
+
+  /** Sets `fields` on the presence if it is still `socketId`'s (and refreshes its expiry; with `fleetScore`, its place in the fleet set). */
+  private async updateIfSocket(agentId: string, socketId: string, options: { fleetScore?: number }, fields: string[]): Promise<boolean> {
+    const written = await UPDATE_IF_SOCKET.run(
+      this.redis.client, 2, this.presenceKey(agentId), this.fleetKey,
+      socketId, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS, options.fleetScore ?? 0, options.fleetScore === undefined ? '' : agentId, ...fields,
+    );
+    return written === 1;
   }
 
   async applyTelemetry(agentId: string, runId: string, seq: number, samples: readonly TelemetrySample[], now: number): Promise<TelemetryOutcome> {
@@ -216,13 +232,7 @@ export class PresenceStore {
 
   /** Marks the connection ended, unless a newer connection of the same agent took over. */
   async disconnect(agentId: string, socketId: string, reason: string, now: number): Promise<void> {
-    const key = this.presenceKey(agentId);
-    if ((await this.redis.client.hget(key, 'socketId')) !== socketId) return;
-    await this.redis.client
-      .multi()
-      .hset(key, { connected: '0', disconnectReason: reason, lastSeen: String(now) })
-      .pexpire(key, this.config.POTLUCK_AGENT_OFFLINE_AFTER_MS)
-      .exec();
+    await this.updateIfSocket(agentId, socketId, {}, ['connected', '0', 'disconnectReason', reason, 'lastSeen', String(now)]);
   }
 
   async get(agentId: string): Promise<Presence | null> {
