@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FineTuneResultSchema } from '@potluck/protocol';
@@ -92,5 +92,38 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     expect(attempts.map((x) => [x.attemptNo, x.status, x.agentName])).toEqual([[1, 'lost', 'rig'], [2, 'succeeded', 'second-rig']]);
     expect(attempts[0]?.checkpoints.length).toBeGreaterThan(0);
     expect(attempts[1]?.resumedFromStep).toBe(attempts[0]?.checkpoints.at(-1)?.step);
+  });
+
+  it('on SIGTERM mid-fine-tune, stores where it got to, hands the job back and exits 0 within its drain deadline; another donor resumes there', async () => {
+    // The job below must go to the agent that will be stopped: no other agent is left running.
+    await Promise.all([agent.stop('SIGTERM'), successor?.stop('SIGTERM')]);
+    const config = join(work, 'short-drain.json');
+    writeFileSync(config, JSON.stringify({ drainTimeoutMs: 4000 }));
+    const registered = await builder.agents.create({ name: 'leaving-rig' });
+    const leaving = startAgent(['start', '--config', config, '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', join(work, 'leaving.sock')], { POTLUCK_AGENT_TOKEN: registered.token });
+    await leaving.waitFor(/connected as agent/);
+    const dataset = await builder.datasets.create({ name: 'drain-chats', licence: 'CC0-1.0' });
+    await builder.datasets.upload(dataset.id, `${sampleChatRows(200, 13).map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 100_000 }, checkpointEvery: 50_000 };
+    const job = await builder.jobs.create({ spec });
+    await leaving.waitFor(new RegExp(`job ${job.id}: attempt 1 started`), 20_000);
+    await expect.poll(async () => (await builder.jobs.progress(job.id)).latest?.step ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+
+    const signalledAt = Date.now();
+    leaving.child.kill('SIGTERM');
+    expect(await leaving.exitWithin(15_000)).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(4000 + 2000); // the deadline, and the process's own exit
+    expect(leaving.output()).toMatch(new RegExp(`job ${job.id}: checkpoint at step \\d+ stored`));
+    expect(leaving.output()).toMatch(new RegExp(`job ${job.id}: failed: AGENT_SHUTDOWN`));
+    const [first] = await builder.jobs.attempts(job.id);
+    expect(first).toMatchObject({ attemptNo: 1, status: 'failed', agentName: 'leaving-rig' });
+    expect(first?.endReason).toMatch(/^AGENT_SHUTDOWN/);
+    const stoppedAt = first?.checkpoints.at(-1)?.step;
+    expect(stoppedAt).toBeGreaterThan(0); // not a periodic checkpoint (every 50,000 steps): where it stopped
+
+    const next = await builder.agents.create({ name: 'next-rig' });
+    successor = startAgent(['start', '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', join(work, 'next.sock')], { POTLUCK_AGENT_TOKEN: next.token });
+    await successor.waitFor(new RegExp(`job ${job.id}: attempt 2 started on .*, resuming from step ${stoppedAt}\\b`), 30_000);
+    expect((await builder.jobs.cancel(job.id)).status).toBe('cancelled');
   });
 });

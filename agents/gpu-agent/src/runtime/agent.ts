@@ -42,6 +42,25 @@ export interface AgentLog {
 /** Why the agent stopped on its own (the process exits with the matching status). */
 export type AgentStop = { kind: 'refused'; code: string; message: string };
 
+/** The attempt this agent runs. */
+interface RunningAttempt {
+  assignment: JobAssignment;
+  /** Set to stop it (cancelled, past its time limit, or the agent shutting down). */
+  stop: boolean;
+  /** Stopped because the agent is shutting down: it stores where it got to, and the coordinator gives the job to another donor. */
+  shuttingDown: boolean;
+  /** When it expects to finish (ms since epoch), from its latest progress. */
+  etaAt: number | null;
+  /** Settles once its outcome was reported (or given up on). */
+  done: Promise<void>;
+}
+
+/**
+ * Of a graceful stop's deadline, the part kept for stopping a running attempt (storing its
+ * checkpoint, reporting it), at most: before that the attempt may finish on its own.
+ */
+const STOP_RESERVE_MS = 10_000;
+
 /**
  * The running agent: samples the GPUs every tick, decides what the donor allows, reports
  * every change with its reason, and streams telemetry through a bounded buffer that
@@ -68,7 +87,7 @@ export class Agent {
   private stopListener: ((stop: AgentStop) => void) | null = null;
   /** Load our own work puts on each GPU (by index), for availability and simulation. */
   private readonly loads = new Map<number, number>();
-  private current: { assignment: JobAssignment; stop: boolean } | null = null;
+  private current: RunningAttempt | null = null;
   /** The coordinator's latest "why no job?" while this agent was idle. */
   private why: WhyPush | null = null;
 
@@ -118,14 +137,28 @@ export class Agent {
     this.setInterval(this.intervalMs);
   }
 
-  /** Graceful stop: drain (no work runs yet, so it completes at once), report, flush what fits the deadline, leave. */
+  /**
+   * Graceful stop within `deadlineMs`: drain (take nothing new) and report it; let a running
+   * attempt finish if it can before the last STOP_RESERVE_MS (or a third of the deadline),
+   * else stop it there, storing where it got to so another donor resumes from that step;
+   * flush the telemetry that fits; leave.
+   */
   async shutdown(reason: string, deadlineMs: number): Promise<void> {
+    const deadline = this.clock() + deadlineMs;
     this.controls = drain(this.controls, reason, this.clock());
-    await this.tick();
+    if (this.inventory) await this.tick();
+    const running = this.current;
+    if (running) {
+      const reserve = Math.min(STOP_RESERVE_MS, Math.floor(deadlineMs / 3));
+      if (!(await settlesWithin(running.done, deadline - reserve - this.clock()))) {
+        this.log.info(`job ${running.assignment.jobId}: stopping it for the shutdown; another donor resumes it from its last checkpoint`);
+        running.shuttingDown = true;
+        running.stop = true;
+        await settlesWithin(running.done, deadline - this.clock());
+      }
+    }
     if (this.timer) clearInterval(this.timer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.flush(), new Promise<void>((resolve) => { timer = setTimeout(resolve, deadlineMs); })]);
-    clearTimeout(timer);
+    await settlesWithin(this.flush(), deadline - this.clock());
     this.link.stop();
   }
 
@@ -154,7 +187,7 @@ export class Agent {
       simulated: this.source.simulated,
       mode: decision?.mode ?? 'active',
       reason: decision?.reason ?? 'starting',
-      drainEta: this.controls.drain ? this.clock() : null,
+      drainEta: this.drainEta(),
       gpus: (decision?.gpus ?? []).map((gpu) => ({ ...gpu, name: this.gpus.find((g) => g.index === gpu.index)?.name ?? '' })),
       buffer: { samples: this.buffer.size, capacity: this.buffer.capacity, droppedTotal: this.buffer.dropped },
       startedAt: this.startedAt,
@@ -168,16 +201,22 @@ export class Agent {
     const indexes = assignment.deviceIds.map((id) => this.gpus.find((gpu) => (gpu.uuid ?? `gpu-${gpu.index}`) === id)?.index);
     const free = indexes.every((index) => index !== undefined && this.decision?.gpus.find((gpu) => gpu.index === index)?.availability === 'available');
     if (!free) return false;
-    const current = { assignment, stop: false };
+    const current: RunningAttempt = { assignment, stop: false, shuttingDown: false, etaAt: null, done: Promise.resolve() };
     this.current = current;
     this.why = null;
     for (const index of indexes) if (index !== undefined) this.loads.set(index, 1);
     this.log.info(`job ${assignment.jobId}: attempt ${assignment.attemptNo} started on ${assignment.deviceIds.join(', ')}${assignment.resumeFrom ? `, resuming from step ${assignment.resumeFrom.step}` : ''}`);
-    void this.run(current, indexes.filter((index): index is number => index !== undefined));
+    current.done = this.run(current, indexes.filter((index): index is number => index !== undefined));
     return true;
   }
 
-  private async run(current: { assignment: JobAssignment; stop: boolean }, indexes: number[]): Promise<void> {
+  /** While draining: when the running attempt expects to finish, else now (nothing to wait for). Null when not draining. */
+  private drainEta(): number | null {
+    if (!this.controls.drain) return null;
+    return this.current?.etaAt ?? this.clock();
+  }
+
+  private async run(current: RunningAttempt, indexes: number[]): Promise<void> {
     const { assignment } = current;
     const base = this.config.coordinator.replace(/\/+$/, '');
     const logs = new JobLogBuffer(assignment.attemptId, (batch) => this.link.jobLog(batch));
@@ -198,7 +237,10 @@ export class Agent {
           if (!response.ok) throw new RunFailure('UPLOAD_FAILED', `upload failed: HTTP ${response.status}`, true);
           return (await response.json()) as { sha256: string; bytes: number };
         },
-        progress: (progress) => void this.link.progress(progress).catch(() => undefined), // progress is best effort; the result is not
+        progress: (progress) => {
+          current.etaAt = progress.etaMs === null ? null : this.clock() + progress.etaMs;
+          void this.link.progress(progress).catch(() => undefined); // progress is best effort; the result is not
+        },
         saveCheckpoint: async (step, tokens, bytes) => {
           // Best effort too: a checkpoint that cannot be stored now only means a successor starts further back.
           try {
@@ -224,6 +266,7 @@ export class Agent {
           }
           return current.stop;
         },
+        checkpointOnStop: () => current.shuttingDown,
         log: (level, message) => logs.add(level, message),
       });
       report = { completed: { attemptId: assignment.attemptId, result: withFaults(result, parseSimulatedFaults(this.config.simulateFault)) } };
@@ -232,6 +275,7 @@ export class Agent {
     } catch (error) {
       let failure = error instanceof RunFailure ? error : new RunFailure('RUNTIME_ERROR', (error as Error).message, true);
       if (timedOut && failure.code === 'CANCELLED') failure = new RunFailure('TIME_LIMIT', `the attempt ran longer than its limit of ${Math.round(assignment.maxRuntimeMs / 1000)} s`, false);
+      else if (current.shuttingDown && failure.code === 'CANCELLED') failure = new RunFailure('AGENT_SHUTDOWN', "stopped because the donor's agent is shutting down; another donor resumes from the last checkpoint", true);
       report = { failed: { attemptId: assignment.attemptId, code: failure.code, message: failure.message, retryable: failure.retryable } };
       this.log.warn(`job ${assignment.jobId}: failed: ${failure.code} ${failure.message}`);
       logs.add('error', `failed: ${failure.code} ${failure.message}`);
@@ -333,7 +377,7 @@ export class Agent {
   private async reportState(): Promise<void> {
     const decision = this.decision;
     if (!decision) return;
-    const report: StateReport = { at: this.clock(), mode: decision.mode, reason: decision.reason, gpus: decision.gpus.map(withoutPrivateDetail), drainEta: this.controls.drain ? this.clock() : null };
+    const report: StateReport = { at: this.clock(), mode: decision.mode, reason: decision.reason, gpus: decision.gpus.map(withoutPrivateDetail), drainEta: this.drainEta() };
     const fingerprint = JSON.stringify({ mode: report.mode, reason: report.reason, gpus: report.gpus });
     if (fingerprint === this.lastReported) return;
     if (this.lastReported !== null || this.connection.state === 'connected') this.log.info(`state: ${describe(decision)}`);
@@ -411,6 +455,19 @@ export class Agent {
       mode: decision?.mode ?? 'active',
       gpus: (decision?.gpus ?? []).map(withoutPrivateDetail),
     };
+  }
+}
+
+/** Whether `promise` settles within `ms` (it is not cancelled when it does not). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms), false);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -11,6 +11,11 @@ export interface RunnerIo {
   /** Stores a checkpoint with the coordinator (so a successor can resume); awaited before training goes on. */
   saveCheckpoint(step: number, tokens: number, bytes: Uint8Array): Promise<void>;
   shouldStop(): boolean;
+  /**
+   * Asked when a run stopped early: whether to store where it got to first (the agent is
+   * shutting down and a successor should resume there; not for a cancellation or a time limit).
+   */
+  checkpointOnStop?(): boolean;
   /** A line for the job's log (kept by the coordinator, bounded). */
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
@@ -113,7 +118,13 @@ export async function runBuiltinFineTune(assignment: JobAssignment & { spec: Fin
     const code = (error as { code?: unknown }).code;
     throw new RunFailure(typeof code === 'string' ? code.toUpperCase() : 'TRAINER_FAILED', (error as Error).message, false);
   });
-  if (outcome.status !== 'completed') throw new RunFailure('CANCELLED', 'the run was stopped', false);
+  if (outcome.status !== 'completed') {
+    if (io.checkpointOnStop?.() === true) {
+      const { checkpoint: last } = outcome;
+      await io.saveCheckpoint(last.step, last.tokens, Buffer.from(JSON.stringify(last), 'utf8'));
+    }
+    throw new RunFailure('CANCELLED', 'the run was stopped', false);
+  }
   if (!outcome.heldOut || outcome.trainLoss.first === null || outcome.trainLoss.last === null) {
     throw new RunFailure('NO_HELD_OUT', 'the dataset is too small to hold out rows for validation', false);
   }
