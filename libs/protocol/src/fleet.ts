@@ -99,7 +99,10 @@ export type TelemetryMinuteView = z.infer<typeof TelemetryMinuteViewSchema>;
 export const TelemetryHistorySchema = z.object({
   resolution: z.enum(['raw', 'minute']),
   raw: z.array(TelemetrySampleSchema),
+  /** At most 10,000, the newest of the range, oldest first. */
   minutes: z.array(TelemetryMinuteViewSchema),
+  /** More minutes matched than were returned: ask again with `to` before the first one to page back. */
+  truncated: z.boolean(),
 });
 export type TelemetryHistory = z.infer<typeof TelemetryHistorySchema>;
 

@@ -24,7 +24,7 @@ import { AgentsGateway } from '../agent-gateway/agents.gateway.js';
 import { startSecondApp, startTestApp, type TestApp } from '../testing/test-app.js';
 import { uniqueId } from '../testing/test-database.js';
 import { FleetService } from './fleet.service.js';
-import { TelemetryService } from './telemetry.service.js';
+import { HISTORY_MINUTES_LIMIT, TelemetryService } from './telemetry.service.js';
 
 const FIXTURES = new URL('../../../../../shared/fixtures/nvidia-smi/', import.meta.url);
 
@@ -431,6 +431,24 @@ describe('telemetry roll-ups', () => {
     const rows = await t.prisma.telemetryMinute.findMany({ where: { agentId }, orderBy: { minute: 'asc' } });
     expect(rows.map((row) => [row.minute.getTime() - minute, row.samples])).toEqual([[0, 12], [60_000, 60], [120_000, 60], [180_000, 1]]);
     for (const row of rows.slice(0, 3)) expect(row.energyWh).toBeCloseTo(6, 6);
+  });
+
+  it('answers the newest minutes of a long range, says it cut it, and pages back with `to`', async () => {
+    const { agentId } = await donorWithAgent();
+    const extra = 3;
+    const first = Date.UTC(2026, 0, 1);
+    await t.prisma.$executeRaw`
+      INSERT INTO "TelemetryMinute" ("agentId", "gpuUuid", "minute", "samples", "energyWh", "coveredSeconds")
+      SELECT ${agentId}::uuid, 'GPU-long', to_timestamp((${first}::float8 + n * 60000) / 1000.0), 12, 1, 60
+      FROM generate_series(0, ${HISTORY_MINUTES_LIMIT + extra - 1}) AS n`;
+    const newest = await t.anonymous.fleet.telemetry(agentId, { resolution: 'minute' });
+    expect(newest.truncated).toBe(true);
+    expect(newest.minutes).toHaveLength(HISTORY_MINUTES_LIMIT);
+    expect(newest.minutes[0]?.minute).toBe(first + extra * 60_000);
+    expect(newest.minutes.at(-1)?.minute).toBe(first + (HISTORY_MINUTES_LIMIT + extra - 1) * 60_000);
+    const older = await t.anonymous.fleet.telemetry(agentId, { resolution: 'minute', to: (newest.minutes[0]?.minute ?? 0) - 1 });
+    expect(older.truncated).toBe(false);
+    expect(older.minutes.map((row) => row.minute)).toEqual([0, 1, 2].map((n) => first + n * 60_000));
   });
 
   it('keeps the minutes and raw samples of an agent readable after its presence expired', async () => {

@@ -15,6 +15,8 @@ type MinuteRow = MinuteRollup & { agentId: string };
 type RolledUpMark = { agentId: string; gpuUuid: string; minute: number };
 
 const DAY_MS = 86_400_000;
+/** Minutes one history answer holds at most: the newest of the range (`truncated` says when there were more). */
+export const HISTORY_MINUTES_LIMIT = 10_000;
 /**
  * GPUs rolled up per script call. Redis runs a script as one block, and telemetry writes wait
  * behind it: at 10,000 agents a call for 25 GPUs (~1,100 stored samples decoded and rolled up)
@@ -182,16 +184,19 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
       const known = liveGpuUuids.length > 0 ? liveGpuUuids : await this.recordedGpuUuids(agentId);
       const gpus = query.gpu ? known.filter((uuid) => uuid === query.gpu) : known;
       const raw = (await Promise.all(gpus.map((gpu) => this.presence.history(agentId, gpu)))).flat().filter((s) => s.at >= from && s.at <= to);
-      return { resolution: 'raw', raw: raw.sort((a, b) => a.at - b.at), minutes: [] };
+      return { resolution: 'raw', raw: raw.sort((a, b) => a.at - b.at), minutes: [], truncated: false };
     }
-    const rows = await this.prisma.client.telemetryMinute.findMany({
+    // Newest first, one past the limit to tell whether the range held more; answered oldest first.
+    const newest = await this.prisma.client.telemetryMinute.findMany({
       where: { agentId, ...(query.gpu ? { gpuUuid: query.gpu } : {}), minute: { gte: new Date(from), lte: new Date(Math.min(to, 8.64e15)) } },
-      orderBy: { minute: 'asc' },
-      take: 10_000,
+      orderBy: [{ minute: 'desc' }, { gpuUuid: 'desc' }],
+      take: HISTORY_MINUTES_LIMIT + 1,
     });
+    const rows = newest.slice(0, HISTORY_MINUTES_LIMIT).reverse();
     return {
       resolution: 'minute',
       raw: [],
+      truncated: newest.length > HISTORY_MINUTES_LIMIT,
       minutes: rows.map((row) => ({
         gpuUuid: row.gpuUuid, minute: row.minute.getTime(), samples: row.samples, utilizationAvg: row.utilizationAvg, utilizationMax: row.utilizationMax,
         temperatureMax: row.temperatureMax, powerAvg: row.powerAvg, memoryUsedMax: row.memoryUsedMax, energyWh: row.energyWh,
