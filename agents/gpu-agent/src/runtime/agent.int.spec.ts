@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +66,23 @@ describe('Agent', () => {
     expect(hello.inventory.processes).toBeNull();
     expect(JSON.stringify(hello)).not.toMatch(/steam-game|4242/);
     expect(agent.status().gpus[0]?.reason).toMatch(/steam-game/); // the donor still sees which program
+  });
+
+  it('does not yield a GPU to its own work (a process it started shows in --query-compute-apps too)', async () => {
+    const hellos: Hello[] = [];
+    const url = await recordingCoordinator(hellos);
+    const source = new SimulatedSource(RTX_3060, join(work, 'apps.csv'));
+    const deviceId = (await source.inventory()).gpus[0]?.uuid;
+    const ownWork = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(work, 'apps.csv'), `gpu_uuid, pid, process_name, used_gpu_memory [MiB]\n${deviceId}, ${ownWork.pid}, python3, 6000 MiB\n`);
+      agent = new Agent(configFor(url, RTX_3060, join(work, 'apps.csv')), source, quiet);
+      await agent.start(() => undefined);
+      await expect.poll(() => hellos.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(hellos[0]?.gpus[0]?.availability).toBe('available');
+    } finally {
+      ownWork.kill('SIGKILL');
+    }
   });
 
   it('shuts down cleanly when the GPUs could not be read at start', async () => {

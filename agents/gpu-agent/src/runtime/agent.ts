@@ -32,6 +32,7 @@ import { offeredProcessCommands } from './approval.js';
 import { runAttempt } from './run-attempt.js';
 import { JobLogBuffer } from './job-log.js';
 import { describeResult } from './describe-result.js';
+import { isOwnProcess } from './own-processes.js';
 import { parseSimulatedFaults, withFaults } from './fault-injection.js';
 
 export interface AgentLog {
@@ -315,6 +316,8 @@ export class Agent {
   }
 
   private lastObservations: GpuObservation[] = [];
+  /** The last compute-process reading that worked: a reading that fails changes nothing (it neither yields a GPU nor starts its cool-down). */
+  private lastProcesses: GpuProcess[] | null = null;
 
   private setInterval(ms: number): void {
     this.intervalMs = ms;
@@ -326,12 +329,13 @@ export class Agent {
   private async tick(): Promise<void> {
     const now = this.clock();
     let samples: TelemetrySample[] = [];
-    let processes: GpuProcess[] | null = null;
+    let processes = this.lastProcesses;
     try {
       const [read, running] = await Promise.all([this.source.sample(now, this.loads), this.source.processes()]);
       // A reading no GPU can give (a broken sensor, a driver glitch) goes out as null: the coordinator would refuse the whole batch.
       samples = read.map(withinTelemetryRanges);
-      processes = running;
+      processes = running ?? this.lastProcesses;
+      this.lastProcesses = processes;
     } catch (error) {
       this.log.warn(`could not read the GPUs: ${(error as Error).message}`);
     }
@@ -346,7 +350,7 @@ export class Agent {
     return this.gpus.map((gpu) => {
       const deviceId = gpu.uuid ?? `gpu-${gpu.index}`;
       const sample = samples.find((s) => s.gpuUuid === deviceId);
-      const others = (processes ?? []).filter((p) => p.gpuUuid === deviceId || (p.gpuUuid === null && p.gpuIndex === gpu.index));
+      const others = (processes ?? []).filter((p) => (p.gpuUuid === deviceId || (p.gpuUuid === null && p.gpuIndex === gpu.index)) && !isOwnProcess(p.pid, process.pid));
       return {
         index: gpu.index,
         deviceId,
