@@ -6,7 +6,7 @@ import { FineTuneResultSchema } from '@potluck/protocol';
 import { PotluckClient } from '@potluck/sdk';
 import { sampleChatRows } from '@potluck/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent } from '../support/agent.js';
+import { agentCommand, startAgent } from '../support/agent.js';
 import { startCoordinator, type CoordinatorProcess } from '../support/coordinator.js';
 import { uniqueId } from '../support/database.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -124,6 +124,30 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     const next = await builder.agents.create({ name: 'next-rig' });
     successor = startAgent(['start', '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', join(work, 'next.sock')], { POTLUCK_AGENT_TOKEN: next.token });
     await successor.waitFor(new RegExp(`job ${job.id}: attempt 2 started on .*, resuming from step ${stoppedAt}\\b`), 30_000);
+    expect((await builder.jobs.cancel(job.id)).status).toBe('cancelled');
+  });
+
+  it('stops a running fine-tune when its donor pauses the agent, keeping where it got to, and resumes it once lent again', async () => {
+    const donorAgent = successor as Running; // next-rig, from the test before: the only agent running
+    const control = ['--control-socket', join(work, 'next.sock')];
+    const dataset = await builder.datasets.create({ name: 'paused-chats', licence: 'CC0-1.0' });
+    await builder.datasets.upload(dataset.id, `${sampleChatRows(200, 17).map((row) => JSON.stringify(row)).join('\n')}\n`);
+    const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 100_000 }, checkpointEvery: 50_000 };
+    const job = await builder.jobs.create({ spec });
+    await donorAgent.waitFor(new RegExp(`job ${job.id}: attempt 1 started`), 20_000);
+    await expect.poll(async () => (await builder.jobs.progress(job.id)).latest?.step ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+
+    expect((await agentCommand(['pause', '--reason', 'playing a game', ...control])).code).toBe(0);
+    await donorAgent.waitFor(new RegExp(`job ${job.id}: failed: GPU_RECLAIMED`), 10_000);
+    await expect.poll(async () => (await builder.jobs.attempts(job.id))[0]?.status, { timeout: 10_000, interval: 100 }).toBe('failed'); // the report follows the log line
+    const [first] = await builder.jobs.attempts(job.id);
+    expect(first?.endReason).toMatch(/^GPU_RECLAIMED: GPU \d was taken back by its donor \(paused/);
+    const stoppedAt = first?.checkpoints.at(-1)?.step;
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect((await builder.jobs.get(job.id)).status).toBe('queued'); // no other donor, and this one is paused
+
+    expect((await agentCommand(['resume', ...control])).code).toBe(0);
+    await donorAgent.waitFor(new RegExp(`job ${job.id}: attempt 2 started on .*, resuming from step ${stoppedAt}\\b`), 30_000);
     expect((await builder.jobs.cancel(job.id)).status).toBe('cancelled');
   });
 });

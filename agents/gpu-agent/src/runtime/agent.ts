@@ -46,10 +46,14 @@ export type AgentStop = { kind: 'refused'; code: string; message: string };
 /** The attempt this agent runs. */
 interface RunningAttempt {
   assignment: JobAssignment;
-  /** Set to stop it (cancelled, past its time limit, or the agent shutting down). */
+  /** Set to stop it (cancelled, past its time limit, handed back). */
   stop: boolean;
-  /** Stopped because the agent is shutting down: it stores where it got to, and the coordinator gives the job to another donor. */
-  shuttingDown: boolean;
+  /**
+   * Why it is handed back (the agent shuts down, or the donor's rules took one of its GPUs
+   * back): it stores where it got to, and the attempt fails as retryable with this code, so
+   * the coordinator queues the job again and it resumes from that step.
+   */
+  handBack: { code: 'AGENT_SHUTDOWN' | 'GPU_RECLAIMED'; message: string } | null;
   /** When it expects to finish (ms since epoch), from its latest progress. */
   etaAt: number | null;
   /** Settles once its outcome was reported (or given up on). */
@@ -61,6 +65,9 @@ interface RunningAttempt {
  * checkpoint, reporting it), at most: before that the attempt may finish on its own.
  */
 const STOP_RESERVE_MS = 10_000;
+
+/** What a donor's rules make of a GPU that takes it back from running work (all but busy, available and draining, which lets work finish). */
+const RECLAIMED: ReadonlySet<GpuStatus['availability']> = new Set(['disabled', 'paused', 'outside-schedule', 'yielding', 'over-temperature', 'over-power']);
 
 /**
  * The running agent: samples the GPUs every tick, decides what the donor allows, reports
@@ -153,7 +160,7 @@ export class Agent {
       const reserve = Math.min(STOP_RESERVE_MS, Math.floor(deadlineMs / 3));
       if (!(await settlesWithin(running.done, deadline - reserve - this.clock()))) {
         this.log.info(`job ${running.assignment.jobId}: stopping it for the shutdown; another donor resumes it from its last checkpoint`);
-        running.shuttingDown = true;
+        running.handBack = { code: 'AGENT_SHUTDOWN', message: "stopped because the donor's agent is shutting down; another donor resumes from the last checkpoint" };
         running.stop = true;
         await settlesWithin(running.done, deadline - this.clock());
       }
@@ -202,7 +209,7 @@ export class Agent {
     const indexes = assignment.deviceIds.map((id) => this.gpus.find((gpu) => (gpu.uuid ?? `gpu-${gpu.index}`) === id)?.index);
     const free = indexes.every((index) => index !== undefined && this.decision?.gpus.find((gpu) => gpu.index === index)?.availability === 'available');
     if (!free) return false;
-    const current: RunningAttempt = { assignment, stop: false, shuttingDown: false, etaAt: null, done: Promise.resolve() };
+    const current: RunningAttempt = { assignment, stop: false, handBack: null, etaAt: null, done: Promise.resolve() };
     this.current = current;
     this.why = null;
     for (const index of indexes) if (index !== undefined) this.loads.set(index, 1);
@@ -267,7 +274,7 @@ export class Agent {
           }
           return current.stop;
         },
-        checkpointOnStop: () => current.shuttingDown,
+        checkpointOnStop: () => current.handBack !== null,
         log: (level, message) => logs.add(level, message),
       });
       report = { completed: { attemptId: assignment.attemptId, result: withFaults(result, parseSimulatedFaults(this.config.simulateFault)) } };
@@ -276,7 +283,7 @@ export class Agent {
     } catch (error) {
       let failure = error instanceof RunFailure ? error : new RunFailure('RUNTIME_ERROR', (error as Error).message, true);
       if (timedOut && failure.code === 'CANCELLED') failure = new RunFailure('TIME_LIMIT', `the attempt ran longer than its limit of ${Math.round(assignment.maxRuntimeMs / 1000)} s`, false);
-      else if (current.shuttingDown && failure.code === 'CANCELLED') failure = new RunFailure('AGENT_SHUTDOWN', "stopped because the donor's agent is shutting down; another donor resumes from the last checkpoint", true);
+      else if (current.handBack && failure.code === 'CANCELLED') failure = new RunFailure(current.handBack.code, current.handBack.message, true);
       report = { failed: { attemptId: assignment.attemptId, code: failure.code, message: failure.message, retryable: failure.retryable } };
       this.log.warn(`job ${assignment.jobId}: failed: ${failure.code} ${failure.message}`);
       logs.add('error', `failed: ${failure.code} ${failure.message}`);
@@ -375,6 +382,23 @@ export class Agent {
     this.memory = decision.memory;
     this.controls = withoutExpired(this.controls, decision.expired);
     this.decision = decision;
+    this.handBackIfReclaimed(decision);
+  }
+
+  /**
+   * The donor's machine stays theirs: when a rule takes back a GPU the running attempt uses
+   * (a pause, the schedule, another program, a cap), the attempt stops there, keeping where it
+   * got to, rather than run on until it ends. (Draining lets it finish.)
+   */
+  private handBackIfReclaimed(decision: AvailabilityDecision): void {
+    const running = this.current;
+    if (!running || running.stop) return;
+    const taken = decision.gpus.find((gpu) => (this.loads.get(gpu.index) ?? 0) > 0 && RECLAIMED.has(gpu.availability));
+    if (!taken) return;
+    const { reason } = withoutPrivateDetail(taken); // the attempt's end reason is shown to the job's builder
+    running.handBack = { code: 'GPU_RECLAIMED', message: `GPU ${taken.index} was taken back by its donor (${taken.availability}: ${reason}); the job resumes from its last checkpoint` };
+    running.stop = true;
+    this.log.info(`job ${running.assignment.jobId}: stopping it, GPU ${taken.index} is ${taken.availability}; the job resumes from where it got to`);
   }
 
   /** Sends the current state when it differs from what the coordinator last heard. */
