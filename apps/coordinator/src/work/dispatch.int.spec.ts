@@ -143,6 +143,25 @@ describe('dispatch through the remote path', () => {
     }
   });
 
+  it('does not let attempts their donors handed back use up a job\'s attempts, while real failures do', async () => {
+    const agent = await fakeAgent(24_564);
+    try {
+      const job = await builder.jobs.create({ spec: { kind: 'fine-tune', baseModel: model, datasets: [datasetRef] } });
+      const fail = async (attemptNo: number, code: string) => {
+        await expect.poll(() => agent.assignments.length, { timeout: 10_000 }).toBe(attemptNo);
+        const assignment = agent.assignments[attemptNo - 1] as JobAssignment;
+        expect(assignment).toMatchObject({ jobId: job.id, attemptNo });
+        expect(await agent.socket.emitWithAck(WorkEvents.failed, { attemptId: assignment.attemptId, code, message: 'test', retryable: true })).toEqual({ ok: true, result: { recorded: true } });
+      };
+      for (let attemptNo = 1; attemptNo <= 6; attemptNo += 1) await fail(attemptNo, attemptNo % 2 === 0 ? 'GPU_RECLAIMED' : 'AGENT_SHUTDOWN');
+      for (let attemptNo = 7; attemptNo <= 10; attemptNo += 1) await fail(attemptNo, 'RUNTIME_ERROR');
+      await fail(11, 'RUNTIME_ERROR'); // offered an 11th time: 4 real failures before it, the 6 hand-backs not counted
+      expect((await builder.jobs.get(job.id)).status).toBe('failed');
+    } finally {
+      agent.socket.disconnect();
+    }
+  });
+
   it('refuses reports about attempts that are not the agent\'s', async () => {
     const agent = await fakeAgent(24_564);
     try {

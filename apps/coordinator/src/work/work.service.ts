@@ -15,7 +15,7 @@ import { DatasetOutputsService } from '../datasets/dataset-outputs.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Batcher } from './batcher.js';
 import { DispatchRepository, type AttemptForCompletion, type Success } from './dispatch.repository.js';
-import { JOB_LOG_LINES, MAX_ATTEMPTS, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { HANDED_BACK_CODES, JOB_LOG_LINES, MAX_ATTEMPTS, MAX_ATTEMPTS_IN_ALL, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 import { PipelineService } from './pipeline.service.js';
 
 /** The job kind each result kind belongs to. */
@@ -201,13 +201,16 @@ export class WorkService {
 
   /**
    * Closes an attempt; its job goes back to the queue when a retry can help and attempts
-   * remain, otherwise it fails with the reason. Returns false when the attempt had already ended.
+   * remain (MAX_ATTEMPTS, not counting those their donors handed back, and MAX_ATTEMPTS_IN_ALL),
+   * otherwise it fails with the reason. Returns false when the attempt had already ended.
    */
   async endAttempt(attemptId: string, jobId: string, attemptNo: number, status: 'FAILED' | 'LOST', reason: string, retryable: boolean, now: number): Promise<boolean> {
     return this.prisma.client.$transaction(async (tx) => {
       const closed = await tx.jobAttempt.updateMany({ where: { id: attemptId, status: { in: ['ASSIGNED', 'RUNNING'] } }, data: { status, endedAt: new Date(now), endReason: reason } });
       if (closed.count === 0) return false;
-      const retry = retryable && attemptNo < MAX_ATTEMPTS;
+      const ended = await tx.jobAttempt.findMany({ where: { jobId }, select: { endReason: true } });
+      const counted = ended.filter((attempt) => !isHandedBack(attempt.endReason)).length;
+      const retry = retryable && counted < MAX_ATTEMPTS && attemptNo < MAX_ATTEMPTS_IN_ALL;
       await tx.job.updateMany({
         where: { id: jobId, status: 'RUNNING' },
         data: retry ? { status: 'QUEUED' } : { status: 'FAILED', finishedAt: new Date(now), errorCode: status === 'LOST' ? 'ATTEMPTS_EXHAUSTED' : 'FAILED', errorMessage: reason },
@@ -230,4 +233,9 @@ export class WorkService {
       .pexpire(this.redis.key('job', jobId, 'curve'), 7 * 86_400_000)
       .exec();
   }
+}
+
+/** An attempt's end reason (`CODE: message`) says its donor handed it back. */
+function isHandedBack(endReason: string | null): boolean {
+  return endReason !== null && HANDED_BACK_CODES.some((code) => endReason.startsWith(`${code}:`));
 }
