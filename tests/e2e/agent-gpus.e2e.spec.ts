@@ -3,7 +3,9 @@
  * the test script builds before it tests), real files, real exit statuses.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GpuInventorySchema, SchedulableDeviceSchema } from '@potluck/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +99,21 @@ describe('potluck-agent as a command line', () => {
     const unknown = await agent(['frobnicate']);
     expect(unknown).toMatchObject({ code: 64, stdout: '' });
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'[\s\S]*Usage: potluck-agent/);
+  });
+
+  it('refuses a config file it cannot trust with status 78, without echoing the token or lending GPUs without their caps', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'potluck-config-'));
+    const secret = `pat_${'S'.repeat(43)}`;
+    const start = (config: string) => agent(['start', '--config', config, '--coordinator', 'http://127.0.0.1:9', '--simulate', `${FIXTURES}xml/telegraf__a100-sxm4-v12.xml`]);
+    writeFileSync(join(work, 'broken.json'), `{"token": ${secret}}`); // unquoted: not JSON
+    const broken = await start(join(work, 'broken.json'));
+    expect(broken.code).toBe(78);
+    expect(broken.stderr).toMatch(/broken\.json: not valid JSON/);
+    expect(broken.stderr).not.toContain('pat_');
+    writeFileSync(join(work, 'typo.json'), JSON.stringify({ token: secret, policy: { maxTemperature: 80 } }));
+    const typo = await start(join(work, 'typo.json'));
+    expect(typo.code).toBe(78);
+    expect(typo.stderr).toMatch(/policy: .*maxTemperature/);
+    expect(typo.stderr).not.toContain(secret);
   });
 });

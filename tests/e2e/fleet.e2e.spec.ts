@@ -31,9 +31,9 @@ async function fleetAgent(id: string): Promise<FleetAgent | undefined> {
   return (await donor.fleet.list({ limit: 1000 })).agents.find((agent) => agent.id === id);
 }
 
-function launch(name: keyof typeof MACHINES): Running {
+function launch(name: keyof typeof MACHINES, instance = 'first'): Running {
   const agent = agents[name];
-  const config = join(work, `${name}.json`);
+  const config = join(work, `${name}-${instance}.json`);
   writeFileSync(config, JSON.stringify({ policy: { yieldToOtherProcesses: true, yieldCooldownSeconds: 1 }, bufferSamples: 5000 }));
   return startAgent(['start', '--config', config, '--coordinator', coordinator.url, '--simulate', MACHINES[name], '--simulate-processes', agent.processes, '--control-socket', agent.socket], { POTLUCK_AGENT_TOKEN: agent.token });
 }
@@ -87,6 +87,17 @@ describe('a live fleet of real agents', () => {
     expect(await localStatus('h100x8')).toMatchObject({ connection: 'connected', agentId: agents.h100x8.id });
     expect((await agentCommand(['resume', '--gpu', '1', '--control-socket', agents.h100x8.socket])).code).toBe(0);
     await expect.poll(async () => (await fleetAgent(agents.h100x8.id))?.gpus[1]?.availability, { timeout: 10_000 }).toBe('available');
+  });
+
+  it('refuses a second agent started on the same machine before it says hello, so the running one keeps its place', async () => {
+    const running = agents.h100mig;
+    const before = running.process?.output().length ?? 0;
+    const second = launch('h100mig', 'second');
+    expect(await second.exitWithin(15_000)).toBe(1);
+    expect(second.output()).toMatch(/another potluck-agent is already running/);
+    expect(second.output()).not.toMatch(/connected as agent/);
+    expect(running.process?.output().slice(before)).not.toMatch(/disconnected/);
+    expect(await localStatus('h100mig')).toMatchObject({ connection: 'connected', agentId: running.id });
   });
 
   it('yields a GPU while another process uses it, and lends it again afterwards', async () => {

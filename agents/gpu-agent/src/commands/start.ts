@@ -70,15 +70,21 @@ function parseFlags(args: readonly string[]): { ok: true; flags: Flags; configFi
 }
 
 async function loadConfig(configFile: string | undefined, flags: Flags): Promise<AgentConfig> {
-  let file: Record<string, unknown> = {};
+  let file: unknown = {};
   if (configFile) {
-    try {
-      file = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
+    const text = await readFile(configFile, 'utf8').catch((error: unknown) => {
       throw new AgentConfigError(`${configFile}: ${(error as Error).message}`);
+    });
+    try {
+      file = JSON.parse(text);
+    } catch (error) {
+      // Not the parser's own message: it quotes the text around the error, which may be the token.
+      const position = /position (\d+)/.exec((error as Error).message)?.[1];
+      throw new AgentConfigError(`${configFile}: not valid JSON${position ? ` (at character ${position})` : ''}`);
     }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new AgentConfigError(`${configFile}: must hold a JSON object of settings`);
   }
-  return resolveAgentConfig(file, process.env, flags);
+  return resolveAgentConfig(file as Record<string, unknown>, process.env, flags);
 }
 
 function line(deps: CliDeps, level: 'info' | 'warn', message: string): void {
@@ -114,12 +120,13 @@ export const startCommand: Command = {
     let control: Promise<Server | null> = Promise.resolve(null);
     const stopped = new Promise<{ stop: AgentStop | null; signal: string | null }>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve({ stop: null, signal }));
-      agent
-        .start((stop) => resolve({ stop, signal: null }))
+      // The control socket first: a second agent on this machine stops here, before it says
+      // hello and takes the running agent's place at the coordinator.
+      control = startControlServer(config.controlSocket, agent);
+      control
+        .then(() => (finished ? undefined : agent.start((stop) => resolve({ stop, signal: null }))))
         .then(() => {
-          if (finished) return;
-          control = startControlServer(config.controlSocket, agent);
-          return control.then(() => log.info(`lending ${source.simulated ? 'simulated ' : ''}GPUs to ${config.coordinator}; control socket ${config.controlSocket}`));
+          if (!finished) log.info(`lending ${source.simulated ? 'simulated ' : ''}GPUs to ${config.coordinator}; control socket ${config.controlSocket}`);
         })
         .catch((error: unknown) => resolve({ stop: { kind: 'refused', code: error instanceof GpuSourceError ? error.code : 'START_FAILED', message: (error as Error).message }, signal: null }));
     });

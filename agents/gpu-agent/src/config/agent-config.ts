@@ -7,9 +7,12 @@ import { ProcessRuntimeConfigSchema } from './process-config.js';
 
 /**
  * The agent's settings: a JSON config file (`--config`), overridden by environment
- * variables, overridden by command-line flags. Parsed once by `start`.
+ * variables, overridden by command-line flags. Parsed once by `start`. Unknown keys are
+ * refused, here and in `policy`: a misspelt `maxTemperature` must not quietly leave the GPU
+ * without its cap. (The protocol's DonorPolicySchema stays lenient, so a coordinator takes
+ * hellos from newer agents.)
  */
-export const AgentConfigSchema = z.object({
+export const AgentConfigSchema = z.strictObject({
   coordinator: z.url({ protocol: /^https?$/ }),
   token: z.string().regex(/^pat_[\w-]{43}$/, 'an agent token looks like pat_ followed by 43 characters'),
   /** Recorded nvidia-smi output to simulate instead of running nvidia-smi. */
@@ -26,7 +29,7 @@ export const AgentConfigSchema = z.object({
   telemetryIntervalMs: z.number().int().min(200).max(60_000).default(5000),
   /** How long SIGTERM/SIGINT wait for running work before the agent exits. */
   drainTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
-  policy: DonorPolicySchema.default(DonorPolicySchema.parse({})),
+  policy: DonorPolicySchema.strict().default(DonorPolicySchema.parse({})),
   /** The `process` runtime: the commands the donor approved and their limits (docs/process-runtime.md). */
   process: ProcessRuntimeConfigSchema.default(ProcessRuntimeConfigSchema.parse({})),
 })
