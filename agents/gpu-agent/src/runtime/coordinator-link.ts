@@ -220,7 +220,7 @@ export class CoordinatorLink {
       return this.reconnectLater('no answer to hello');
     }
     if (!ack.ok) {
-      if (ack.error.code === 'PROTOCOL_UNSUPPORTED' || ack.error.code === 'INVALID_PAYLOAD') return this.refuse(ack.error.code, ack.error.message);
+      if (ack.error.code === 'PROTOCOL_UNSUPPORTED' || ack.error.code === 'INVALID_PAYLOAD' || ack.error.code === 'UNAUTHENTICATED') return this.refuse(ack.error.code, ack.error.message);
       this.socket.disconnect();
       return this.reconnectLater(`hello refused (${ack.error.code}: ${ack.error.message})`);
     }

@@ -14,7 +14,6 @@ import {
 import { schedulableDevices, withKnownComputeCapabilities } from '@potluck/nvidia-smi';
 import type { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { NotFoundError } from '../common/errors.js';
 import { PgService } from '../database/pg.service.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
 import { FleetSummaryService } from '../fleet/fleet-summary.service.js';
@@ -28,12 +27,16 @@ import type { AgentIdentity, AgentSession } from './socket-context.js';
  * says hello when it connects, so after a coordinator restart the whole fleet does within
  * seconds; through Prisma (a transaction of an update and this insert) these writes took
  * ~2.1–3.0 ms of CPU per hello, with pg ~0.15 ms (docs/performance.md). `agents` is 0 when the
- * agent row is gone.
+ * agent may no longer connect with this token: it was revoked or rotated, or its owner
+ * disabled, after the handshake checked it and before the socket joined the agent's room,
+ * where the revocation would have reached it.
  */
 const REGISTER_DEVICES = `
   WITH agent AS (
-    UPDATE "Agent" SET hostname = $2, "agentVersion" = $3, "protocolVersion" = $4, simulated = $5, "lastSeenAt" = $6
-    WHERE id = $1 RETURNING id
+    UPDATE "Agent" a SET hostname = $2, "agentVersion" = $3, "protocolVersion" = $4, simulated = $5, "lastSeenAt" = $6
+    FROM "User" u
+    WHERE a.id = $1 AND a."tokenHash" = $16 AND a."revokedAt" IS NULL AND u.id = a."ownerId" AND u."disabledAt" IS NULL
+    RETURNING a.id
   ), devices AS (
     INSERT INTO "Gpu" ("id", "agentId", "deviceId", "gpuIndex", "name", "memoryTotalMiB", "computeCapability", "architecture", "migProfile", "driverVersion", "cudaVersion", "firstSeenAt", "lastSeenAt")
     SELECT gen_random_uuid(), agent.id, input."deviceId", input."gpuIndex", input."name", input."memoryTotalMiB", input."computeCapability", input."architecture", input."migProfile", input."driverVersion", input."cudaVersion", $6, $6
@@ -102,7 +105,8 @@ export class AgentSessionService {
     if (!Number.isFinite(protocolVersion)) {
       return { ack: fail('PROTOCOL_UNSUPPORTED', `This coordinator speaks protocol versions ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}; the agent offered ${hello.protocolVersions.join(', ')}. Update potluck-agent.`) };
     }
-    const devices = await this.registerDevices(identity.agentId, hello, now);
+    const devices = await this.registerDevices(identity, hello, now);
+    if (devices === null) return { ack: fail('UNAUTHENTICATED', 'This agent token was revoked or replaced. Create a new one with POST /api/v1/agents.') };
     if (!stillConnected()) return { ack: fail('INTERNAL', 'The connection closed before hello was through.') };
     const info: PresenceInfo = {
       agentId: identity.agentId,
@@ -165,8 +169,9 @@ export class AgentSessionService {
     this.events.changed(identity.agentId);
   }
 
-  /** Upserts the agent's schedulable devices and records what the hello said about the host. */
-  private async registerDevices(agentId: string, hello: Hello, now: number): Promise<PresenceDevice[]> {
+  /** Upserts the agent's schedulable devices and records what the hello said about the host; null when the token no longer admits it. */
+  private async registerDevices(identity: AgentIdentity, hello: Hello, now: number): Promise<PresenceDevice[] | null> {
+    const { agentId } = identity;
     const inventory = withKnownComputeCapabilities(hello.inventory);
     const devices = schedulableDevices(inventory);
     const seenAt = new Date(now);
@@ -175,8 +180,9 @@ export class AgentSessionService {
       devices.map((d) => d.id), devices.map((d) => d.gpuIndex), devices.map((d) => d.name),
       devices.map((d) => (d.memoryTotalMiB === null ? null : Math.round(d.memoryTotalMiB))), devices.map((d) => d.computeCapability),
       devices.map((d) => d.architecture), devices.map((d) => d.migProfile), devices.map((d) => d.driverVersion), devices.map((d) => d.cudaVersion),
+      identity.tokenHash,
     ]);
-    if (!registered?.agents) throw new NotFoundError('Agent');
+    if (!registered?.agents) return null;
     return inventory.gpus.map((gpu) => {
       const device = devices.find((d) => d.gpuIndex === gpu.index);
       return {

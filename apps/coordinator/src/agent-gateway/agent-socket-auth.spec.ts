@@ -3,7 +3,7 @@ import type { AgentsService, AuthenticatedAgent } from '../agents/agents.service
 import { agentSocketAuth } from './agent-socket-auth.js';
 import type { AgentSocket } from './socket-context.js';
 
-const agent: AuthenticatedAgent = { id: 'agent-1', ownerId: 'owner-1', name: 'rig', ownerHandle: 'ada' };
+const agent: AuthenticatedAgent = { id: 'agent-1', ownerId: 'owner-1', name: 'rig', ownerHandle: 'ada', tokenHash: 'f'.repeat(64) };
 
 function socketWith(auth: Record<string, unknown>): AgentSocket {
   return { handshake: { auth }, data: {} } as unknown as AgentSocket;
@@ -18,7 +18,7 @@ describe('agentSocketAuth', () => {
   it('admits a known token, records who the agent is, and keeps no copy of the token in the handshake', async () => {
     const socket = socketWith({ token: 'pat_secret' });
     expect(await admit(socket, 'pat_secret')).toBeUndefined();
-    expect(socket.data.agent).toEqual({ agentId: 'agent-1', ownerId: 'owner-1', ownerHandle: 'ada', name: 'rig' });
+    expect(socket.data.agent).toEqual({ agentId: 'agent-1', ownerId: 'owner-1', ownerHandle: 'ada', name: 'rig', tokenHash: 'f'.repeat(64) });
     expect(JSON.stringify(socket.handshake)).not.toContain('pat_secret');
   });
 

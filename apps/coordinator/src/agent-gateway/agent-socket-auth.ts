@@ -25,7 +25,7 @@ export function agentSocketAuth(agents: AgentsService) {
       .authenticateToken(token)
       .then((agent) => {
         if (!agent) return next(refusal('UNAUTHENTICATED', 'This agent token is unknown or revoked. Create a new one with POST /api/v1/agents.'));
-        socket.data.agent = { agentId: agent.id, ownerId: agent.ownerId, ownerHandle: agent.ownerHandle, name: agent.name };
+        socket.data.agent = { agentId: agent.id, ownerId: agent.ownerId, ownerHandle: agent.ownerHandle, name: agent.name, tokenHash: agent.tokenHash };
         next();
       })
       .catch((error: unknown) => next(Object.assign(refusal('INTERNAL', 'The coordinator could not check the token; retry later.'), { cause: error })));

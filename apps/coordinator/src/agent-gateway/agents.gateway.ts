@@ -229,7 +229,7 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
         this.local.set(identity.agentId, socket);
         this.events.freed(identity.agentId); // only now can this process's dispatcher reach it (the session's notice came before)
       }
-    } else if (!ack.ok && ack.error.code === 'PROTOCOL_UNSUPPORTED') {
+    } else if (!ack.ok && (ack.error.code === 'PROTOCOL_UNSUPPORTED' || ack.error.code === 'UNAUTHENTICATED')) {
       setTimeout(() => socket.disconnect(true), 100);
     }
     return ack;

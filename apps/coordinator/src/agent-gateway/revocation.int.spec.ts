@@ -1,4 +1,4 @@
-import { AGENTS_NAMESPACE } from '@potluck/protocol';
+import { AGENTS_NAMESPACE, AgentEvents, PROTOCOL_VERSION, type AgentAck, type Hello } from '@potluck/protocol';
 import type { PotluckClient } from '@potluck/sdk';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,22 @@ async function connectedAgent(): Promise<{ id: string; token: string; socket: So
   return { id: agent.id, token, socket, closed };
 }
 
+/** A hello from a one-GPU machine. */
+function validHello(): Hello {
+  const uuid = `GPU-${uniqueId('')}`;
+  return {
+    agentVersion: 'test', runId: uniqueId('run-'), protocolVersions: [PROTOCOL_VERSION], host: { hostname: 'h', os: 'linux', arch: 'x64' }, simulated: true,
+    inventory: {
+      format: 'csv', timestamp: null, driverVersion: '550.54.14', cudaVersion: '12.4', processes: null,
+      gpus: [{ index: 0, uuid, name: 'NVIDIA GeForce RTX 4090', busId: null, serial: null, vbiosVersion: null, virtualizationMode: null, persistenceMode: null, memoryTotalMiB: 24_564, memoryUsedMiB: 0, memoryFreeMiB: null, utilizationGpuPct: 0, utilizationMemoryPct: null, temperatureC: 30, fanSpeedPct: null, pstate: null, powerDrawW: 20, powerLimitW: 450, clocksGraphicsMHz: null, clocksSmMHz: null, clocksMemoryMHz: null, clocksMaxGraphicsMHz: null, clocksMaxMemoryMHz: null, computeCapability: null, migEnabled: false, migDevices: [] }],
+    },
+    runtimes: ['builtin'],
+    policy: { schedule: [], maxTemperatureC: null, maxPowerW: null, yieldToOtherProcesses: true, yieldCooldownSeconds: 60, runtimes: ['builtin'] },
+    mode: 'active',
+    gpus: [{ index: 0, deviceId: uuid, availability: 'available', reason: '', until: null }],
+  };
+}
+
 /** The code of the handshake's refusal for `token` (it must be refused). */
 async function refusalOf(token: string): Promise<string | undefined> {
   const socket = io(`${t.baseUrl}${AGENTS_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false });
@@ -52,6 +68,18 @@ describe('losing the right to be connected', () => {
     await donor.agents.revoke(agent.id);
     expect(await agent.closed).toBe('io server disconnect');
     expect(await refusalOf(agent.token)).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses the hello of a connection whose token was revoked after its handshake, which the revocation missed', async () => {
+    const agent = await connectedAgent();
+    // As if the revocation landed between the handshake's check and the socket joining its room: nothing closed it.
+    await t.prisma.agent.update({ where: { id: agent.id }, data: { revokedAt: new Date() } });
+    const ack = (await agent.socket.emitWithAck(AgentEvents.hello, { hello: 'not even valid yet' })) as AgentAck<unknown>;
+    expect(ack).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } }); // a malformed hello is refused first, as before
+    const refused = (await agent.socket.emitWithAck(AgentEvents.hello, validHello())) as AgentAck<unknown>;
+    expect(refused).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await agent.closed).toBe('io server disconnect');
+    expect(await t.prisma.gpu.count({ where: { agentId: agent.id } })).toBe(0);
   });
 
   it("closes every agent of a donor who is disabled, and their tokens no longer connect", async () => {

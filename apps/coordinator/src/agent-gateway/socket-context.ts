@@ -7,6 +7,8 @@ export interface AgentIdentity {
   ownerId: string;
   ownerHandle: string;
   name: string;
+  /** The SHA-256 of the token the connection was made with (not the secret itself). */
+  tokenHash: string;
 }
 
 /** Set once hello succeeded. */

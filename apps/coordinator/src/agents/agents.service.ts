@@ -17,6 +17,8 @@ export interface AuthenticatedAgent {
   ownerId: string;
   ownerHandle: string;
   name: string;
+  /** The SHA-256 of the token it was found by (the hello checks the agent still has it). */
+  tokenHash: string;
 }
 
 /**
@@ -98,8 +100,9 @@ export class AgentsService {
   /** The agent of a live token: null when the token is malformed, unknown or revoked, or its owner is disabled. */
   async authenticateToken(token: string): Promise<AuthenticatedAgent | null> {
     if (!looksLikeSecret('pat', token)) return null;
-    const [agent] = await this.pg.query<AuthenticatedAgent>(AGENT_BY_TOKEN, [hashSecret(token)]);
-    return agent ?? null;
+    const tokenHash = hashSecret(token);
+    const [agent] = await this.pg.query<Omit<AuthenticatedAgent, 'tokenHash'>>(AGENT_BY_TOKEN, [tokenHash]);
+    return agent ? { ...agent, tokenHash } : null;
   }
 
   private async owned(id: string, context: RequestContext): Promise<Agent> {
