@@ -161,18 +161,22 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     socket.on('disconnect', this.disconnectListener);
   }
 
-  /** One message: rate-limited, handled, answered with its typed ack (a message without an ack callback is ignored). */
+  /**
+   * One message: rate-limited, handled, answered with its typed ack. A message without an ack
+   * callback is ignored, but it counts against the rate like any other (a flood of them closes
+   * the connection too).
+   */
   private receive(socket: AgentSocket, event: string, handler: MessageHandler, payload: unknown, ack: unknown): void {
-    if (typeof ack !== 'function') return;
-    const reply = ack as Ack;
+    const reply = typeof ack === 'function' ? (ack as Ack) : null;
     const limits = socket.data.limits;
     if (!limits.bucket.take(Date.now())) {
       limits.refusedInARow += 1;
-      reply(fail('RATE_LIMITED', `At most ${this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND} messages per second; this one was dropped.`));
+      reply?.(fail('RATE_LIMITED', `At most ${this.config.POTLUCK_SOCKET_MESSAGES_PER_SECOND} messages per second; this one was dropped.`));
       if (limits.refusedInARow >= MAX_REFUSED_IN_A_ROW) socket.disconnect(true);
       return;
     }
     limits.refusedInARow = 0;
+    if (!reply) return;
     handler(socket, payload).then(reply, (error: unknown) => {
       this.logger.error({ err: error, agentId: socket.data.agent.agentId, event }, 'agent message failed');
       reply(fail('INTERNAL', 'The coordinator failed to handle this message; it was not stored.'));

@@ -224,6 +224,15 @@ describe('the /agents namespace', () => {
     expect(acks.some((ack) => !ack.ok && ack.error.code === 'RATE_LIMITED')).toBe(true);
   });
 
+  it('closes a socket that floods messages without acknowledgement callbacks too', async () => {
+    const { token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    for (let i = 0; i < 400; i += 1) socket.emit(AgentEvents.state, {});
+    expect(await closed).toBe('io server disconnect');
+  });
+
   it('shows pause reasons, delivers remote control, and turns a lost agent offline', async () => {
     const { agentId, token, donor } = await donorWithAgent();
     const inventory = inventoryOf('xml/telegraf__dual_2070-v13.xml');
