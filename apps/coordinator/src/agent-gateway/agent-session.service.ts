@@ -105,7 +105,7 @@ export class AgentSessionService {
     if (!Number.isFinite(protocolVersion)) {
       return { ack: fail('PROTOCOL_UNSUPPORTED', `This coordinator speaks protocol versions ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}; the agent offered ${hello.protocolVersions.join(', ')}. Update potluck-agent.`) };
     }
-    const devices = await this.registerDevices(identity, hello, now);
+    const devices = await this.registerDevices(identity, hello, protocolVersion, now);
     if (devices === null) return { ack: fail('UNAUTHENTICATED', 'This agent token was revoked or replaced. Create a new one with POST /api/v1/agents.') };
     if (!stillConnected()) return { ack: fail('INTERNAL', 'The connection closed before hello was through.') };
     const info: PresenceInfo = {
@@ -170,13 +170,13 @@ export class AgentSessionService {
   }
 
   /** Upserts the agent's schedulable devices and records what the hello said about the host; null when the token no longer admits it. */
-  private async registerDevices(identity: AgentIdentity, hello: Hello, now: number): Promise<PresenceDevice[] | null> {
+  private async registerDevices(identity: AgentIdentity, hello: Hello, protocolVersion: number, now: number): Promise<PresenceDevice[] | null> {
     const { agentId } = identity;
     const inventory = withKnownComputeCapabilities(hello.inventory);
     const devices = schedulableDevices(inventory);
     const seenAt = new Date(now);
     const [registered] = await this.pg.query<{ agents: number }>(REGISTER_DEVICES, [
-      agentId, hello.host.hostname, hello.agentVersion, Math.max(...hello.protocolVersions), hello.simulated, seenAt,
+      agentId, hello.host.hostname, hello.agentVersion, protocolVersion, hello.simulated, seenAt,
       devices.map((d) => d.id), devices.map((d) => d.gpuIndex), devices.map((d) => d.name),
       devices.map((d) => (d.memoryTotalMiB === null ? null : Math.round(d.memoryTotalMiB))), devices.map((d) => d.computeCapability),
       devices.map((d) => d.architecture), devices.map((d) => d.migProfile), devices.map((d) => d.driverVersion), devices.map((d) => d.cudaVersion),

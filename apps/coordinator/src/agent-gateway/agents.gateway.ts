@@ -117,12 +117,12 @@ export class AgentsGateway implements OnGatewayInit<Namespace> {
     });
   }
 
-  /** Sends a control command to the agent wherever it is connected; true when it acknowledged. */
+  /** Sends a control command to the agent wherever it is connected; true when it acknowledged it as applied (`{ ok: true }`). */
   async control(agentId: string, command: ControlCommand): Promise<boolean> {
     if (!this.namespace) return false;
     try {
       const acks = (await this.namespace.to(`agent:${agentId}`).timeout(5000).emitWithAck(AgentEvents.control, command)) as unknown[];
-      return acks.length > 0;
+      return acks.some((ack) => typeof ack === 'object' && ack !== null && (ack as { ok?: unknown }).ok === true);
     } catch {
       return false; // not connected, or no answer in time: reported to the caller as not delivered
     }

@@ -216,6 +216,15 @@ describe('the /agents namespace', () => {
     expect(ack).toMatchObject({ ok: false, error: { code: 'PROTOCOL_UNSUPPORTED' } });
   });
 
+  it('records the protocol version it negotiated, not the highest the agent offered', async () => {
+    const { agentId, token } = await donorWithAgent();
+    const socket = connect(AGENTS_NAMESPACE, { token });
+    await connected(socket);
+    const ack = await socket.emitWithAck(AgentEvents.hello, hello(inventoryOf('xml/telegraf__tesla-t4.xml'), { protocolVersions: [PROTOCOL_VERSION, 999] }));
+    expect(ack).toMatchObject({ ok: true, result: { protocolVersion: PROTOCOL_VERSION } });
+    expect((await t.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).protocolVersion).toBe(PROTOCOL_VERSION);
+  });
+
   it('rate-limits a flooding socket with typed errors', async () => {
     const { token } = await donorWithAgent();
     const socket = connect(AGENTS_NAMESPACE, { token });
@@ -242,7 +251,7 @@ describe('the /agents namespace', () => {
     const received: ControlCommand[] = [];
     socket.on(AgentEvents.control, (command: ControlCommand, ack: (r: unknown) => void) => {
       received.push(command);
-      ack({ ok: true, result: {} });
+      ack(command.reason === 'refused' ? { ok: false, error: { code: 'INVALID_PAYLOAD', message: 'no such GPU' } } : { ok: true, result: {} });
     });
 
     const gpus = inventory.gpus.map((gpu) => ({ index: gpu.index, deviceId: gpu.uuid ?? '', availability: gpu.index === 1 ? ('paused' as const) : ('available' as const), reason: gpu.index === 1 ? 'paused by donor for 2h' : '', until: null }));
@@ -253,6 +262,8 @@ describe('the /agents namespace', () => {
     const result = await donor.agents.control(agentId, { command: 'pause', gpuIndex: 0, reason: 'from the dashboard' });
     expect(result.delivered).toBe(true);
     expect(received).toEqual([{ command: 'pause', gpuIndex: 0, reason: 'from the dashboard' }]);
+    // An agent that answers with a refusal did not apply it.
+    expect((await donor.agents.control(agentId, { command: 'pause', gpuIndex: 0, reason: 'refused' })).delivered).toBe(false);
 
     socket.disconnect();
     await expect.poll(async () => (await agentInFleet(agentId))?.status, { timeout: 5000 }).toBe('offline');
