@@ -132,6 +132,17 @@ describe('telemetry batches of one turn', () => {
 
 const MAX_GAP_MS = 15_000;
 const INTERVAL_MS = 5000;
+const SILENT_CLOSE_MS = 5 * MINUTE_MS;
+const WINDOW = { maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS, silentCloseMs: SILENT_CLOSE_MS };
+
+/** The roll-up's rule for a complete minute (ROLLUP_MINUTES): ended maxGap ago, and followed by a later sample or silent for SILENT_CLOSE_MS. */
+function complete(minutes: readonly MinuteRollup[], samples: readonly TelemetrySample[], mark: number, now: number): MinuteRollup[] {
+  const lastAt = Math.max(...samples.map((sample) => sample.at));
+  return minutes.filter(({ minute }) => {
+    const ended = minute + MINUTE_MS;
+    return minute >= mark && ended + MAX_GAP_MS <= now && (lastAt >= ended || ended + SILENT_CLOSE_MS <= now);
+  });
+}
 
 describe('the raw history', () => {
   const LIMIT = 10;
@@ -163,10 +174,10 @@ describe('the raw history', () => {
       await shortStore.applyTelemetry(agentId, 'run-r', seq, [sample('GPU-r', start + seq * INTERVAL_MS)], start);
     }
     const now = start + 10 * MINUTE_MS;
-    const [got] = await shortStore.completeMinutes([{ agentId, gpuUuid: 'GPU-r' }], { now, maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS });
+    const [got] = await shortStore.completeMinutes([{ agentId, gpuUuid: 'GPU-r' }], { now, ...WINDOW });
     const newest = await shortStore.history(agentId, 'GPU-r');
     expect(newest).toHaveLength(LIMIT);
-    expect(got).toEqual(rollupMinutes('GPU-r', newest, MAX_GAP_MS).filter((minute) => minute.minute + MINUTE_MS + MAX_GAP_MS <= now));
+    expect(got).toEqual(complete(rollupMinutes('GPU-r', newest, MAX_GAP_MS), newest, 0, now));
     expect(got?.reduce((sum, minute) => sum + minute.samples, 0)).toBe(LIMIT);
   });
 
@@ -215,7 +226,7 @@ function history(gpuUuid: string, start: number, next: () => number): TelemetryS
 /** What the roll-up must write for one GPU: `rollupMinutes` over its whole stored history, complete minutes after the mark. */
 async function expected(agentId: string, gpuUuid: string, mark: number, now: number): Promise<MinuteRollup[]> {
   const samples = (await store.history(agentId, gpuUuid)).filter((sample) => sample.at >= mark - MAX_GAP_MS);
-  return rollupMinutes(gpuUuid, samples, MAX_GAP_MS).filter((minute) => minute.minute >= mark && minute.minute + MINUTE_MS + MAX_GAP_MS <= now);
+  return complete(rollupMinutes(gpuUuid, samples, MAX_GAP_MS), samples, mark, now);
 }
 
 describe('the roll-up script (ROLLUP_MINUTES)', () => {
@@ -241,7 +252,7 @@ describe('the roll-up script (ROLLUP_MINUTES)', () => {
     await store.setRolledUpToMany(withMark.map(({ agentId, gpuUuid, mark }) => ({ agentId, gpuUuid, minute: mark })));
 
     const now = start + 12 * MINUTE_MS + 30_000;
-    const got = await store.completeMinutes(gpus, { now, maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS });
+    const got = await store.completeMinutes(gpus, { now, ...WINDOW });
 
     expect(got).toHaveLength(gpus.length);
     let minutes = 0;
@@ -251,6 +262,30 @@ describe('the roll-up script (ROLLUP_MINUTES)', () => {
       minutes += want.length;
     }
     expect(minutes).toBeGreaterThan(20);
+  });
+
+  it('keeps a minute open for the samples an agent buffered while away, then rolls it up with them', async () => {
+    const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
+    const agentId = await connectedAgent('run-away', minute);
+    const at = (seconds: number) => minute + seconds * 1000;
+    const reading = (seconds: number): TelemetrySample => ({
+      gpuUuid: 'GPU-away', at: at(seconds), utilizationGpuPct: 100, utilizationMemoryPct: null, memoryUsedMiB: 1000, memoryTotalMiB: 24_000,
+      temperatureC: 70, powerDrawW: 360, powerLimitW: 450, clocksSmMHz: null, fanSpeedPct: null, pstate: 'P0',
+    });
+    // Every 5 s up to 50 s into the minute, then the connection is lost.
+    await store.applyTelemetry(agentId, 'run-away', 0, Array.from({ length: 11 }, (_, i) => reading(i * 5)), at(50));
+    const away = at(60 + 90); // 90 s past the minute: an older roll-up closed it, without its last 10 s
+    expect((await store.completeMinutes([{ agentId, gpuUuid: 'GPU-away' }], { now: away, ...WINDOW }))[0]).toEqual([]);
+    // Back: the buffered samples arrive, oldest first.
+    await store.applyTelemetry(agentId, 'run-away', 1, [55, 60, 65, 70].map(reading), away + 1000);
+    const [[rolled]] = (await store.completeMinutes([{ agentId, gpuUuid: 'GPU-away' }], { now: away + 2000, ...WINDOW })) as [MinuteRollup[]];
+    expect(rolled).toMatchObject({ minute, samples: 12, coveredSeconds: 60 });
+    expect(rolled?.energyWh).toBeCloseTo(6, 10); // 360 W for the whole minute
+    // A GPU that stays silent gets its last minute closed after SILENT_CLOSE_MS, with what it has.
+    const silent = await connectedAgent('run-silent', minute);
+    await store.applyTelemetry(silent, 'run-silent', 0, Array.from({ length: 11 }, (_, i) => ({ ...reading(i * 5), gpuUuid: 'GPU-silent' })), at(50));
+    expect((await store.completeMinutes([{ agentId: silent, gpuUuid: 'GPU-silent' }], { now: at(60) + SILENT_CLOSE_MS - 1, ...WINDOW }))[0]).toEqual([]);
+    expect((await store.completeMinutes([{ agentId: silent, gpuUuid: 'GPU-silent' }], { now: at(60) + SILENT_CLOSE_MS, ...WINDOW }))[0]).toMatchObject([{ minute, samples: 11, coveredSeconds: 50 }]);
   });
 
   it('skips a stored sample that does not decode, and returns nothing for an unknown GPU', async () => {
@@ -267,7 +302,7 @@ describe('the roll-up script (ROLLUP_MINUTES)', () => {
 
     const [known, unknown] = await store.completeMinutes(
       [{ agentId, gpuUuid: 'GPU-x' }, { agentId, gpuUuid: 'GPU-none' }],
-      { now, maxGapMs: MAX_GAP_MS, expectedIntervalMs: INTERVAL_MS },
+      { now, ...WINDOW },
     );
     expect(unknown).toEqual([]);
     expect(known?.[0]).toMatchObject({ minute, samples: 12, utilization: { min: 50, avg: 50, max: 50 }, coveredSeconds: 60 });

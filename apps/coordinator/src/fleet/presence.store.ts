@@ -293,10 +293,10 @@ export class PresenceStore {
    */
   async completeMinutes(
     gpus: readonly { agentId: string; gpuUuid: string }[],
-    window: { now: number; maxGapMs: number; expectedIntervalMs: number },
+    window: { now: number; maxGapMs: number; expectedIntervalMs: number; silentCloseMs: number },
   ): Promise<MinuteRollup[][]> {
     if (gpus.length === 0) return [];
-    const args: (string | number)[] = [this.agentKeyBase, this.rolledUpKey, window.now, window.maxGapMs, window.expectedIntervalMs, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES];
+    const args: (string | number)[] = [this.agentKeyBase, this.rolledUpKey, window.now, window.maxGapMs, window.expectedIntervalMs, this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES, window.silentCloseMs];
     for (const { agentId, gpuUuid } of gpus) args.push(agentId, gpuUuid);
     const reply = await ROLLUP_MINUTES.run(this.redis.client, 0, ...args);
     return decodeRollupReply(reply, gpus.map(({ gpuUuid }) => gpuUuid));

@@ -17,19 +17,23 @@ import { MINUTE_MS, type MinuteRollup, type Stats } from './telemetry-rollup.js'
  * newest stored wins), sorted by time, then the same buckets, statistics and energy as
  * `rollupMinutes`, in the same order of operations, so the numbers are the same doubles (an
  * integration test holds the two equal on random histories). Only complete minutes are
- * returned: at or after the mark, and ended at least `maxGapMs` before `now`. A stored sample
- * that does not decode is skipped.
+ * returned: at or after the mark, ended at least `maxGapMs` before `now`, and either followed
+ * by a stored sample of a later minute or ended at least `silentCloseMs` before `now`. An agent
+ * that lost its connection sends the samples it buffered when it is back, oldest first: until
+ * then its last minute stays open, so they land in it instead of after a roll-up that closed
+ * it without them (their energy lost). A GPU that stays silent gets its last minute closed
+ * after `silentCloseMs`. A stored sample that does not decode is skipped.
  *
  * ARGV: the agents' key base (`<prefix>:agent:{`), the marks hash, now, maxGapMs, intervalMs,
  * the history length (a list may hold a few samples more until it is trimmed: only the newest
- * this many count), then agent id and GPU uuid for each GPU. Reply, per GPU in order: the number of minutes,
+ * this many count), silentCloseMs, then agent id and GPU uuid for each GPU. Reply, per GPU in order: the number of minutes,
  * then per minute its start, its sample count, min/avg/max of utilization, temperature, power
  * and memory used, energy (Wh) and covered seconds; numbers as `%.17g` text (exact doubles:
  * Redis would truncate a Lua number to an integer), an empty string for a missing statistic.
  */
 export const ROLLUP_MINUTES = new LuaScript(`
 local base, marksKey = ARGV[1], ARGV[2]
-local now, maxGap, interval, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local now, maxGap, interval, limit, silent = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local MINUTE = ${MINUTE_MS}
 local null = cjson.null
 local function num(v) if v == nil or v == null or type(v) ~= 'number' then return nil end return v end
@@ -41,7 +45,7 @@ local function decode(stored)
 end
 local function fmt(x) if x == nil then return '' end return string.format('%.17g', x) end
 local out = {}
-for g = 7, #ARGV, 2 do
+for g = 8, #ARGV, 2 do
   local agent, gpu = ARGV[g], ARGV[g + 1]
   local mark = tonumber(redis.call('HGET', marksKey, agent .. '|' .. gpu) or '0') or 0
   local key = base .. agent .. '}:history:' .. gpu
@@ -108,10 +112,12 @@ for g = 7, #ARGV, 2 do
     end
   end
   table.sort(minutes)
+  local lastAt = ats[#ats]
   local countAt = #out + 1
   out[countAt] = 0
   for _, minute in ipairs(minutes) do
-    if minute >= mark and minute + MINUTE + maxGap <= now then
+    local ended = minute + MINUTE
+    if minute >= mark and ended + maxGap <= now and ((lastAt ~= nil and lastAt >= ended) or ended + silent <= now) then
       local b = buckets[minute]
       out[countAt] = out[countAt] + 1
       out[#out + 1] = fmt(minute)

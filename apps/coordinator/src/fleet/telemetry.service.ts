@@ -13,6 +13,7 @@ import { MINUTE_MS, type MinuteRollup } from './telemetry-rollup.js';
 
 type MinuteRow = MinuteRollup & { agentId: string };
 type RolledUpMark = { agentId: string; gpuUuid: string; minute: number };
+type RollupWindow = Parameters<PresenceStore['completeMinutes']>[1];
 
 const DAY_MS = 86_400_000;
 /** Minutes one history answer holds at most: the newest of the range (`truncated` says when there were more). */
@@ -122,6 +123,9 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
   async rollup(now: number): Promise<number> {
     const maxGapMs = this.config.POTLUCK_TELEMETRY_INTERVAL_MS * 3;
     const historySpan = this.config.POTLUCK_TELEMETRY_HISTORY_SAMPLES * this.config.POTLUCK_TELEMETRY_INTERVAL_MS;
+    // A silent GPU's last minute waits this long for samples its agent may have buffered; it
+    // must close while the GPU is still among the active ones (those seen within the history's span).
+    const window = { now, maxGapMs, expectedIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS, silentCloseMs: Math.max(maxGapMs, Math.floor(historySpan / 2)) };
     const gpus = await this.presence.activeGpus(now - historySpan);
     let written = 0;
     const writes = Math.ceil(gpus.length / ROLLUP_WRITE_GPUS);
@@ -132,7 +136,7 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
       const marks: RolledUpMark[] = [];
       const end = Math.min(start + ROLLUP_WRITE_GPUS, gpus.length);
       for (let from = start; from < end; from += ROLLUP_SCRIPT_GPUS) {
-        const part = await this.rowsAndMarks(gpus.slice(from, Math.min(from + ROLLUP_SCRIPT_GPUS, end)), now, maxGapMs);
+        const part = await this.rowsAndMarks(gpus.slice(from, Math.min(from + ROLLUP_SCRIPT_GPUS, end)), window);
         rows.push(...part.rows);
         marks.push(...part.marks);
       }
@@ -145,8 +149,8 @@ export class TelemetryService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The rows for these GPUs' complete minutes not yet rolled up (computed in Redis), and each GPU's new mark. */
-  private async rowsAndMarks(chunk: readonly { agentId: string; gpuUuid: string }[], now: number, maxGapMs: number): Promise<{ rows: MinuteRow[]; marks: RolledUpMark[] }> {
-    const minutesPerGpu = await this.presence.completeMinutes(chunk, { now, maxGapMs, expectedIntervalMs: this.config.POTLUCK_TELEMETRY_INTERVAL_MS });
+  private async rowsAndMarks(chunk: readonly { agentId: string; gpuUuid: string }[], window: RollupWindow): Promise<{ rows: MinuteRow[]; marks: RolledUpMark[] }> {
+    const minutesPerGpu = await this.presence.completeMinutes(chunk, window);
     const rows: MinuteRow[] = [];
     const marks: RolledUpMark[] = [];
     chunk.forEach(({ agentId, gpuUuid }, i) => {
