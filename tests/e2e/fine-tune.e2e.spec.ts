@@ -34,6 +34,20 @@ afterAll(async () => {
   await coordinator?.dispose();
 });
 
+/**
+ * A fine-tune far too long to finish (100,000 steps, a periodic checkpoint only every 50,000),
+ * once `runner` started it and reported a step: a checkpoint it stores is where it stopped.
+ */
+async function longFineTuneUnderWay(runner: Running, datasetName: string, seed: number): Promise<{ id: string }> {
+  const dataset = await builder.datasets.create({ name: datasetName, licence: 'CC0-1.0' });
+  await builder.datasets.upload(dataset.id, `${sampleChatRows(200, seed).map((row) => JSON.stringify(row)).join('\n')}\n`);
+  const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 100_000 }, checkpointEvery: 50_000 };
+  const job = await builder.jobs.create({ spec });
+  await runner.waitFor(new RegExp(`job ${job.id}: attempt 1 started`), 20_000);
+  await expect.poll(async () => (await builder.jobs.progress(job.id)).latest?.step ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+  return job;
+}
+
 describe('a builder fine-tunes on a donor GPU, end to end', () => {
   it('runs the builtin trainer on the agent: the loss falls, the adapter beats the base model, and it downloads intact', async () => {
     const dataset = await builder.datasets.create({ name: 'sample-chats', licence: 'CC0-1.0' });
@@ -102,12 +116,7 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
     const registered = await builder.agents.create({ name: 'leaving-rig' });
     const leaving = startAgent(['start', '--config', config, '--coordinator', coordinator.url, '--simulate', join(REPO_ROOT, 'examples/simulated-rig.csv'), '--control-socket', join(work, 'leaving.sock')], { POTLUCK_AGENT_TOKEN: registered.token });
     await leaving.waitFor(/connected as agent/);
-    const dataset = await builder.datasets.create({ name: 'drain-chats', licence: 'CC0-1.0' });
-    await builder.datasets.upload(dataset.id, `${sampleChatRows(200, 13).map((row) => JSON.stringify(row)).join('\n')}\n`);
-    const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 100_000 }, checkpointEvery: 50_000 };
-    const job = await builder.jobs.create({ spec });
-    await leaving.waitFor(new RegExp(`job ${job.id}: attempt 1 started`), 20_000);
-    await expect.poll(async () => (await builder.jobs.progress(job.id)).latest?.step ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+    const job = await longFineTuneUnderWay(leaving, 'drain-chats', 13);
 
     const signalledAt = Date.now();
     leaving.child.kill('SIGTERM');
@@ -130,12 +139,7 @@ describe('a builder fine-tunes on a donor GPU, end to end', () => {
   it('stops a running fine-tune when its donor pauses the agent, keeping where it got to, and resumes it once lent again', async () => {
     const donorAgent = successor as Running; // next-rig, from the test before: the only agent running
     const control = ['--control-socket', join(work, 'next.sock')];
-    const dataset = await builder.datasets.create({ name: 'paused-chats', licence: 'CC0-1.0' });
-    await builder.datasets.upload(dataset.id, `${sampleChatRows(200, 17).map((row) => JSON.stringify(row)).join('\n')}\n`);
-    const spec = { kind: 'fine-tune' as const, baseModel: 'potluck-tiny-byte-v1', datasets: [{ datasetId: dataset.id, version: 1 }], hyperparameters: { steps: 100_000 }, checkpointEvery: 50_000 };
-    const job = await builder.jobs.create({ spec });
-    await donorAgent.waitFor(new RegExp(`job ${job.id}: attempt 1 started`), 20_000);
-    await expect.poll(async () => (await builder.jobs.progress(job.id)).latest?.step ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+    const job = await longFineTuneUnderWay(donorAgent, 'paused-chats', 17);
 
     expect((await agentCommand(['pause', '--reason', 'playing a game', ...control])).code).toBe(0);
     await donorAgent.waitFor(new RegExp(`job ${job.id}: failed: GPU_RECLAIMED`), 10_000);
