@@ -13,7 +13,7 @@ describe('nextOverTemperature (cap 85 °C, released below 82 °C)', () => {
     [true, 81.9, 85, false],
     [false, 83, 85, false], // hysteresis only holds a tripped cap
     [false, null, 85, false],
-    [true, null, 85, false], // a missing reading never holds or trips a cap
+    [true, null, 85, true], // a missing reading never trips a cap, nor releases one
     [true, 99, null, false], // no cap
   ])('was over %s, %s °C, cap %s → %s', (wasOver, reading, cap, expected) => {
     expect(nextOverTemperature(wasOver, reading, cap)).toBe(expected);
@@ -29,7 +29,7 @@ describe('nextOverPower (cap 300 W, released below 285 W)', () => {
     [true, 285, 300, true],
     [true, 284.9, 300, false],
     [false, 290, 300, false],
-    [true, null, 300, false],
+    [true, null, 300, true],
     [false, 1000, null, false],
   ])('was over %s, %s W, cap %s → %s', (wasOver, reading, cap, expected) => {
     expect(nextOverPower(wasOver, reading, cap)).toBe(expected);

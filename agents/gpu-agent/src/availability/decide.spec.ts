@@ -242,7 +242,8 @@ describe('decideAvailability: cap hysteresis across ticks', () => {
     ['trips above the cap and holds until below cap − 3', [80, 86, 84, 82, 81, 84], ['available', 'over-temperature', 'over-temperature', 'over-temperature', 'available', 'available']],
     ['trips again after release', [86, 81, 86], ['over-temperature', 'available', 'over-temperature']],
     ['never trips at the cap', [85, 85, 85], ['available', 'available', 'available']],
-    ['a missing reading releases it', [90, null, 84], ['over-temperature', 'available', 'available']],
+    ['a missing reading holds it until a reading says it cooled', [90, null, 84, 81], ['over-temperature', 'over-temperature', 'over-temperature', 'available']],
+    ['a missing reading never trips it', [80, null, 84], ['available', 'available', 'available']],
   ])('temperature: %s', (_name, readings, expected) => {
     expect(temperatures(readings)).toEqual(expected);
   });

@@ -47,10 +47,10 @@ const yielding: Rule = (gpu, { policy, memory, now }) =>
   policy.yieldToOtherProcesses ? yieldVerdict(memory, gpu.otherProcesses, now, policy.yieldCooldownSeconds * 1000) : null;
 
 const overTemperature: Rule = (gpu, { policy, memory }) =>
-  memory.overTemperature && gpu.temperatureC !== null && policy.maxTemperatureC !== null ? temperatureVerdict(gpu.temperatureC, policy.maxTemperatureC) : null;
+  memory.overTemperature && policy.maxTemperatureC !== null ? temperatureVerdict(gpu.temperatureC, policy.maxTemperatureC) : null;
 
 const overPower: Rule = (gpu, { policy, memory }) =>
-  memory.overPower && gpu.powerDrawW !== null && policy.maxPowerW !== null ? powerVerdict(gpu.powerDrawW, policy.maxPowerW) : null;
+  memory.overPower && policy.maxPowerW !== null ? powerVerdict(gpu.powerDrawW, policy.maxPowerW) : null;
 
 const busy: Rule = (gpu) => (gpu.busy ? { availability: 'busy', reason: 'running a Potluck job', until: null } : null);
 
