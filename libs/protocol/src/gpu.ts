@@ -138,6 +138,8 @@ export const TELEMETRY_RANGES = {
   fanSpeedPct: [0, 100],
 } as const satisfies Record<string, readonly [number, number]>;
 export type TelemetryNumberField = keyof typeof TELEMETRY_RANGES;
+/** TELEMETRY_RANGES as [field, [min, max]] pairs, for the checks that walk every reading. */
+export const TELEMETRY_RANGE_ENTRIES = Object.entries(TELEMETRY_RANGES) as readonly (readonly [TelemetryNumberField, readonly [number, number]])[];
 /** A performance state is short (`P0` … `P15`); longer text is not one. */
 export const MAX_PSTATE_LENGTH = 16;
 
@@ -164,9 +166,8 @@ export type TelemetrySample = z.infer<typeof TelemetrySampleSchema>;
 /** The sample with every number outside TELEMETRY_RANGES, and a pstate too long to be one, as null (the same object when nothing is). */
 export function withinTelemetryRanges(sample: TelemetrySample): TelemetrySample {
   let result = sample;
-  for (const field of Object.keys(TELEMETRY_RANGES) as TelemetryNumberField[]) {
+  for (const [field, [min, max]] of TELEMETRY_RANGE_ENTRIES) {
     const value = sample[field];
-    const [min, max] = TELEMETRY_RANGES[field];
     if (value !== null && !(value >= min && value <= max)) result = { ...result, [field]: null };
   }
   if (sample.pstate !== null && sample.pstate.length > MAX_PSTATE_LENGTH) result = { ...result, pstate: null };

@@ -1,15 +1,9 @@
 import type { TelemetryBatch } from './agent-events.js';
 import { MAX_TELEMETRY_BATCH } from './agent-events.js';
-import { MAX_PSTATE_LENGTH, TELEMETRY_RANGES, TelemetrySampleSchema, type TelemetryNumberField } from './gpu.js';
+import { MAX_PSTATE_LENGTH, TELEMETRY_RANGE_ENTRIES, TelemetrySampleSchema } from './gpu.js';
 
 /** Every field of a sample, from the schema (a field added there is required here too). */
 const SAMPLE_FIELDS: ReadonlySet<string> = new Set(Object.keys(TelemetrySampleSchema.shape));
-/**
- * The readings, each a number in its TELEMETRY_RANGES range or null (as the schema says);
- * `gpuUuid`, `at` and `pstate` are checked one by one below. A field of another kind added to
- * the schema makes the randomised test against the schema fail until it is handled here.
- */
-const SAMPLE_NUMBER_FIELDS = Object.entries(TELEMETRY_RANGES) as [TelemetryNumberField, readonly [number, number]][];
 const MAX_GPU_UUID_LENGTH = 128;
 
 /**
@@ -55,7 +49,10 @@ function isSample(sample: unknown): boolean {
   if (typeof gpuUuid !== 'string' || gpuUuid.length < 1 || gpuUuid.length > MAX_GPU_UUID_LENGTH) return false;
   if (!isCount(at)) return false;
   if (pstate !== null && (typeof pstate !== 'string' || pstate.length > MAX_PSTATE_LENGTH)) return false;
-  for (const [field, [min, max]] of SAMPLE_NUMBER_FIELDS) {
+  // The readings, each a number in its TELEMETRY_RANGES range or null (as the schema says). A
+  // field of another kind added to the schema makes the randomised test against it fail until
+  // it is handled here.
+  for (const [field, [min, max]] of TELEMETRY_RANGE_ENTRIES) {
     const value = sample[field];
     if (value !== null && !(typeof value === 'number' && value >= min && value <= max)) return false;
   }

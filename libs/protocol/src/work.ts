@@ -142,6 +142,14 @@ export const JobFailedSchema = z.object({
 });
 export type JobFailed = z.infer<typeof JobFailedSchema>;
 
+/**
+ * `JobFailed` codes of an attempt its donor handed back with a checkpoint: the agent shut down
+ * (`AGENT_SHUTDOWN`), or a pause, the schedule, a cap or another program took the GPU back
+ * (`GPU_RECLAIMED`). Retryable, and not the job's fault: they do not use up its attempts.
+ */
+export const HANDED_BACK_CODES = ['AGENT_SHUTDOWN', 'GPU_RECLAIMED'] as const;
+export type HandedBackCode = (typeof HANDED_BACK_CODES)[number];
+
 /** Asks for a one-time path to upload the next checkpoint of an attempt. */
 export const CheckpointSlotSchema = z.object({ attemptId: z.uuid() });
 export const CheckpointSlotResultSchema = z.object({ uploadPath: z.string() });

@@ -1,11 +1,5 @@
-/** Attempts per job before it fails for good (attempts its donor handed back do not count). */
+/** Attempts per job before it fails for good (attempts their donors handed back, HANDED_BACK_CODES in the protocol, do not count). */
 export const MAX_ATTEMPTS = 5;
-/**
- * Failure codes of an attempt its donor handed back with a checkpoint (the agent shut down, or
- * a pause, schedule, cap or another program took the GPU back): not the job's fault, so they
- * do not use up its MAX_ATTEMPTS.
- */
-export const HANDED_BACK_CODES: readonly string[] = ['AGENT_SHUTDOWN', 'GPU_RECLAIMED'];
 /** Attempts per job in all, hand-backs included: a bound, so that no job is handed around for ever. */
 export const MAX_ATTEMPTS_IN_ALL = 50;
 /** One-time transfer URLs expire after this long. */

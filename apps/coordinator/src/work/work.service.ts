@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CheckpointSlotSchema, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
+import { CheckpointSlotSchema, HANDED_BACK_CODES, JobCheckpointSchema, JobCompletedSchema, JobFailedSchema, JobLogSchema, JobProgressSchema, type AgentAck, type JobProgress, type JobResult } from '@potluck/protocol';
 import type { z } from 'zod';
 import { fail } from '../agent-gateway/agent-session.service.js';
 import type { AgentIdentity } from '../agent-gateway/socket-context.js';
@@ -15,7 +15,7 @@ import { DatasetOutputsService } from '../datasets/dataset-outputs.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { Batcher } from './batcher.js';
 import { DispatchRepository, type AttemptForCompletion, type Success } from './dispatch.repository.js';
-import { HANDED_BACK_CODES, JOB_LOG_LINES, MAX_ATTEMPTS, MAX_ATTEMPTS_IN_ALL, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
+import { JOB_LOG_LINES, MAX_ATTEMPTS, MAX_ATTEMPTS_IN_ALL, MAX_CHECKPOINT_BYTES, TRANSFER_TTL_MS } from './dispatch.constants.js';
 import { PipelineService } from './pipeline.service.js';
 
 /** The job kind each result kind belongs to. */
