@@ -7,6 +7,7 @@ import {
   type GpuInventory,
   type GpuProcess,
   type GpuStatus,
+  type HandedBackCode,
   type JobAssignment,
   type JobCompleted,
   type JobFailed,
@@ -33,6 +34,7 @@ import { runAttempt } from './run-attempt.js';
 import { JobLogBuffer } from './job-log.js';
 import { describeResult } from './describe-result.js';
 import { isOwnProcess } from './own-processes.js';
+import { Backoff } from './backoff.js';
 import { parseSimulatedFaults, withFaults } from './fault-injection.js';
 
 export interface AgentLog {
@@ -53,7 +55,7 @@ interface RunningAttempt {
    * back): it stores where it got to, and the attempt fails as retryable with this code, so
    * the coordinator queues the job again and it resumes from that step.
    */
-  handBack: { code: 'AGENT_SHUTDOWN' | 'GPU_RECLAIMED'; message: string } | null;
+  handBack: { code: HandedBackCode; message: string } | null;
   /** When it expects to finish (ms since epoch), from its latest progress. */
   etaAt: number | null;
   /** Settles once its outcome was reported (or given up on). */
@@ -297,6 +299,7 @@ export class Agent {
 
   /** The outcome must reach the coordinator: retried (with backoff) across disconnections. */
   private async deliver(report: { completed: JobCompleted } | { failed: JobFailed }): Promise<void> {
+    const backoff = new Backoff({ minMs: 500, maxMs: 30_000, jitter: 0 });
     for (let attempt = 0; attempt < 60; attempt += 1) {
       try {
         const ack = 'completed' in report ? await this.link.completed(report.completed) : await this.link.failed(report.failed);
@@ -305,7 +308,7 @@ export class Agent {
       } catch (error) {
         if (!(error instanceof NotDeliveredError)) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+      await new Promise((resolve) => setTimeout(resolve, backoff.next()));
     }
     this.log.warn('gave up reporting a job outcome after repeated failures');
   }
@@ -336,17 +339,15 @@ export class Agent {
   private async tick(): Promise<void> {
     const now = this.clock();
     let samples: TelemetrySample[] = [];
-    let processes = this.lastProcesses;
     try {
       const [read, running] = await Promise.all([this.source.sample(now, this.loads), this.source.processes()]);
       // A reading no GPU can give (a broken sensor, a driver glitch) goes out as null: the coordinator would refuse the whole batch.
       samples = read.map(withinTelemetryRanges);
-      processes = running ?? this.lastProcesses;
-      this.lastProcesses = processes;
+      if (running) this.lastProcesses = running;
     } catch (error) {
       this.log.warn(`could not read the GPUs: ${(error as Error).message}`);
     }
-    this.lastObservations = this.observe(samples, processes);
+    this.lastObservations = this.observe(samples, this.lastProcesses);
     this.decide(this.lastObservations);
     await this.reportState();
     this.buffer.push(samples);
