@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AGENTS_NAMESPACE, AgentEvents, type Hello } from '@potluck/protocol';
-import { Server, type Socket } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoordinatorLink, type LinkEvents } from './coordinator-link.js';
 
@@ -25,7 +25,7 @@ afterEach(async () => {
   http = null;
 });
 
-async function startServer(setup: (namespace: ReturnType<Server['of']>) => void): Promise<string> {
+async function startServer(setup: (namespace: Namespace) => void): Promise<string> {
   http = createServer();
   io = new Server(http, { transports: ['websocket'] });
   setup(io.of(AGENTS_NAMESPACE));
@@ -55,6 +55,11 @@ function connectLink(coordinator: string, overrides: Partial<LinkEvents> = {}, a
   return { ready, states };
 }
 
+/** Every connection's hello goes to `handle` with its acknowledgement callback. */
+function onHello(agents: Namespace, handle: (socket: Socket, ack: (reply: unknown) => void) => void): void {
+  agents.on('connection', (socket: Socket) => socket.on(AgentEvents.hello, (_hello: unknown, ack: (reply: unknown) => void) => handle(socket, ack)));
+}
+
 function gaps(times: readonly number[]): number[] {
   return times.slice(1).map((time, i) => time - (times[i] as number));
 }
@@ -68,7 +73,7 @@ describe('CoordinatorLink reconnects', () => {
         if (attempts.length <= 3) return next(Object.assign(new Error('could not check the token; retry later'), { data: { code: 'INTERNAL' } }));
         next();
       });
-      agents.on('connection', (socket: Socket) => socket.on(AgentEvents.hello, (_hello: unknown, ack: (reply: unknown) => void) => ack({ ok: true, result: HELLO_RESULT })));
+      onHello(agents, (_socket, ack) => ack({ ok: true, result: HELLO_RESULT }));
     });
     const { ready, states } = connectLink(url);
     await ready;
@@ -83,16 +88,15 @@ describe('CoordinatorLink reconnects', () => {
   it('with growing waits when the coordinator keeps disconnecting it after hello', async () => {
     const hellos: number[] = [];
     const url = await startServer((agents) => {
-      agents.on('connection', (socket: Socket) =>
-        socket.on(AgentEvents.hello, (_hello: unknown, ack: (reply: unknown) => void) => {
-          hellos.push(Date.now());
-          ack({ ok: true, result: HELLO_RESULT });
-          if (hellos.length <= 4) setTimeout(() => socket.disconnect(true), 5);
-        }),
-      );
+      onHello(agents, (socket, ack) => {
+        hellos.push(Date.now());
+        ack({ ok: true, result: HELLO_RESULT });
+        if (hellos.length <= 4) socket.disconnect(true);
+      });
     });
-    connectLink(url);
+    const { states } = connectLink(url);
     await expect.poll(() => hellos.length, { timeout: 10_000, interval: 20 }).toBe(5);
+    expect(states.filter((state) => state.includes('disconnected by the coordinator; retrying in'))).toHaveLength(4);
     const waits = gaps(hellos);
     // ~100 ms then ~800 ms (±50 %): not the fixed 1–3 s of a flapping pair of agents.
     expect(waits[3]).toBeGreaterThan(waits[0] as number);
@@ -102,14 +106,12 @@ describe('CoordinatorLink reconnects', () => {
   it('when hello gets no answer or a retryable refusal', async () => {
     const hellos: number[] = [];
     const url = await startServer((agents) => {
-      agents.on('connection', (socket: Socket) =>
-        socket.on(AgentEvents.hello, (_hello: unknown, ack: (reply: unknown) => void) => {
-          hellos.push(Date.now());
-          if (hellos.length === 1) return; // no answer: the link's hello times out
-          if (hellos.length === 2) return ack({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
-          ack({ ok: true, result: HELLO_RESULT });
-        }),
-      );
+      onHello(agents, (_socket, ack) => {
+        hellos.push(Date.now());
+        if (hellos.length === 1) return; // no answer: the link's hello times out
+        if (hellos.length === 2) return ack({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
+        ack({ ok: true, result: HELLO_RESULT });
+      });
     });
     const { ready, states } = connectLink(url, {}, 300);
     await ready;
